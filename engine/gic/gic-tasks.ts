@@ -1,0 +1,123 @@
+/**
+ * The GIC's tasks: the work its registers and its ITS clients queue, each emitting the one event
+ * that narrates it. Handlers are registered under these names by the machine (engine/platform).
+ */
+
+import { emit, schedule } from '../sim/kernel';
+import { gicUpdate } from './cpu-interface';
+import { markDirty } from './dirty';
+import { FIRST_LPI } from './gic-config';
+import type { GicMachine } from './gic-machine';
+import {
+  lpiClearPending,
+  lpiInvalidate,
+  lpiInvalidateAll,
+  lpiLoadPendingTable,
+  lpiSetPending,
+  lpiWriteBackPending,
+} from './lpi';
+import { setPpiLine } from './private-irqs';
+import type { DirectInvTask, LpiEnableTask } from './redistributor';
+import { deliverSgi, type SgiRequest } from './sgi';
+import { spiSetLatch, spiSetLine } from './spi';
+
+/** An ITS (or a GICR_SETLPIR-like source) asks a redistributor to set or clear an LPI. */
+export interface LpiRequest {
+  cpu: number;
+  intid: number;
+  set: boolean;
+  /** Who asked: for the event's identifiers and narration. */
+  its: number;
+  devid: number;
+  eventid: number;
+  /** The ITS operation that asked ('MSI', 'INT', 'CLEAR', 'DISCARD', 'MOVI'). */
+  via: string;
+}
+
+export function lpiRequest(m: GicMachine, r: LpiRequest): void {
+  const unit = `gicr${r.cpu}`;
+  if (r.set) {
+    const out = lpiSetPending(m, r.cpu, r.intid);
+    const kind =
+      out.done === 'pending'
+        ? 'gicr.lpi.pending'
+        : out.done === 'already-pending'
+          ? 'gicr.lpi.already'
+          : 'gicr.lpi.drop';
+    emit(m, kind, unit, r.cpu, r.its, r.intid, r.devid, r.eventid, { via: r.via, ...out });
+    return;
+  }
+  const was = lpiClearPending(m, r.cpu, r.intid);
+  emit(m, 'gicr.lpi.clear', unit, r.cpu, r.its, r.intid, r.devid, r.eventid, { via: r.via, wasPending: was });
+}
+
+function lpiEnable(m: GicMachine, t: LpiEnableTask): void {
+  const unit = `gicr${t.cpu}`;
+  if (t.op === 'enable') {
+    const found = lpiLoadPendingTable(m, t.cpu, t.ptz);
+    emit(m, 'gicr.lpis.enabled', unit, t.cpu, -1, -1, -1, -1, { ptz: t.ptz, pendingFound: found });
+    return;
+  }
+  const rd = m.s.gic.rd[t.cpu]!;
+  let written = 0;
+  if (m.gicRules.enableLpis === 'spec') {
+    written = lpiWriteBackPending(m, t.cpu);
+    rd.lpiPending.clear();
+    rd.lpiConfig.clear();
+    rd.ctlr = 0;
+  }
+  if (m.gicRules.enableLpis === 'kvm') {
+    // vgic_flush_pending_lpis and the invalidation of every ITS translation cache.
+    schedule(m, 0, 'its.caches.flush', { reason: `GICR_CTLR.EnableLPIs cleared on PE ${t.cpu}` });
+  }
+  markDirty(m, t.cpu);
+  emit(m, 'gicr.lpis.disabled', unit, t.cpu, -1, -1, -1, -1, { writtenBack: written });
+}
+
+function directInv(m: GicMachine, t: DirectInvTask): void {
+  const rd = m.s.gic.rd[t.cpu]!;
+  const what = t.intid < 0 ? lpiInvalidateAll(m, t.cpu) : lpiInvalidate(m, t.cpu, t.intid);
+  if (t.via === 'register') rd.invInFlight = Math.max(0, rd.invInFlight - 1);
+  emit(m, 'gicr.inv', `gicr${t.cpu}`, t.cpu, -1, t.intid < 0 ? -1 : t.intid, -1, -1, {
+    via: t.via === 'register' ? (t.intid < 0 ? 'GICR_INVALLR' : 'GICR_INVLPIR') : t.via,
+    what,
+  });
+}
+
+/** An interrupt line input (a device on an SPI, a timer on a PPI), applied as an outside input. */
+export interface LineInput {
+  intid: number;
+  /** PE for a PPI. */
+  cpu: number;
+  level: 0 | 1;
+}
+
+export function setLine(m: GicMachine, l: LineInput): void {
+  if (l.intid >= 16 && l.intid < 32) {
+    setPpiLine(m, l.cpu, l.intid, l.level);
+    emit(m, 'gicr.line', `gicr${l.cpu}`, l.cpu, -1, l.intid, -1, -1, { level: l.level });
+    return;
+  }
+  const i = l.intid - 32;
+  const spi = m.s.gic.dist.spi;
+  if (l.intid < 32 || i >= spi.count || l.intid >= FIRST_LPI) {
+    emit(m, 'gicd.line', 'gicd', -1, -1, l.intid, -1, -1, {
+      level: l.level,
+      ignored: `INTID ${l.intid} is not an implemented SPI or PPI`,
+    });
+    return;
+  }
+  const was = spi.line[i];
+  spiSetLine(m, i, l.level);
+  // An edge-triggered SPI latches on the rising edge of its input.
+  if (spi.edge[i] && l.level && !was) spiSetLatch(m, i, 1);
+  emit(m, 'gicd.line', 'gicd', -1, -1, l.intid, -1, -1, { level: l.level });
+}
+
+export const GIC_HANDLERS = {
+  'gic.update': (m: GicMachine, cpu: number) => gicUpdate(m, cpu),
+  'gic.sgi': (m: GicMachine, r: SgiRequest) => deliverSgi(m, r),
+  'gicr.lpi': (m: GicMachine, r: LpiRequest) => lpiRequest(m, r),
+  'gicr.lpis': (m: GicMachine, t: LpiEnableTask) => lpiEnable(m, t),
+  'gicr.inv': (m: GicMachine, t: DirectInvTask) => directInv(m, t),
+};
