@@ -1,0 +1,194 @@
+/**
+ * The event commands: INT (make the LPI pending), CLEAR (clear it), DISCARD (unmap the event) and
+ * INV (reload the LPI's configuration). Each resolves DeviceID/EventID to an LPI and, except where
+ * a profile skips it, to a collection and so to a redistributor.
+ *
+ * Where they differ: KVM's CLEAR and INV do not need a mapped collection; KVM's DISCARD does not
+ * clear the pending state and zeroes the ITE in guest memory; QEMU's INT, CLEAR and DISCARD report
+ * success whatever the collection lookup found (only DTE/ITE memory faults stall), and its INV
+ * rescans the target's whole pending table.
+ */
+
+import { vgicLpiRelease } from '../gic/lpi';
+import type { DirectInvTask } from '../gic/redistributor';
+import { memVisible, memWriteU32 } from '../mem/memory';
+import { schedule } from '../sim/kernel';
+import {
+  lookupFailure,
+  num,
+  OK,
+  requestLpi,
+  type CommandContext,
+  type CommandOutcome,
+} from './command-context';
+import type { ItsErrorName } from './errors';
+import { lookupCollection, lookupDevice, lookupEvent, translate, type EventInfo } from './lookup';
+import { cacheFill, cacheOnChange } from './translation-cache';
+import { entryBytes, rawEntry, writeIte } from './table-formats';
+
+const UNMAPPED: Record<string, ItsErrorName> = {
+  INT: 'E_ITS_INT_UNMAPPED_INTERRUPT',
+  CLEAR: 'E_ITS_CLEAR_UNMAPPED_INTERRUPT',
+  DISCARD: 'E_ITS_DISCARD_UNMAPPED_INTERRUPT',
+  INV: 'E_ITS_INV_UNMAPPED_INTERRUPT',
+};
+
+/** Device and event only (KVM's CLEAR and INV do not look at the collection). */
+function findEvent(
+  c: CommandContext,
+  devid: number,
+  eventid: number,
+): { ok: true; ite: EventInfo } | { ok: false; out: CommandOutcome } {
+  const d = lookupDevice(c.m, c.its, devid, c.touches);
+  if (!d.ok) return { ok: false, out: lookupFailure(d.problem, d.reason, UNMAPPED[c.cmd.name]) };
+  const e = lookupEvent(c.m, c.its, devid, d.value, eventid, c.touches);
+  if (!e.ok) return { ok: false, out: lookupFailure(e.problem, e.reason, UNMAPPED[c.cmd.name]) };
+  return { ok: true, ite: e.value };
+}
+
+/**
+ * QEMU: once the ITE is found, a collection problem (even a memory fault) no longer fails the
+ * command (process_its_cmd returns CMD_CONTINUE_OK); the effect just does not happen.
+ */
+function qemuCollectionQuirk(c: CommandContext, reason: string): CommandOutcome {
+  c.effects.push(`nothing done: ${reason} (QEMU still reports the command as completed)`);
+  return OK;
+}
+
+export function int(c: CommandContext): CommandOutcome {
+  const { m, its } = c;
+  const devid = num(c, 'DeviceID');
+  const eventid = num(c, 'EventID');
+  if (m.profile === 'qemu') {
+    const f = findEvent(c, devid, eventid);
+    if (!f.ok) return f.out;
+    const t = lookupCollection(m, its, f.ite.icid, c.touches);
+    if (!t.ok) return qemuCollectionQuirk(c, t.reason);
+    requestLpi(c, t.value.cpu, f.ite.intid, true, devid, eventid);
+    c.effects.push(`LPI ${f.ite.intid} set pending at redistributor ${t.value.cpu}`);
+    return OK;
+  }
+  const w = translate(m, its, devid, eventid, c.touches);
+  if (!w.ok) return lookupFailure(w.problem, w.reason, 'E_ITS_INT_UNMAPPED_INTERRUPT');
+  const { ite, target } = w.value;
+  if (m.itsRules.lpisDisabledAtTarget === 'its-refuses' && (m.s.gic.rd[target.cpu]!.ctlr & 1) === 0)
+    return {
+      ok: false,
+      error: { reason: `LPIs are disabled on PE ${target.cpu} (GICR_CTLR.EnableLPIs = 0): -EBUSY` },
+    };
+  cacheFill(m, its, devid, eventid, { intid: ite.intid, cpu: target.cpu, icid: ite.icid });
+  requestLpi(c, target.cpu, ite.intid, true, devid, eventid);
+  c.effects.push(`LPI ${ite.intid} set pending at redistributor ${target.cpu}`);
+  return OK;
+}
+
+export function clear(c: CommandContext): CommandOutcome {
+  const { m, its } = c;
+  const devid = num(c, 'DeviceID');
+  const eventid = num(c, 'EventID');
+  const f = findEvent(c, devid, eventid);
+  if (!f.ok) return f.out;
+  if (m.itsRules.state === 'kvm-lists') {
+    // KVM clears the LPI's latch wherever it is targeted; the collection is not consulted.
+    const l = m.s.gic.lpis.get(f.ite.intid);
+    const cpu = l && l.target >= 0 ? l.target : 0;
+    requestLpi(c, cpu, f.ite.intid, false, devid, eventid);
+    c.effects.push(`pending state of LPI ${f.ite.intid} cleared`);
+    return OK;
+  }
+  const t = lookupCollection(m, its, f.ite.icid, c.touches);
+  if (!t.ok) {
+    if (m.profile === 'qemu') return qemuCollectionQuirk(c, t.reason);
+    return lookupFailure(t.problem, t.reason, 'E_ITS_CLEAR_UNMAPPED_INTERRUPT');
+  }
+  requestLpi(c, t.value.cpu, f.ite.intid, false, devid, eventid);
+  c.effects.push(`pending state of LPI ${f.ite.intid} cleared at redistributor ${t.value.cpu}`);
+  return OK;
+}
+
+export function discard(c: CommandContext): CommandOutcome {
+  const { m, its } = c;
+  const devid = num(c, 'DeviceID');
+  const eventid = num(c, 'EventID');
+  if (m.itsRules.state === 'kvm-lists') {
+    const w = translate(m, its, devid, eventid, c.touches);
+    // KVM discards only an event whose collection is mapped; otherwise the ITE stays.
+    if (!w.ok) return lookupFailure(w.problem, w.reason, 'E_ITS_DISCARD_UNMAPPED_INTERRUPT');
+    const n = cacheOnChange(m, its, true, () => true);
+    const dev = its.devices.get(devid)!;
+    dev.ites.delete(eventid);
+    vgicLpiRelease(m, w.value.ite.intid);
+    const addr = dev.itt + eventid * 8;
+    if (memVisible(m.s.mem, addr, 8)) {
+      memWriteU32(m.s.mem, addr, 0);
+      memWriteU32(m.s.mem, addr + 4, 0);
+      c.touches.push({
+        table: 'itt',
+        op: 'write',
+        addr,
+        id: eventid,
+        raw: '0x0000000000000000',
+        fields: { Valid: false },
+      });
+    }
+    c.effects.push(
+      `event freed, ITE zeroed in guest memory, cache flushed (${n}); the pending state is not cleared`,
+    );
+    return OK;
+  }
+  const f = findEvent(c, devid, eventid);
+  if (!f.ok) return f.out;
+  const t = lookupCollection(m, its, f.ite.icid, c.touches);
+  if (!t.ok) {
+    if (m.profile === 'qemu') return qemuCollectionQuirk(c, `${t.reason}; the ITE is kept`);
+    return lookupFailure(t.problem, t.reason, 'E_ITS_DISCARD_UNMAPPED_INTERRUPT');
+  }
+  if (m.itsRules.discardClearsPending) requestLpi(c, t.value.cpu, f.ite.intid, false, devid, eventid);
+  const format = m.itsRules.tableFormat;
+  const size = entryBytes(format, 'ite');
+  writeIte(m.s.mem, f.ite.addr!, format, {
+    valid: false,
+    physical: true,
+    intid: 0,
+    icid: 0,
+    vpeid: 0,
+    doorbell: 0,
+  });
+  c.touches.push({
+    table: 'itt',
+    op: 'write',
+    addr: f.ite.addr!,
+    id: eventid,
+    raw: rawEntry(m.s.mem, f.ite.addr!, size),
+    fields: { Valid: false },
+  });
+  cacheOnChange(m, its, false, (dv, ev) => dv === devid && ev === eventid);
+  c.effects.push(
+    `ITE invalidated` +
+      (m.itsRules.discardClearsPending
+        ? `; pending state of LPI ${f.ite.intid} cleared at redistributor ${t.value.cpu}`
+        : ''),
+  );
+  return OK;
+}
+
+export function inv(c: CommandContext): CommandOutcome {
+  const { m, its } = c;
+  const devid = num(c, 'DeviceID');
+  const eventid = num(c, 'EventID');
+  const f = findEvent(c, devid, eventid);
+  if (!f.ok) return f.out;
+  let cpu: number;
+  if (m.itsRules.state === 'kvm-lists') {
+    // update_lpi_config: the LPI object re-reads its byte; no collection needed.
+    const l = m.s.gic.lpis.get(f.ite.intid);
+    cpu = l && l.target >= 0 ? l.target : 0;
+  } else {
+    const t = lookupCollection(m, its, f.ite.icid, c.touches);
+    if (!t.ok) return lookupFailure(t.problem, t.reason, 'E_ITS_INV_UNMAPPED_INTERRUPT');
+    cpu = t.value.cpu;
+  }
+  schedule<DirectInvTask>(m, m.gicTiming.lpi, 'gicr.inv', { cpu, intid: f.ite.intid, via: 'INV' });
+  c.effects.push(`redistributor ${cpu} told to reload the configuration of LPI ${f.ite.intid}`);
+  return OK;
+}

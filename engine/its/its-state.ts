@@ -1,0 +1,83 @@
+/**
+ * An ITS's state as plain data: its registers, the command-processing flag, the translation
+ * cache and, for the KVM profile, the kernel-side lists KVM keeps instead of tables in memory.
+ */
+
+import type { ItsError } from './errors';
+import type { ItsConfig } from './its-config';
+
+/** KVM's struct its_device: a DeviceID with its EventID space and its events. */
+export interface KvmDevice {
+  eventIdBits: number;
+  itt: number;
+  ites: Map<number, KvmIte>;
+}
+
+/** KVM's struct its_ite: the LPI and the collection (by ICID) an event maps to. */
+export interface KvmIte {
+  intid: number;
+  icid: number;
+}
+
+export interface CacheEntry {
+  intid: number;
+  /** Target PE. */
+  cpu: number;
+  icid: number;
+}
+
+export interface ItsState {
+  index: number;
+  cfg: ItsConfig;
+  /** GITS_CTLR.Enabled (bit 0). */
+  ctlr: number;
+  cbaser: bigint;
+  /** Offset [19:5] (Retry is not stored). */
+  cwriter: bigint;
+  /** Offset [19:5] and Stalled (bit 0). */
+  creadr: bigint;
+  baser: bigint[];
+  /** An 'its.process' task is queued. */
+  processQueued: boolean;
+  /** Why the queue stalled (while GITS_CREADR.Stalled is set). */
+  stall?: ItsError;
+  /** KVM: devices by DeviceID. */
+  devices: Map<number, KvmDevice>;
+  /** KVM: collections by ICID -> target PE, -1 for a collection created unmapped by MAPTI. */
+  collections: Map<number, number>;
+  /** Translation cache, key = DeviceID * 2^32 + EventID; Map order is LRU order. */
+  cache: Map<number, CacheEntry>;
+}
+
+export const BASER_TYPE_DEVICE = 1;
+export const BASER_TYPE_VPE = 2;
+export const BASER_TYPE_COLLECTION = 4;
+
+/**
+ * Reset value of GITS_BASER<n>: Type and Entry_Size are read-only and identify the table; the
+ * page size resets to 64 KiB (KVM and QEMU both do); KVM also resets the cacheability fields.
+ */
+export function baserReset(type: number, entrySize: number, kvm: boolean): bigint {
+  let v = (BigInt(type) << 56n) | (BigInt(entrySize - 1) << 48n) | (2n << 8n);
+  if (kvm) v |= (7n << 59n) | (1n << 10n); // InnerCache RaWb, Inner Shareable, OuterCache SameAsInner
+  return v;
+}
+
+export function createItsState(index: number, cfg: ItsConfig, kvm: boolean): ItsState {
+  const baser = new Array<bigint>(8).fill(0n);
+  baser[0] = baserReset(BASER_TYPE_DEVICE, 8, kvm);
+  baser[1] = baserReset(BASER_TYPE_COLLECTION, 8, kvm);
+  return {
+    index,
+    cfg: { ...cfg },
+    ctlr: 0,
+    cbaser: 0n,
+    cwriter: 0n,
+    creadr: 0n,
+    baser,
+    processQueued: false,
+    devices: new Map(),
+    collections: new Map(),
+    cache: new Map(),
+  };
+}

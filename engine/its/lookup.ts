@@ -1,0 +1,197 @@
+/**
+ * Finding an event's mapping, step by step: the device (DTE), the event (ITE), the collection
+ * (CTE) and the target redistributor. Commands chain all the steps in one go; an MSI takes them one
+ * task at a time so each lookup is its own event (translation.ts). Both use these functions.
+ *
+ * With the KVM profile the steps consult KVM's lists (its_device, its_ite, its_collection); with
+ * the others they read the tables in memory through GITS_BASER<n>, recording every access.
+ * A failed step returns a Problem; each command turns it into its own architected error.
+ */
+
+import { redistStride } from '../gic/gic-config';
+import { memVisible } from '../mem/memory';
+import type { ItsMachine } from './its-machine';
+import { BASER_TYPE_COLLECTION, BASER_TYPE_DEVICE, type ItsState } from './its-state';
+import { entryAddress, type EntryLookup, type Touch } from './tables';
+import { entryBytes, rawEntry, readCte, readDte, readIte, type Dte } from './table-formats';
+
+export type Problem =
+  | 'device-oor'
+  | 'device-unmapped'
+  | 'event-oor'
+  | 'ite-invalid'
+  | 'ite-virtual'
+  | 'collection-oor'
+  | 'collection-unmapped'
+  | 'target-invalid'
+  | 'fault';
+
+export type Step<T> = { ok: true; value: T } | { ok: false; problem: Problem; reason: string };
+
+export const fail = <T>(problem: Problem, reason: string): Step<T> => ({ ok: false, problem, reason });
+
+/** The PE an RDbase names: a processor number (PTA = 0) or RD_base address bits [51:16] (PTA = 1). */
+export function resolveTarget(m: ItsMachine, its: ItsState, rdbase: number): number {
+  const n = m.s.gic.cfg.affinity.length;
+  if (!its.cfg.pta) return rdbase < n ? rdbase : -1;
+  const addr = rdbase * 0x10000;
+  const off = addr - m.s.gic.cfg.redistBase;
+  const stride = redistStride(m.s.gic.cfg);
+  if (off < 0 || off % stride !== 0) return -1;
+  const i = off / stride;
+  return i < n ? i : -1;
+}
+
+/** The RDbase value that names PE `cpu` under this ITS's PTA setting. */
+export function rdbaseOf(m: ItsMachine, its: ItsState, cpu: number): number {
+  if (!its.cfg.pta) return cpu;
+  return (m.s.gic.cfg.redistBase + cpu * redistStride(m.s.gic.cfg)) / 0x10000;
+}
+
+export interface DeviceInfo extends Dte {
+  /** Where the DTE lives in memory (memory-backed profiles). */
+  addr?: number;
+}
+
+export interface EventInfo {
+  intid: number;
+  icid: number;
+  addr?: number;
+}
+
+export interface TargetInfo {
+  cpu: number;
+  rdbase: number;
+}
+
+const problemOf = (l: EntryLookup & { ok: false }, oor: Problem): Problem =>
+  l.problem === 'fault' ? 'fault' : oor;
+
+export function lookupDevice(
+  m: ItsMachine,
+  its: ItsState,
+  devid: number,
+  touches: Touch[],
+): Step<DeviceInfo> {
+  if (m.itsRules.state === 'kvm-lists') {
+    const d = its.devices.get(devid);
+    if (!d) return fail('device-unmapped', `DeviceID ${devid} is not mapped (no MAPD)`);
+    return { ok: true, value: { valid: true, size: d.eventIdBits - 1, itt: d.itt } };
+  }
+  const at = entryAddress(m, its, BASER_TYPE_DEVICE, devid, touches);
+  if (!at.ok)
+    return fail(at.problem === 'l1-invalid' ? 'device-unmapped' : problemOf(at, 'device-oor'), at.reason);
+  const format = m.itsRules.tableFormat;
+  const dte = readDte(m.s.mem, at.addr, format);
+  touches.push({
+    table: 'device',
+    op: 'read',
+    addr: at.addr,
+    id: devid,
+    raw: rawEntry(m.s.mem, at.addr, 8),
+    fields: { Valid: dte.valid, Size: dte.size, ITT_addr: dte.itt },
+  });
+  if (!dte.valid) return fail('device-unmapped', `the DTE of DeviceID ${devid} is not valid`);
+  return { ok: true, value: { ...dte, addr: at.addr } };
+}
+
+export function lookupEvent(
+  m: ItsMachine,
+  its: ItsState,
+  devid: number,
+  dte: DeviceInfo,
+  eventid: number,
+  touches: Touch[],
+): Step<EventInfo> {
+  const bits = dte.size + 1;
+  if (m.itsRules.state === 'kvm-lists') {
+    const e = its.devices.get(devid)?.ites.get(eventid);
+    if (!e)
+      return fail(
+        eventid >= 2 ** bits ? 'event-oor' : 'ite-invalid',
+        `EventID ${eventid} of DeviceID ${devid} is not mapped`,
+      );
+    return { ok: true, value: { intid: e.intid, icid: e.icid } };
+  }
+  if (eventid >= 2 ** bits)
+    return fail('event-oor', `EventID ${eventid} is beyond DeviceID ${devid}'s ${bits}-bit EventID space`);
+  const format = m.itsRules.tableFormat;
+  const size = entryBytes(format, 'ite');
+  const addr = dte.itt + eventid * size;
+  if (!memVisible(m.s.mem, addr, size))
+    return fail('fault', `the ITE at 0x${addr.toString(16)} is not in RAM`);
+  const ite = readIte(m.s.mem, addr, format);
+  touches.push({
+    table: 'itt',
+    op: 'read',
+    addr,
+    id: eventid,
+    raw: rawEntry(m.s.mem, addr, size),
+    fields: {
+      Valid: ite.valid,
+      pINTID: ite.intid,
+      ICID: ite.icid,
+      ...(format === 'qemu' ? { Physical: ite.physical } : {}),
+    },
+  });
+  if (!ite.valid) return fail('ite-invalid', `the ITE of DeviceID ${devid} EventID ${eventid} is not valid`);
+  if (!ite.physical)
+    return fail('ite-virtual', `the ITE of DeviceID ${devid} EventID ${eventid} maps a virtual LPI`);
+  return { ok: true, value: { intid: ite.intid, icid: ite.icid, addr } };
+}
+
+export function lookupCollection(
+  m: ItsMachine,
+  its: ItsState,
+  icid: number,
+  touches: Touch[],
+): Step<TargetInfo> {
+  if (m.itsRules.state === 'kvm-lists') {
+    const t = its.collections.get(icid);
+    if (t === undefined || t < 0)
+      return fail('collection-unmapped', `collection ${icid} is not mapped (no MAPC)`);
+    if (t >= m.s.gic.cfg.affinity.length)
+      return fail('target-invalid', `collection ${icid} targets vCPU ${t}, which does not exist`);
+    return { ok: true, value: { cpu: t, rdbase: t } };
+  }
+  const at = entryAddress(m, its, BASER_TYPE_COLLECTION, icid, touches);
+  if (!at.ok)
+    return fail(
+      at.problem === 'l1-invalid' ? 'collection-unmapped' : problemOf(at, 'collection-oor'),
+      at.reason,
+    );
+  const cte = readCte(m.s.mem, at.addr, m.itsRules.tableFormat);
+  touches.push({
+    table: 'collection',
+    op: 'read',
+    addr: at.addr,
+    id: icid,
+    raw: rawEntry(m.s.mem, at.addr, 8),
+    fields: { Valid: cte.valid, RDbase: cte.rdbase },
+  });
+  if (!cte.valid) return fail('collection-unmapped', `the CTE of collection ${icid} is not valid`);
+  const cpu = resolveTarget(m, its, cte.rdbase);
+  if (cpu < 0)
+    return fail(
+      'target-invalid',
+      `collection ${icid}'s RDbase 0x${cte.rdbase.toString(16)} names no redistributor`,
+    );
+  return { ok: true, value: { cpu, rdbase: cte.rdbase } };
+}
+
+/** The whole walk for a command: device, event, collection. */
+export function translate(
+  m: ItsMachine,
+  its: ItsState,
+  devid: number,
+  eventid: number,
+  touches: Touch[],
+): Step<{ dte: DeviceInfo; ite: EventInfo; target: TargetInfo }> {
+  const d = lookupDevice(m, its, devid, touches);
+  if (!d.ok) return d;
+  const e = lookupEvent(m, its, devid, d.value, eventid, touches);
+  if (!e.ok) return e;
+  const c = lookupCollection(m, its, e.value.icid, touches);
+  if (!c.ok) return c;
+  return { ok: true, value: { dte: d.value, ite: e.value, target: c.value } };
+}

@@ -1,0 +1,145 @@
+/**
+ * An MSI's way through the ITS, one step per task so each lookup is an event the learner can see:
+ * the write arrives at GITS_TRANSLATER (the EventID is the data, the DeviceID comes from the bus),
+ * the translation cache is consulted where the profile has one, then the Device Table entry, the
+ * event's ITE and the Collection Table entry are looked up, and the redistributor is asked to make
+ * the LPI pending. A failed step ends the MSI with an 'its.drop' event that names the rule, so
+ * every accepted MSI is delivered, merged with one already pending, or dropped for a stated reason.
+ */
+
+import { emit, schedule } from '../sim/kernel';
+import type { LpiRequest } from '../gic/gic-tasks';
+import { formatItsError, itsError, memoryFault, type ItsError } from './errors';
+import type { ItsMachine } from './its-machine';
+import {
+  lookupCollection,
+  lookupDevice,
+  lookupEvent,
+  type DeviceInfo,
+  type EventInfo,
+  type Problem,
+} from './lookup';
+import { cacheEnabled, cacheFill, cacheLookup } from './translation-cache';
+import type { Touch } from './tables';
+
+export interface TranslateTask {
+  its: number;
+  devid: number;
+  eventid: number;
+  stage: 'arrive' | 'cache' | 'dte' | 'ite' | 'cte';
+  from: 'device' | 'cpu';
+  dte?: DeviceInfo;
+  ite?: EventInfo;
+}
+
+function next(
+  m: ItsMachine,
+  t: TranslateTask,
+  stage: TranslateTask['stage'],
+  extra: Partial<TranslateTask> = {},
+): void {
+  const delay = stage === 'cache' ? m.itsTiming.cacheLookup : m.itsTiming.tableRead;
+  schedule<TranslateTask>(m, delay, 'its.translate', { ...t, ...extra, stage });
+}
+
+function toRedistributor(m: ItsMachine, t: TranslateTask, cpu: number, intid: number): void {
+  schedule<LpiRequest>(m, m.gicTiming.lpi, 'gicr.lpi', {
+    cpu,
+    intid,
+    set: true,
+    its: t.its,
+    devid: t.devid,
+    eventid: t.eventid,
+    via: 'MSI',
+  });
+}
+
+function drop(m: ItsMachine, t: TranslateTask, error: ItsError, touches: Touch[]): void {
+  emit(m, 'its.drop', `its${t.its}`, -1, t.its, -1, t.devid, t.eventid, {
+    stage: t.stage,
+    error,
+    text: formatItsError(error),
+    touches,
+  });
+}
+
+function problemError(p: Problem, reason: string): ItsError {
+  return p === 'fault' ? memoryFault(reason) : itsError('E_ITS_INT_UNMAPPED_INTERRUPT', reason);
+}
+
+export function translateStep(m: ItsMachine, t: TranslateTask): void {
+  const its = m.s.its[t.its]!;
+  const unit = `its${t.its}`;
+  const touches: Touch[] = [];
+  switch (t.stage) {
+    case 'arrive': {
+      if ((its.ctlr & 1) === 0) {
+        emit(m, 'its.translater', unit, -1, t.its, -1, t.devid, t.eventid, {
+          accepted: false,
+          from: t.from,
+          why: 'the ITS is disabled (GITS_CTLR.Enabled = 0): the write is ignored',
+        });
+        return;
+      }
+      emit(m, 'its.translater', unit, -1, t.its, -1, t.devid, t.eventid, { accepted: true, from: t.from });
+      next(m, t, cacheEnabled(m) ? 'cache' : 'dte');
+      return;
+    }
+    case 'cache': {
+      const hit = cacheLookup(m, its, t.devid, t.eventid);
+      if (hit) {
+        emit(m, 'its.cache', unit, hit.cpu, t.its, hit.intid, t.devid, t.eventid, {
+          hit: true,
+          intid: hit.intid,
+          cpu: hit.cpu,
+          icid: hit.icid,
+        });
+        toRedistributor(m, t, hit.cpu, hit.intid);
+        return;
+      }
+      emit(m, 'its.cache', unit, -1, t.its, -1, t.devid, t.eventid, { hit: false });
+      next(m, t, 'dte');
+      return;
+    }
+    case 'dte': {
+      const d = lookupDevice(m, its, t.devid, touches);
+      if (!d.ok) return drop(m, t, problemError(d.problem, d.reason), touches);
+      emit(m, 'its.dte', unit, -1, t.its, -1, t.devid, t.eventid, { dte: d.value, touches });
+      next(m, t, 'ite', { dte: d.value });
+      return;
+    }
+    case 'ite': {
+      const e = lookupEvent(m, its, t.devid, t.dte!, t.eventid, touches);
+      if (!e.ok) return drop(m, t, problemError(e.problem, e.reason), touches);
+      emit(m, 'its.ite', unit, -1, t.its, e.value.intid, t.devid, t.eventid, { ite: e.value, touches });
+      next(m, t, 'cte', { ite: e.value });
+      return;
+    }
+    case 'cte': {
+      const ite = t.ite!;
+      const c = lookupCollection(m, its, ite.icid, touches);
+      if (!c.ok) return drop(m, t, problemError(c.problem, c.reason), touches);
+      const cpu = c.value.cpu;
+      if (m.itsRules.lpisDisabledAtTarget === 'its-refuses' && (m.s.gic.rd[cpu]!.ctlr & 1) === 0)
+        return drop(
+          m,
+          t,
+          {
+            reason: `LPIs are disabled on PE ${cpu} (GICR_CTLR.EnableLPIs = 0): the MSI is refused (-EBUSY)`,
+          },
+          touches,
+        );
+      const evicted = cacheFill(m, its, t.devid, t.eventid, { intid: ite.intid, cpu, icid: ite.icid });
+      emit(m, 'its.cte', unit, cpu, t.its, ite.intid, t.devid, t.eventid, {
+        icid: ite.icid,
+        cpu,
+        rdbase: c.value.rdbase,
+        cached: cacheEnabled(m),
+        ...(evicted ? { evicted } : {}),
+        touches,
+      });
+      toRedistributor(m, t, cpu, ite.intid);
+      return;
+    }
+  }
+}
