@@ -1,0 +1,36 @@
+/**
+ * The engine's public surface. Hosts (the web worker in app/worker/, the CLI and benches in
+ * scripts/, the tests) import from here and nowhere else in engine/.
+ */
+
+export type { SimEvent, EventIds } from './sim/event-log';
+export { EventLog } from './sim/event-log';
+export type { ProfileName, GicRules, RuleDoc } from './gic/gic-rules';
+export { GIC_RULES, GIC_RULE_DOCS, PROFILES } from './gic/gic-rules';
+export { ITS_RULES, ITS_RULE_DOCS } from './its/its-rules';
+export type { ItsRules } from './its/its-rules';
+export { E_ITS, formatItsError } from './its/errors';
+export type { ItsError, ItsErrorName } from './its/errors';
+export { ITS_COMMANDS, decodeCommand, encodeCommand, formatCommand } from './its/command-encoding';
+export { ICC_REGISTERS } from './gic/icc-registers';
+
+export { Machine, cloneState } from './platform/machine';
+export type { RunResult, StopReason } from './platform/machine';
+export type { MachineState } from './platform/platform-machine';
+export type { Input } from './platform/inputs';
+export { resolveMachine } from './platform/machine-config';
+export type { MachineOptions, ResolvedMachine } from './platform/machine-config';
+
+export { parseLine, parseScript, formatParseError } from './scenario/command-parser';
+export type { ParseError, ParsedLine } from './scenario/command-parser';
+export { printAction } from './scenario/command-printer';
+export type { Action, Expectation } from './scenario/actions';
+export { loadScenario, formatDiagnostic } from './scenario/loader';
+export type { Diagnostic, Scenario, CompiledStep, LoadResult } from './scenario/loader';
+export { ScenarioRun } from './scenario/runner';
+export type { RunReport, StepResult, LineResult } from './scenario/runner';
+export { executeAction } from './scenario/execute';
+export { checkExpectation, deliveriesIn } from './scenario/expectations';
+export { scenarioJsonSchema, SCENARIO_FORMAT } from './scenario/schema';
+
+export { explain } from './explain/explain';

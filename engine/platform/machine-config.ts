@@ -1,0 +1,173 @@
+/**
+ * The machine description a scenario gives, and how it resolves into the GIC's and ITSs' shapes.
+ * Everything has a default so that `{}` is a working machine: four PEs, one ITS, 1 GiB of RAM at
+ * 0x40000000 and the GIC where QEMU's `virt` board puts it, behaviour profile `spec`.
+ */
+
+import { checkGicConfig, defaultAffinity, type GicConfig } from '../gic/gic-config';
+import { GIC_RULES, type ProfileName } from '../gic/gic-rules';
+import type { MemoryRegion } from '../mem/memory';
+import { checkItsConfig, type ItsConfig } from '../its/its-config';
+import { ITS_RULES } from '../its/its-rules';
+import { parseBdf, type PciEndpointConfig } from './pci';
+import type { SoftwarePolicy } from './software';
+
+export interface ItsOptions {
+  base?: number;
+  pta?: boolean;
+  devBits?: number;
+  eventIdBits?: number;
+  cidBits?: number;
+  cil?: boolean;
+  hcc?: number;
+  cacheEntries?: number;
+}
+
+export interface DeviceOptions {
+  /** Name used by `msi <name> ...`. */
+  name: string;
+  /** PCI bus/device/function, 'BB:DD.F' (hex), from which the Requester ID follows. */
+  bdf?: string;
+  /** Or the Requester ID directly. */
+  rid?: number;
+  /** The ITS its MSIs go to (default 0). */
+  its?: number;
+  /** DeviceID = RID + this (an msi-map / IORT offset; default 0). */
+  deviceIdOffset?: number;
+}
+
+export interface MachineOptions {
+  gic?: 3 | 4;
+  profile?: ProfileName;
+  seed?: number;
+  /** Number of PEs (affinity Aff1.Aff0 = n/16.n%16), or their affinities ('0.0.1.3' or a number). */
+  cpus?: number | (string | number)[];
+  spis?: number;
+  priorityBits?: number;
+  memory?: MemoryRegion[] | { base: number; size: number }[];
+  distributorBase?: number;
+  redistributorBase?: number;
+  its?: ItsOptions[];
+  devices?: DeviceOptions[];
+  /** Initial handler policy per CPU number, or for 'all'. */
+  software?: Record<string, SoftwarePolicy>;
+  /** Latency overrides in ns (keys as in the timing tables: 'gic.signal', 'its.command', 'sw.handler'...). */
+  timing?: Record<string, number>;
+}
+
+export interface ResolvedMachine {
+  profile: ProfileName;
+  seed: number;
+  gic: GicConfig;
+  memory: MemoryRegion[];
+  its: ItsConfig[];
+  devices: PciEndpointConfig[];
+  software: SoftwarePolicy[];
+  timing: Record<string, number>;
+}
+
+export const DEFAULTS = {
+  distributorBase: 0x0800_0000,
+  itsBase: 0x0808_0000,
+  redistributorBase: 0x080a_0000,
+  ramBase: 0x4000_0000,
+  ramSize: 0x4000_0000,
+};
+
+/** Parses '0.0.1.3' (Aff3.Aff2.Aff1.Aff0) or a packed number. */
+export function parseAffinity(a: string | number): number | undefined {
+  if (typeof a === 'number') return Number.isInteger(a) && a >= 0 && a < 2 ** 32 ? a : undefined;
+  const parts = a.split('.').map((p) => Number(p));
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
+  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
+}
+
+export type Resolution = { ok: true; machine: ResolvedMachine } | { ok: false; problems: string[] };
+
+export function resolveMachine(o: MachineOptions): Resolution {
+  const problems: string[] = [];
+  const profile = o.profile ?? 'spec';
+  const rules = GIC_RULES[profile];
+  let affinity: number[];
+  if (o.cpus === undefined || typeof o.cpus === 'number') {
+    const n = o.cpus ?? 4;
+    if (!Number.isInteger(n) || n < 1 || n > 512) problems.push(`cpus: ${n}; must be 1 to 512`);
+    affinity = Array.from({ length: Math.max(1, Math.min(512, Math.floor(n) || 1)) }, (_, i) =>
+      defaultAffinity(i),
+    );
+  } else {
+    affinity = o.cpus.map((a, i) => {
+      const v = parseAffinity(a);
+      if (v === undefined)
+        problems.push(`cpus[${i}]: '${String(a)}' is not an affinity (Aff3.Aff2.Aff1.Aff0, e.g. '0.0.1.3')`);
+      return v ?? 0;
+    });
+  }
+  const itsOpts = o.its ?? [{}];
+  const itsDefaults = ITS_RULES[profile].defaults;
+  const its: ItsConfig[] = itsOpts.map((x, i) => ({
+    ...itsDefaults,
+    base: x.base ?? DEFAULTS.itsBase + i * 0x20000,
+    ...(x.pta !== undefined ? { pta: x.pta } : {}),
+    ...(x.devBits !== undefined ? { devBits: x.devBits } : {}),
+    ...(x.eventIdBits !== undefined ? { eventIdBits: x.eventIdBits } : {}),
+    ...(x.cidBits !== undefined ? { cidBits: x.cidBits } : {}),
+    ...(x.cil !== undefined ? { cil: x.cil } : {}),
+    ...(x.hcc !== undefined ? { hcc: x.hcc } : {}),
+    ...(x.cacheEntries !== undefined ? { cacheEntries: x.cacheEntries } : {}),
+  }));
+  its.forEach((c, i) => problems.push(...checkItsConfig(c, i)));
+  const gic: GicConfig = {
+    version: o.gic ?? 3,
+    affinity,
+    spis: o.spis ?? (profile === 'kvm' ? 224 : 256),
+    distBase: o.distributorBase ?? DEFAULTS.distributorBase,
+    redistBase: o.redistributorBase ?? DEFAULTS.redistributorBase,
+    lpis: its.length > 0,
+    priorityBits: o.priorityBits ?? rules.priorityBits,
+  };
+  problems.push(...checkGicConfig(gic));
+  const memory = (o.memory ?? [{ base: DEFAULTS.ramBase, size: DEFAULTS.ramSize }]).map((r, i) => ({
+    name: 'name' in r && typeof r.name === 'string' ? r.name : `ram${i}`,
+    base: r.base,
+    size: r.size,
+  }));
+  memory.forEach((r, i) => {
+    if (!Number.isSafeInteger(r.base) || !Number.isSafeInteger(r.size) || r.base < 0 || r.size <= 0)
+      problems.push(`memory[${i}]: base and size must be positive whole numbers`);
+  });
+  const names = new Set<string>();
+  const devices: PciEndpointConfig[] = (o.devices ?? []).map((d, i) => {
+    if (names.has(d.name)) problems.push(`devices[${i}]: a second device is named '${d.name}'`);
+    names.add(d.name);
+    let rid = d.rid;
+    if (d.bdf !== undefined) {
+      const b = parseBdf(d.bdf);
+      if (b === undefined) problems.push(`devices[${i}].bdf: '${d.bdf}' is not BB:DD.F`);
+      rid = b;
+    }
+    if (rid === undefined) problems.push(`devices[${i}]: give a bdf or a rid`);
+    const itsIndex = d.its ?? 0;
+    if (itsIndex >= its.length) problems.push(`devices[${i}].its: there is no ITS ${itsIndex}`);
+    return { name: d.name, rid: rid ?? 0, its: itsIndex, deviceIdOffset: d.deviceIdOffset ?? 0 };
+  });
+  const software = affinity.map((_, i) => o.software?.[String(i)] ?? o.software?.all ?? 'eoi');
+  for (const key of Object.keys(o.software ?? {})) {
+    if (key !== 'all' && !(Number(key) >= 0 && Number(key) < affinity.length))
+      problems.push(`software: no CPU '${key}'`);
+  }
+  if (problems.length) return { ok: false, problems };
+  return {
+    ok: true,
+    machine: {
+      profile,
+      seed: o.seed ?? 1,
+      gic,
+      memory,
+      its,
+      devices,
+      software,
+      timing: { ...(o.timing ?? {}) },
+    },
+  };
+}

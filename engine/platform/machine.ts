@@ -1,0 +1,226 @@
+/**
+ * A machine: the state of a GICv3 system with its ITSs, memory and the software on its PEs, the
+ * event log it writes, and its history. It is the one object hosts drive: apply inputs, step, run
+ * until a condition, seek to any earlier event, snapshot to JSON and restore.
+ *
+ * The state (`s`) is plain data; this class only holds it and the things derived from the machine
+ * description (rules, latencies, the task table). Tests create as many machines as they like.
+ */
+
+import { DEFAULT_GIC_TIMING, type GicTiming } from '../gic/gic-machine';
+import { GIC_RULES, type GicRules, type ProfileName } from '../gic/gic-rules';
+import { createGicState } from '../gic/gic-state';
+import { GIC_HANDLERS } from '../gic/gic-tasks';
+import { DEFAULT_ITS_TIMING, type ItsTiming } from '../its/its-machine';
+import { ITS_RULES, type ItsRules } from '../its/its-rules';
+import { createItsState } from '../its/its-state';
+import { ITS_HANDLERS } from '../its/its-tasks';
+import { createMemory, memShare } from '../mem/memory';
+import { EventLog, type SimEvent } from '../sim/event-log';
+import { History, replayTo } from '../sim/history';
+import { applyInput, step, type CoreState, type HandlerTable } from '../sim/kernel';
+import { rngSeed } from '../sim/rng';
+import { createTaskQueue, queuePeek } from '../sim/task-queue';
+import { applyInputTo, type Input } from './inputs';
+import type { ResolvedMachine } from './machine-config';
+import { deserialiseState, serialiseState } from './migrate';
+import type { MachineState, PlatformMachine } from './platform-machine';
+import { createSoftware, DEFAULT_SOFTWARE_TIMING, SOFTWARE_HANDLERS, type SoftwareTiming } from './software';
+
+const HANDLERS = {
+  ...GIC_HANDLERS,
+  ...ITS_HANDLERS,
+  ...SOFTWARE_HANDLERS,
+} as unknown as HandlerTable<Machine>;
+
+function timingFrom<T extends object>(prefix: string, defaults: T, overrides: Record<string, number>): T {
+  const out = { ...defaults } as Record<string, number>;
+  for (const k of Object.keys(out)) {
+    const v = overrides[`${prefix}.${k}`];
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) out[k] = v;
+  }
+  return out as T;
+}
+
+export function initialState(r: ResolvedMachine): MachineState {
+  const rules = GIC_RULES[r.profile];
+  const core: CoreState = { time: 0, seq: 0, rng: rngSeed(r.seed), queue: createTaskQueue() };
+  const gic = createGicState(r.gic, {
+    gicdCtlr: 0,
+    waker: rules.waker === 'raz-wi' ? 0 : 6,
+    group: rules.resetGroup,
+    sgisEnabled: rules.sgisEnabledAtReset,
+  });
+  return {
+    version: 1,
+    machine: structuredClone(r),
+    core,
+    mem: createMemory(r.memory),
+    gic,
+    its: r.its.map((cfg, i) => createItsState(i, cfg, r.profile === 'kvm')),
+    sw: r.software.map((p) => createSoftware(p)),
+  };
+}
+
+/** A copy of a state that shares memory pages copy-on-write. */
+export function cloneState(s: MachineState): MachineState {
+  const { mem, ...rest } = s;
+  const copy = structuredClone(rest) as Omit<MachineState, 'mem'>;
+  return { ...copy, mem: memShare(mem) };
+}
+
+export type StopReason = 'idle' | 'stop' | 'budget' | 'time';
+
+export interface RunResult {
+  reason: StopReason;
+  /** Events emitted by this run. */
+  events: number;
+}
+
+export class Machine implements PlatformMachine {
+  s: MachineState;
+  readonly log = new EventLog();
+  cur = 0;
+  cause = -1;
+  emitted = false;
+  scheduled = false;
+  notes: string[] = [];
+  readonly profile: ProfileName;
+  readonly gicRules: GicRules;
+  readonly itsRules: ItsRules;
+  readonly gicTiming: GicTiming;
+  readonly itsTiming: ItsTiming;
+  readonly swTiming: SoftwareTiming;
+  readonly history: History<MachineState, Input>;
+
+  constructor(state: MachineState, snapshotInterval = 1024) {
+    this.s = state;
+    const r = state.machine;
+    this.profile = r.profile;
+    this.gicRules = GIC_RULES[r.profile];
+    this.itsRules = ITS_RULES[r.profile];
+    this.gicTiming = timingFrom('gic', DEFAULT_GIC_TIMING, r.timing);
+    this.itsTiming = timingFrom('its', DEFAULT_ITS_TIMING, r.timing);
+    this.swTiming = timingFrom('sw', DEFAULT_SOFTWARE_TIMING, r.timing);
+    this.history = new History<MachineState, Input>({ clone: cloneState }, state, snapshotInterval);
+  }
+
+  static create(r: ResolvedMachine, snapshotInterval?: number): Machine {
+    return new Machine(initialState(r), snapshotInterval);
+  }
+
+  /** Restores a snapshot (from `snapshot()`) into a fresh machine whose history starts there. */
+  static fromSnapshot(text: string): Machine {
+    const s = deserialiseState(text);
+    if (s.version !== 1 || !s.machine || !s.core)
+      throw new Error('not a GIC Lab machine snapshot (version 1)');
+    // The new machine's log starts afresh: queued work keeps its place but loses its cause links.
+    const seq = s.core.seq;
+    s.core.seq = 0;
+    for (const t of s.core.queue.heap) t.cause = -1;
+    const m = new Machine(s);
+    m.restoredAt = seq;
+    return m;
+  }
+
+  /** seq of the source machine's event this machine was restored after (0 for a new machine). */
+  restoredAt = 0;
+
+  get seq(): number {
+    return this.s.core.seq;
+  }
+
+  get time(): number {
+    return this.s.core.time;
+  }
+
+  snapshot(): string {
+    return serialiseState(this.s);
+  }
+
+  /** Applies an outside input now (a new branch of history if we had stepped back). */
+  input(i: Input): SimEvent {
+    const seq = this.s.core.seq;
+    if (seq < this.log.length) {
+      this.log.truncate(seq);
+      this.history.branch(seq);
+    }
+    this.history.record(seq, this.s.core.time, i);
+    applyInput(this, applyInputTo, i);
+    this.history.afterEvent(this.s);
+    return this.log.get(seq)!;
+  }
+
+  /** One event; undefined when nothing is left to do (or the next task is after `until`). */
+  step(until = Infinity): SimEvent | undefined {
+    if (this.s.core.seq < this.log.length && this.s.core.seq === this.nextJournalSeq()) {
+      // Stepping forward over history we already have: an input was applied here.
+      return this.replayForward();
+    }
+    const seq = step(this, HANDLERS, until);
+    if (seq < 0) return undefined;
+    this.history.afterEvent(this.s);
+    return this.log.get(seq);
+  }
+
+  private nextJournalSeq(): number {
+    const j = this.history.journal;
+    const k = this.history.firstInputAtOrAfter(this.s.core.seq);
+    return k < j.length ? j[k]!.seq : -1;
+  }
+
+  private replayForward(): SimEvent | undefined {
+    const j = this.history.journal[this.history.firstInputAtOrAfter(this.s.core.seq)]!;
+    const seq = this.s.core.seq;
+    this.s.core.time = j.time;
+    applyInput(this, applyInputTo, j.input);
+    this.history.afterEvent(this.s);
+    return this.log.get(seq);
+  }
+
+  /**
+   * Runs until `stop` says so for an event, nothing is left to do, `maxEvents` have been emitted,
+   * or model time would pass `until`.
+   */
+  run(opts: { stop?: (seq: number) => boolean; maxEvents?: number; until?: number } = {}): RunResult {
+    const max = opts.maxEvents ?? 1_000_000;
+    const until = opts.until ?? Infinity;
+    let n = 0;
+    while (n < max) {
+      const next = queuePeek(this.s.core.queue);
+      const replaying = this.s.core.seq < this.log.length && this.s.core.seq === this.nextJournalSeq();
+      if (!replaying) {
+        if (!next) return { reason: 'idle', events: n };
+        if (next.t > until) {
+          this.s.core.time = Math.max(this.s.core.time, until);
+          return { reason: 'time', events: n };
+        }
+      }
+      const e = this.step(until);
+      if (!e) {
+        if (!queuePeek(this.s.core.queue)) return { reason: 'idle', events: n };
+        continue;
+      }
+      n++;
+      if (opts.stop?.(e.seq)) return { reason: 'stop', events: n };
+    }
+    return { reason: 'budget', events: n };
+  }
+
+  /** Lets model time pass to `time` even if nothing happens (pending work due before it runs). */
+  advanceTo(time: number, maxEvents?: number): RunResult {
+    const r = this.run({ until: time, ...(maxEvents !== undefined ? { maxEvents } : {}) });
+    if (r.reason === 'idle' && this.s.core.time < time) this.s.core.time = time;
+    return r;
+  }
+
+  /** Puts the machine in the exact state it had after `seq` events. */
+  seek(seq: number): void {
+    replayTo(this, this.history, seq, HANDLERS, (m, i) => applyInput(m, applyInputTo, i));
+  }
+
+  /** Whether anything is left to do. */
+  get idle(): boolean {
+    return this.s.core.queue.heap.length === 0;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Save and restore of the whole machine ("migration"), the way a hypervisor moves a VM: quiesce,
+ * flush the state that lives inside the interrupt controller into guest memory, serialise the
+ * machine to JSON, and rebuild a fresh machine from that JSON and from memory.
+ *
+ * What is flushed and rebuilt depends on the profile, and that is the point of the exercise:
+ *  - kvm: the ITS's kernel lists are written into the guest's tables (KVM_DEV_ARM_ITS_SAVE_TABLES)
+ *    and every LPI's pending latch into its pending table (KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES);
+ *    the new machine reads them back (KVM_DEV_ARM_ITS_RESTORE_TABLES), which recreates the LPIs
+ *    and takes their pending bits from the tables.
+ *  - spec: each redistributor writes its pending LPIs back to its table; the new one reads them
+ *    when it comes up; configuration and translation caches start empty.
+ *  - qemu: everything already lives in memory; the new machine rescans its pending tables.
+ */
+
+import { lpiLoadPendingTable, lpiWriteBackPending, lpisEnabled, rescanPendingTable } from '../gic/lpi';
+import { markAllDirty } from '../gic/dirty';
+import {
+  restoreItsTables,
+  saveItsTables,
+  type RestoreReport,
+  type SaveReport,
+} from '../its/its-save-restore';
+import { emit } from '../sim/kernel';
+import { decodePlain, encodePlain } from '../sim/plain-codec';
+import type { MachineState, PlatformMachine } from './platform-machine';
+
+export function serialiseState(s: MachineState): string {
+  return JSON.stringify(encodePlain(s));
+}
+
+export function deserialiseState(text: string): MachineState {
+  return decodePlain(JSON.parse(text)) as MachineState;
+}
+
+export interface MigrationReport {
+  bytes: number;
+  saved: SaveReport[];
+  pendingSaved: number;
+  restored: RestoreReport[];
+  pendingRestored: number;
+}
+
+export function migrate(m: PlatformMachine): MigrationReport {
+  const cpus = m.s.gic.cfg.affinity.length;
+  const saved: SaveReport[] = [];
+  let pendingSaved = 0;
+  if (m.profile === 'kvm') for (const its of m.s.its) saved.push(saveItsTables(m, its));
+  if (m.profile !== 'qemu')
+    for (let c = 0; c < cpus; c++)
+      if (m.profile === 'kvm' || lpisEnabled(m, c)) pendingSaved += lpiWriteBackPending(m, c);
+
+  const text = serialiseState(m.s);
+  const fresh = deserialiseState(text);
+  m.s = fresh;
+
+  // The new machine's interrupt controller starts with nothing cached inside it.
+  const restored: RestoreReport[] = [];
+  let pendingRestored = 0;
+  for (const its of m.s.its) its.cache.clear();
+  for (const rd of m.s.gic.rd) {
+    rd.lpiPending.clear();
+    rd.lpiConfig.clear();
+    rd.hpplpi = { intid: 1023, prio: 0xff };
+  }
+  for (const c of m.s.gic.cpu) c.updateQueued = false;
+  if (m.profile === 'kvm') {
+    m.s.gic.lpis.clear();
+    for (const its of m.s.its) {
+      const r = restoreItsTables(m, its);
+      restored.push(r);
+      pendingRestored += r.pendingFromTables;
+    }
+  } else {
+    for (let c = 0; c < cpus; c++) {
+      if (!lpisEnabled(m, c)) continue;
+      if (m.profile === 'qemu') rescanPendingTable(m, c);
+      else pendingRestored += lpiLoadPendingTable(m, c, false).length;
+    }
+  }
+  markAllDirty(m);
+  const report: MigrationReport = { bytes: text.length, saved, pendingSaved, restored, pendingRestored };
+  emit(m, 'machine.migrate', 'machine', -1, -1, -1, -1, -1, report);
+  return report;
+}
