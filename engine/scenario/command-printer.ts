@@ -1,0 +1,180 @@
+/**
+ * The command language's printer: an Action back to one canonical line of text, the form
+ * recorded sessions, the sandbox history and "copy as command" show. parseLine(printAction(a))
+ * gives back `a` for every Action the parser can produce (the round-trip property test checks
+ * it), so a recorded session replays exactly.
+ *
+ * Canonical form, chosen to read like the examples in docs/command-language.md:
+ * - keywords and unit names in lower case (`read32`, `rd3`, `its1`, `cpu0`); register names in
+ *   spec case (`GICR_CTLR`, `ICC_IAR1_EL1`, always with `_EL1`); ITS commands and fields by spec
+ *   name (`MAPTI`, `pINTID`, `ITT_addr`), fields in the encoding table's order;
+ * - hex (`0x...`, lower-case digits, no padding) for register and memory values, masks, bytes,
+ *   raw doublewords, addresses and offsets, and the ITS address fields; decimal for INTIDs,
+ *   EventIDs, DeviceIDs, ICIDs, Requester IDs, counts, CPU and unit numbers and the other ITS
+ *   fields (Size, V, RDbase, ...), and for table-entry fields except `itt`;
+ * - elements the doc marks optional are left out when they hold their default: `its ...` for
+ *   ITS 0 and `its1 ...` otherwise (never `its its1`), no `rd0` in lpi-config / lpi-pending, `run`
+ *   for `run until idle`, `step` for one event, no `x1` counts. Elements the AST keeps as
+ *   optional (a register's unit, `+offset`, the access width) are printed exactly when present;
+ * - durations in the largest unit that divides them exactly (`5ms`, `100ns`, `0ns`), lengths
+ *   likewise with K/M/G when exact (`64K`, `4097`);
+ * - `expect pending rd<n> <intid>` always names the redistributor, as the doc's form does.
+ */
+
+import type { Action, Expectation, MmioTarget, TableEntryFields, Unit, ValueCheck } from './actions';
+import { SIZE_UNITS, TABLE_ENTRY_FIELDS, TIME_UNITS } from './command-parser';
+import { isPlainWord, quoteString } from './lexer';
+import { COMMAND_BY_NAME, findField } from '../its/command-encoding';
+
+const hex = (v: number | bigint): string => `0x${v.toString(16)}`;
+
+function unitName(u: Unit): string {
+  return u.type === 'gicd' ? 'gicd' : `${u.type}${u.n}`;
+}
+
+function target(t: MmioTarget): string {
+  switch (t.kind) {
+    case 'reg':
+      return `${t.unit ? `${unitName(t.unit)} ` : ''}${t.reg}${t.plus !== undefined ? `+${hex(t.plus)}` : ''}`;
+    case 'offset':
+      return `${unitName(t.unit)}+${hex(t.offset)}`;
+    case 'addr':
+      return `@${hex(t.addr)}`;
+  }
+}
+
+function check(c: ValueCheck): string {
+  const mask = c.mask !== undefined ? `& ${hex(c.mask)} ` : '';
+  return 'unchanged' in c ? `${mask}unchanged` : `${mask}== ${hex(c.equals)}`;
+}
+
+export function formatDuration(ns: number): string {
+  const big = BigInt(ns);
+  for (const u of TIME_UNITS) if (big !== 0n && big % u.ns === 0n) return `${big / u.ns}${u.unit}`;
+  return `${ns}ns`;
+}
+
+export function formatLength(len: number): string {
+  for (const u of SIZE_UNITS) if (len !== 0 && len % u.bytes === 0) return `${len / u.bytes}${u.unit}`;
+  return String(len);
+}
+
+const itsPrefix = (its: number): string => (its === 0 ? 'its' : `its${its}`);
+const rdPrefix = (rd: number): string => (rd === 0 ? '' : `rd${rd} `);
+
+function itsFields(name: string, fields: Record<string, bigint>): string[] {
+  const spec = COMMAND_BY_NAME.get(name.toUpperCase());
+  if (!spec) return Object.entries(fields).map(([k, v]) => `${k}=${v}`);
+  const keyed = new Map<string, bigint>();
+  const unknown: string[] = [];
+  for (const [k, v] of Object.entries(fields)) {
+    const fs = findField(spec, k);
+    if (fs) keyed.set(fs.name, v);
+    else unknown.push(`${k}=${v}`);
+  }
+  const out: string[] = [];
+  for (const fs of spec.fields) {
+    const v = keyed.get(fs.name);
+    if (v !== undefined) out.push(`${fs.name}=${fs.shift ? hex(v) : v.toString()}`);
+  }
+  return [...out, ...unknown];
+}
+
+function tableFields(
+  table: 'dte' | 'ite' | 'cte',
+  fields: TableEntryFields,
+  absent: boolean | undefined,
+): string {
+  if (absent) return ' absent';
+  const order = Object.keys(TABLE_ENTRY_FIELDS[table]);
+  const keys = [
+    ...order.filter((k) => fields[k] !== undefined),
+    ...Object.keys(fields).filter((k) => !order.includes(k)),
+  ];
+  return keys.map((k) => ` ${k}=${k === 'itt' ? hex(fields[k]!) : fields[k]!.toString()}`).join('');
+}
+
+/** A string printed bare when it lexes as one word, quoted otherwise. */
+const word = (s: string): string => (isPlainWord(s) ? s : quoteString(s));
+
+function expectation(e: Expectation): string {
+  switch (e.kind) {
+    case 'deliveries':
+      return e.exact.length === 0
+        ? 'deliveries none'
+        : `deliveries ${e.exact.map((d) => `cpu${d.cpu}:${d.intid}${d.count !== 1 ? `x${d.count}` : ''}`).join(' ')}`;
+    case 'delivered':
+      return `delivered cpu${e.cpu} ${e.intid}${e.count !== 1 ? ` x${e.count}` : ''}`;
+    case 'reg':
+      return `reg${e.width ?? ''} ${target(e.target)} ${check(e.check)}`;
+    case 'icc':
+      return `icc cpu${e.cpu} ${e.reg} ${check(e.check)}`;
+    case 'mem':
+      return `mem${e.width} ${hex(e.addr)} ${check(e.check)}`;
+    case 'mem-bytes':
+      return `mem ${hex(e.addr)} == ${e.bytes.map(hex).join(' ')}`;
+    case 'dte':
+      return `dte ${e.its ? `its${e.its} ` : ''}${e.devid}${tableFields('dte', e.fields, e.absent)}`;
+    case 'ite':
+      return `ite ${e.its ? `its${e.its} ` : ''}${e.devid} ${e.eventid}${tableFields('ite', e.fields, e.absent)}`;
+    case 'cte':
+      return `cte ${e.its ? `its${e.its} ` : ''}${e.icid}${tableFields('cte', e.fields, e.absent)}`;
+    case 'lpi-pending':
+      return `${e.pending ? 'pending' : 'not-pending'} rd${e.rd} ${e.intid}`;
+    case 'events': {
+      const filters = Object.entries(e.filters).map(([k, v]) => ` ${k}=${word(v)}`);
+      return `events ${e.eventKind}${filters.join('')} ${e.op} ${e.count}${e.total ? ' total' : ''}`;
+    }
+  }
+}
+
+/** Canonical text of an action, which parseLine parses back to an equal action. */
+export function printAction(a: Action): string {
+  switch (a.kind) {
+    case 'mmio-read':
+      return `read${a.width ?? ''} ${target(a.target)}`;
+    case 'mmio-write':
+      return `write${a.width ?? ''} ${target(a.target)} ${a.op === 'set-bits' ? '|= ' : a.op === 'clear-bits' ? '&= ~' : ''}${hex(a.value)}`;
+    case 'icc-read':
+      return `cpu${a.cpu} read ${a.reg}`;
+    case 'icc-write':
+      return `cpu${a.cpu} write ${a.reg} ${hex(a.value)}`;
+    case 'mem-write':
+      return `mem write${a.width} ${hex(a.addr)} ${hex(a.value)}`;
+    case 'mem-bytes':
+      return `mem write ${hex(a.addr)} ${a.bytes.map(hex).join(' ')}`;
+    case 'mem-fill':
+      return `mem fill ${hex(a.addr)} ${formatLength(a.len)} ${hex(a.byte)}`;
+    case 'lpi-config':
+      return `lpi-config ${rdPrefix(a.rd)}${a.intid} ${hex(a.value)}`;
+    case 'lpi-pending':
+      return `lpi-pending ${rdPrefix(a.rd)}${a.intid} ${a.set ? 'set' : 'clear'}`;
+    case 'its-cmd':
+      return [itsPrefix(a.its), a.name, ...itsFields(a.name, a.fields)].join(' ');
+    case 'its-raw':
+      return `${itsPrefix(a.its)} raw ${a.dws.map(hex).join(' ')}`;
+    case 'msi': {
+      const dev =
+        a.device.kind === 'rid'
+          ? `rid=${a.device.rid}`
+          : /^[A-Za-z_]/.test(a.device.name)
+            ? word(a.device.name)
+            : quoteString(a.device.name);
+      return `msi ${dev} ${a.eventid}`;
+    }
+    case 'line':
+      return `line ${a.intid} ${a.level}${a.cpu !== undefined ? ` cpu${a.cpu}` : ''}`;
+    case 'software':
+      return `software ${a.cpus === 'all' ? 'all' : a.cpus.map((n) => `cpu${n}`).join(',')} ${a.policy}`;
+    case 'run':
+      return a.until === 'idle' ? 'run' : `run until ${a.until}`;
+    case 'wait':
+      return `wait ${formatDuration(a.ns)}`;
+    case 'step':
+      return a.n === 1 ? 'step' : `step ${a.n}`;
+    case 'migrate':
+      return 'migrate';
+    case 'expect':
+      return `expect ${expectation(a.expect)}`;
+  }
+}

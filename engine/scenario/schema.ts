@@ -1,0 +1,129 @@
+/**
+ * The scenario file format, version 1, as a zod schema: validation with messages that name the
+ * field, and the JSON Schema published in docs/scenario.schema.json (generated from this file by
+ * `npm run schema`; a test keeps the two in step). docs/scenario-format.md explains each field.
+ *
+ * Numbers that are addresses may be written as JSON numbers or as strings in hex ("0x4000_0000"),
+ * because JSON has no hex literals and addresses read better in hex.
+ */
+
+import { z } from 'zod';
+
+export const SCENARIO_FORMAT = 'giclab-scenario/1';
+
+const NUMBER_TEXT = /^(0x[0-9a-fA-F_]+|0b[01_]+|[0-9_]+)$/;
+
+/** A whole number given as a JSON number or as text ("0x4000_0000", "64K" is not accepted here). */
+export const wholeNumber = z
+  .union([
+    z.number().int().nonnegative(),
+    z.string().regex(NUMBER_TEXT, 'expected a number such as 4096 or "0x4000_0000"'),
+  ])
+  .transform((v) => (typeof v === 'number' ? v : Number(v.replaceAll('_', ''))))
+  .refine((v) => Number.isSafeInteger(v), 'number too large');
+
+const profile = z.enum(['kvm', 'qemu', 'spec']);
+const policy = z.enum(['eoi', 'deactivate-icactiver', 'hold', 'masked']);
+
+const its = z
+  .object({
+    base: wholeNumber.optional(),
+    pta: z.boolean().optional(),
+    devBits: z.number().int().min(1).max(32).optional(),
+    eventIdBits: z.number().int().min(1).max(32).optional(),
+    cidBits: z.number().int().min(1).max(16).optional(),
+    cil: z.boolean().optional(),
+    hcc: z.number().int().min(0).max(255).optional(),
+    cacheEntries: z.number().int().min(0).max(65536).optional(),
+  })
+  .strict();
+
+const device = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'a device name starts with a letter (letters, digits, _ and -)'),
+    bdf: z.string().optional(),
+    rid: wholeNumber.optional(),
+    its: z.number().int().min(0).optional(),
+    deviceIdOffset: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+export const machineSchema = z
+  .object({
+    gic: z.union([z.literal(3), z.literal(4)]).optional(),
+    profile: profile.optional(),
+    seed: z.number().int().nonnegative().optional(),
+    cpus: z
+      .union([
+        z.number().int().min(1).max(512),
+        z
+          .array(z.union([z.string(), z.number().int()]))
+          .min(1)
+          .max(512),
+      ])
+      .optional(),
+    spis: z.number().int().min(0).max(988).optional(),
+    priorityBits: z.number().int().min(4).max(8).optional(),
+    memory: z
+      .array(z.object({ name: z.string().optional(), base: wholeNumber, size: wholeNumber }).strict())
+      .min(1)
+      .optional(),
+    distributorBase: wholeNumber.optional(),
+    redistributorBase: wholeNumber.optional(),
+    its: z.array(its).max(16).optional(),
+    devices: z.array(device).optional(),
+    software: z.record(z.string(), policy).optional(),
+    timing: z.record(z.string(), z.number().nonnegative()).optional(),
+  })
+  .strict();
+
+const step = z
+  .object({
+    title: z.string().min(1),
+    narration: z.string().optional(),
+    actions: z.array(z.string()).default([]),
+    predict: z
+      .object({
+        question: z.string().min(1),
+        choices: z.array(z.object({ text: z.string().min(1), when: z.string().min(1) }).strict()).min(2),
+      })
+      .strict()
+      .optional(),
+    expect: z.array(z.string()).default([]),
+    settle: z.enum(['each', 'end', 'none']).default('each'),
+  })
+  .strict();
+
+export const scenarioSchema = z
+  .object({
+    $schema: z.string().optional(),
+    format: z.literal(SCENARIO_FORMAT),
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'an id is lower-case letters, digits and dashes'),
+    title: z.string().min(1),
+    track: z.string().optional(),
+    summary: z.string().optional(),
+    goals: z.array(z.string()).optional(),
+    conformance: z
+      .object({
+        suite: z.string(),
+        case: z.string(),
+        test: z.string().optional(),
+        report: z.string().optional(),
+        source: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    machine: machineSchema.default({}),
+    steps: z.array(step).min(1),
+  })
+  .strict();
+
+export type ScenarioFile = z.infer<typeof scenarioSchema>;
+export type ScenarioStep = ScenarioFile['steps'][number];
+
+/** The JSON Schema of the format (for docs/ and editors). */
+export function scenarioJsonSchema(): unknown {
+  return z.toJSONSchema(scenarioSchema, { io: 'input' });
+}
