@@ -1,0 +1,764 @@
+/**
+ * Replaying a QEMU GICv3 trace on the model (profile `qemu`) and checking that the model reaches
+ * what QEMU reached: every MSI translated the same way (DeviceID, EventID -> INTID, ICID, target
+ * redistributor), every acknowledge returning the same INTID on the same CPU (so the same deliveries
+ * per CPU, with the same counts), every table entry QEMU wrote written the same by the model,
+ * every command decoded the same, every register read returning the same value. Each disagreement
+ * names its trace line.
+ *
+ * What drives the model is what the guest and the devices did: MMIO writes to the ITS and the
+ * redistributors, MSIs (GITS_TRANSLATER writes with their requester ID), PPI line changes, SGIs
+ * arriving, ICC_IAR1/EOIR1/DIR accesses. The software on every PE is masked: it acknowledges only
+ * when the trace says the guest did. The replay is streaming: records are fed one at a time and
+ * only the commands of the current CWRITER write and the current MSI are buffered.
+ *
+ * Some of what the guest did is not in the trace, and the replay says what it assumes instead
+ * (the `inferred` list of the report):
+ *  - Command bytes. The guest writes commands into the queue in memory; the trace shows each
+ *    command's number and QEMU's decode. The bytes come from the saved queue (cmdq.bin) when that
+ *    slot still holds the same command, and are rebuilt from the decode otherwise.
+ *  - LPI configuration. The guest writes the property table directly; the table as it was at
+ *    power-off (proptable.bin) is loaded when GICR_PROPBASER is first written.
+ *  - Level-1 entries of two-level tables, which the guest also writes directly: when QEMU
+ *    successfully used an entry of a two-level table, a level-2 page is provided in a region the
+ *    guest never touches, and the level-1 entry points at it (any address gives the same results).
+ *  - Distributor and CPU interface set-up, whose accesses are not traced: GICD_CTLR = 0x13,
+ *    ICC_PMR_EL1 = 0xf0 and ICC_IGRPEN1_EL1 = 1 on every CPU, as Linux programs them.
+ */
+
+import { memReadU32 } from '../mem/memory';
+import {
+  COMMAND_BY_OPCODE,
+  decodeCommand,
+  encodeCommand,
+  formatCommand,
+  type CommandWords,
+} from '../its/command-encoding';
+import type { CommandEventData } from '../its/command-queue';
+import { queueGeometry } from '../its/command-queue';
+import { BASER_TYPE_COLLECTION, BASER_TYPE_DEVICE } from '../its/its-state';
+import { findTable } from '../its/tables';
+import type { Touch } from '../its/tables';
+import { Machine } from '../platform/machine';
+import { resolveMachine } from '../platform/machine-config';
+import type { SimEvent } from '../sim/event-log';
+import type { TraceRecord } from './qemu-trace-line';
+
+export interface TraceShape {
+  cpus: number;
+  gicVersion: 3 | 4;
+}
+
+/** First pass over a trace: how many CPUs and which GIC version the machine had. */
+export class ShapeScanner {
+  private maxCpu = 0;
+  private v4 = false;
+
+  feed(r: TraceRecord): void {
+    switch (r.event) {
+      case 'gicv3_redist_read':
+      case 'gicv3_redist_write':
+        this.maxCpu = Math.max(this.maxCpu, r.cpu);
+        if (r.offset >= 0x20000) this.v4 = true;
+        return;
+      case 'gicv3_icc_iar1_read':
+      case 'gicv3_icc_eoir_write':
+      case 'gicv3_redist_set_irq':
+      case 'gicv3_redist_send_sgi':
+        this.maxCpu = Math.max(this.maxCpu, r.cpu);
+        return;
+      case 'gicv3_its_read':
+        if (r.offset === 8 && (r.data & 2n) !== 0n) this.v4 = true;
+        return;
+      default:
+        if (r.event.startsWith('gicv3_its_cmd_v')) this.v4 = true;
+    }
+  }
+
+  result(): TraceShape {
+    return { cpus: this.maxCpu + 1, gicVersion: this.v4 ? 4 : 3 };
+  }
+}
+
+export interface Disagreement {
+  line: number;
+  what: string;
+}
+
+export interface Tally {
+  total: number;
+  agreed: number;
+}
+
+export interface ReplayReport {
+  shape: TraceShape;
+  records: number;
+  msis: Tally;
+  commands: Tally & { notModelled: number };
+  tableWrites: Tally;
+  registerReads: Tally;
+  acknowledges: Tally;
+  /** cpu -> INTID -> count, acknowledges that returned a real INTID. */
+  deliveries: {
+    trace: Record<number, Record<number, number>>;
+    model: Record<number, Record<number, number>>;
+  };
+  disagreements: Disagreement[];
+  disagreementCount: number;
+  inferred: string[];
+  /** Trace events the replay did not use, with their counts. */
+  unused: Record<string, number>;
+  agree: boolean;
+}
+
+export interface ReplayOptions {
+  shape: TraceShape;
+  /** The saved 64 KiB command queue (cmdq.bin). */
+  cmdq?: Uint8Array;
+  /** The saved LPI property table (proptable.bin): byte N is LPI 8192 + N. */
+  proptable?: Uint8Array;
+  /** At most this many disagreements are kept (all are counted). */
+  keep?: number;
+}
+
+interface CmdObs {
+  line: number;
+  tid: number;
+  slot: number;
+  code: number;
+  decode?: TraceRecord;
+  tables: TraceRecord[];
+}
+
+interface MsiObs {
+  line: number;
+  tid: number;
+  devid: number;
+  eventid: number;
+  reads: TraceRecord[];
+  from: number;
+  to: number;
+}
+
+const RAM = { base: 0x4000_0000, size: 0x4_0000_0000 };
+const INFERRED = { base: 0x80_0000_0000, size: 0x100_0000 };
+const hex = (v: number | bigint): string => '0x' + v.toString(16);
+
+const TABLE_EVENTS = new Set([
+  'gicv3_its_dte_read',
+  'gicv3_its_dte_write',
+  'gicv3_its_dte_read_fault',
+  'gicv3_its_ite_read',
+  'gicv3_its_ite_write',
+  'gicv3_its_ite_read_fault',
+  'gicv3_its_cte_read',
+  'gicv3_its_cte_write',
+  'gicv3_its_cte_read_fault',
+  'gicv3_its_vte_read',
+  'gicv3_its_vte_write',
+  'gicv3_its_vte_read_fault',
+]);
+
+export class QemuReplay {
+  readonly machine: Machine;
+  private readonly keep: number;
+  private readonly r: ReplayReport;
+  private cmds: CmdObs[] = [];
+  private msi?: MsiObs;
+  private propLoaded = false;
+  private nextInferredPage = INFERRED.base;
+  private readonly noted = new Map<string, { text: string; count: number }>();
+
+  constructor(private readonly opts: ReplayOptions) {
+    this.keep = opts.keep ?? 500;
+    const cpus = Math.max(1, opts.shape.cpus);
+    const resolved = resolveMachine({
+      profile: 'qemu',
+      gic: opts.shape.gicVersion,
+      cpus,
+      spis: 256,
+      memory: [
+        { name: 'ram', ...RAM },
+        { name: 'inferred', ...INFERRED },
+      ],
+      software: { all: 'masked' },
+    });
+    if (!resolved.ok) throw new Error(resolved.problems.join('; '));
+    // Long traces: snapshots every 64Ki events keep memory flat; nobody seeks in a replay.
+    this.machine = Machine.create(resolved.machine, 65536);
+    this.r = {
+      shape: { cpus, gicVersion: opts.shape.gicVersion },
+      records: 0,
+      msis: { total: 0, agreed: 0 },
+      commands: { total: 0, agreed: 0, notModelled: 0 },
+      tableWrites: { total: 0, agreed: 0 },
+      registerReads: { total: 0, agreed: 0 },
+      acknowledges: { total: 0, agreed: 0 },
+      deliveries: { trace: {}, model: {} },
+      disagreements: [],
+      disagreementCount: 0,
+      inferred: [],
+      unused: {},
+      agree: false,
+    };
+    const m = this.machine;
+    const gicd = m.s.gic.cfg.distBase;
+    m.input({ kind: 'mmio', addr: gicd, width: 32, write: true, value: 0x13n, by: 'trace (inferred)' });
+    for (let c = 0; c < cpus; c++) {
+      m.input({ kind: 'icc', cpu: c, reg: 'ICC_PMR_EL1', write: true, value: 0xf0n });
+      m.input({ kind: 'icc', cpu: c, reg: 'ICC_IGRPEN1_EL1', write: true, value: 1n });
+    }
+    this.settle();
+    this.infer(
+      'distributor and CPU interfaces: GICD_CTLR = 0x13, ICC_PMR_EL1 = 0xf0 and ICC_IGRPEN1_EL1 = 1 on every CPU (not traced; as Linux programs them)',
+    );
+  }
+
+  /** Records an assumption once per `key` (with the first occurrence's text), counting repeats. */
+  private infer(what: string, key = what): void {
+    const n = this.noted.get(key);
+    if (n) n.count++;
+    else this.noted.set(key, { text: what, count: 1 });
+  }
+
+  private disagree(line: number, what: string): void {
+    this.r.disagreementCount++;
+    if (this.r.disagreements.length < this.keep) this.r.disagreements.push({ line, what });
+  }
+
+  private settle(): void {
+    this.machine.run({ maxEvents: 1_000_000 });
+  }
+
+  private eventsSince(from: number): SimEvent[] {
+    return this.machine.log.slice(from, this.machine.seq);
+  }
+
+  private unused(event: string): void {
+    this.r.unused[event] = (this.r.unused[event] ?? 0) + 1;
+  }
+
+  // ------------------------------------------------------------------ feeding
+
+  feed(rec: TraceRecord): void {
+    this.r.records++;
+    if (TABLE_EVENTS.has(rec.event)) return this.tableAccess(rec);
+    if (this.msi && rec.tid === this.msi.tid) this.finishMsi();
+    switch (rec.event) {
+      case 'gicv3_its_process_command':
+        this.cmds.push({ line: rec.line, tid: rec.tid, slot: rec.rdOffset, code: rec.cmd, tables: [] });
+        return;
+      case 'gicv3_its_write':
+        return this.itsWrite(rec);
+      case 'gicv3_its_read':
+        return this.read(
+          rec.line,
+          this.machine.s.its[0]!.cfg.base + rec.offset,
+          rec.size,
+          rec.data,
+          `GITS offset ${hex(rec.offset)}`,
+        );
+      case 'gicv3_redist_write':
+        return this.redistWrite(rec);
+      case 'gicv3_redist_read':
+        return this.read(
+          rec.line,
+          this.rdBase(rec.cpu) + rec.offset,
+          rec.size,
+          rec.data,
+          `GICR${rec.cpu} offset ${hex(rec.offset)}`,
+        );
+      case 'gicv3_dist_write':
+        this.machine.input({
+          kind: 'mmio',
+          addr: this.machine.s.gic.cfg.distBase + rec.offset,
+          width: (rec.size * 8) as 32,
+          write: true,
+          value: rec.data,
+          by: 'trace',
+        });
+        return this.settle();
+      case 'gicv3_dist_read':
+        return this.read(
+          rec.line,
+          this.machine.s.gic.cfg.distBase + rec.offset,
+          rec.size,
+          rec.data,
+          `GICD offset ${hex(rec.offset)}`,
+        );
+      case 'gicv3_its_translation_write':
+        return this.translation(rec);
+      case 'gicv3_icc_iar1_read':
+        return this.acknowledge(rec.line, rec.cpu, rec.val);
+      case 'gicv3_icc_eoir_write':
+        this.machine.input({
+          kind: 'icc',
+          cpu: rec.cpu,
+          reg: rec.grp === 0 ? 'ICC_EOIR0_EL1' : 'ICC_EOIR1_EL1',
+          write: true,
+          value: BigInt(rec.val),
+        });
+        return this.settle();
+      case 'gicv3_icc_dir_write':
+        this.machine.input({
+          kind: 'icc',
+          cpu: rec.cpu,
+          reg: 'ICC_DIR_EL1',
+          write: true,
+          value: BigInt(rec.val),
+        });
+        return this.settle();
+      case 'gicv3_redist_set_irq':
+        if (rec.irq >= 16 && rec.irq < 32) {
+          this.machine.input({ kind: 'line', intid: rec.irq, cpu: rec.cpu, level: rec.level ? 1 : 0 });
+          return this.settle();
+        }
+        return this.unused(rec.event);
+      case 'gicv3_redist_send_sgi':
+        this.machine.input({ kind: 'sgi', to: rec.cpu, intid: rec.irq, from: -1 });
+        return this.settle();
+      default:
+        if (rec.event.startsWith('gicv3_its_cmd_')) return this.commandDecode(rec);
+        return this.unused(rec.event);
+    }
+  }
+
+  private rdBase(cpu: number): number {
+    const g = this.machine.s.gic.cfg;
+    return g.redistBase + cpu * (g.version === 4 ? 0x40000 : 0x20000);
+  }
+
+  private read(line: number, addr: number, size: number, want: bigint, what: string): void {
+    const m = this.machine;
+    const seq = m.seq;
+    m.input({ kind: 'mmio', addr, width: (size * 8) as 32, write: false, value: 0n, by: 'trace' });
+    this.settle();
+    const e = m.log.get(seq)!;
+    const v = (e.data as { value?: string }).value;
+    const got = v !== undefined ? BigInt(v) : 0n;
+    this.r.registerReads.total++;
+    if (got === want) this.r.registerReads.agreed++;
+    else
+      this.disagree(
+        line,
+        `read of ${(e.data as { reg?: string }).reg ?? what}: QEMU ${hex(want)}, model ${hex(got)}`,
+      );
+  }
+
+  private redistWrite(rec: Extract<TraceRecord, { event: 'gicv3_redist_write' }>): void {
+    const m = this.machine;
+    m.input({
+      kind: 'mmio',
+      addr: this.rdBase(rec.cpu) + rec.offset,
+      width: (rec.size * 8) as 32,
+      write: true,
+      value: rec.data,
+      by: 'trace',
+    });
+    this.settle();
+    if (rec.offset === 0x70 && !this.propLoaded && this.opts.proptable) {
+      const base = Number((rec.data >> 12n) & 0xffffffffffn) * 0x1000;
+      const t = this.opts.proptable;
+      for (let off = 0; off < t.length; off += 4096) {
+        const chunk = Array.from(t.subarray(off, Math.min(t.length, off + 4096)));
+        if (chunk.some((b) => b !== 0))
+          m.input({ kind: 'mem-write', addr: base + off, bytes: chunk, by: 'trace (inferred)' });
+      }
+      this.propLoaded = true;
+      this.infer(
+        `LPI configuration: the property table as saved at power-off (proptable.bin, ${t.length} bytes) loaded at ${hex(base)} when GICR_PROPBASER was first written`,
+      );
+    }
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  private tableAccess(rec: TraceRecord): void {
+    if (this.msi && rec.tid === this.msi.tid && rec.event.endsWith('_read') && this.msi.reads.length < 3) {
+      this.msi.reads.push(rec);
+      if (this.msi.reads.length === 3) this.finishMsi();
+      return;
+    }
+    const last = this.cmds[this.cmds.length - 1];
+    if (last && last.tid === rec.tid) {
+      last.tables.push(rec);
+      return;
+    }
+    this.unused(rec.event);
+  }
+
+  private commandDecode(rec: TraceRecord): void {
+    const last = this.cmds[this.cmds.length - 1];
+    if (last && last.tid === rec.tid && !last.decode) last.decode = rec;
+    else this.unused(rec.event);
+  }
+
+  private itsWrite(rec: Extract<TraceRecord, { event: 'gicv3_its_write' }>): void {
+    const m = this.machine;
+    const its = m.s.its[0]!;
+    // QEMU processes the queue on a CWRITER write (64-bit or low half) and on a GITS_CTLR write.
+    const triggers = rec.offset === 0x88 || rec.offset === 0x0;
+    if (triggers && this.cmds.length) this.materialise();
+    const from = m.seq;
+    m.input({
+      kind: 'mmio',
+      addr: its.cfg.base + rec.offset,
+      width: (rec.size * 8) as 32,
+      write: true,
+      value: rec.data,
+      by: 'trace',
+    });
+    this.settle();
+    if (!triggers) return;
+    const done = this.eventsSince(from).filter((e) => e.kind === 'its.cmd');
+    const obs = this.cmds;
+    this.cmds = [];
+    for (let k = 0; k < Math.max(done.length, obs.length); k++) {
+      const o = obs[k];
+      const e = done[k];
+      if (!o) {
+        this.disagree(
+          rec.line,
+          `the model processed a command QEMU did not: ${(e!.data as CommandEventData).command} in slot ${(e!.data as CommandEventData).slot}`,
+        );
+        continue;
+      }
+      this.r.commands.total++;
+      if (!e) {
+        this.disagree(
+          o.line,
+          `QEMU processed the command in slot ${o.slot} (0x${o.code.toString(16)}); the model did not`,
+        );
+        continue;
+      }
+      this.compareCommand(o, e.data as CommandEventData);
+    }
+  }
+
+  /** Writes the observed commands into the model's queue, as the guest had before announcing them. */
+  private materialise(): void {
+    const m = this.machine;
+    const its = m.s.its[0]!;
+    const q = queueGeometry(its);
+    for (const o of this.cmds) {
+      const words = this.commandWords(o);
+      if (!words) continue;
+      const bytes: number[] = [];
+      for (const w of words) for (let i = 0; i < 8; i++) bytes.push(Number((w >> BigInt(8 * i)) & 0xffn));
+      if (q.valid) m.input({ kind: 'mem-write', addr: q.base + o.slot * 32, bytes, by: 'trace (inferred)' });
+      this.provideLevel2(o);
+    }
+    this.settle();
+  }
+
+  private commandWords(o: CmdObs): CommandWords | undefined {
+    const saved = this.savedSlot(o.slot);
+    const spec = COMMAND_BY_OPCODE.get(o.code);
+    if (saved && Number(saved[0] & 0xffn) === o.code && (!o.decode || this.decodeMatches(o, saved)))
+      return saved;
+    if (!spec) return [BigInt(o.code), 0n, 0n, 0n];
+    const fields = o.decode ? traceFields(o.decode) : {};
+    const enc = encodeCommand(spec.name, fields);
+    this.infer(
+      `command bytes rebuilt from QEMU's decode where the saved queue no longer held the command (first: slot ${o.slot}, line ${o.line})`,
+      'rebuilt',
+    );
+    if (!o.decode)
+      this.infer(
+        `fields QEMU does not print (SYNC's RDbase, INVALL's ICID, VSYNC's vPEID) taken as 0 where the saved queue had another command (first: line ${o.line})`,
+        'unprinted',
+      );
+    return enc.ok ? enc.dws : [BigInt(o.code), 0n, 0n, 0n];
+  }
+
+  private savedSlot(slot: number): CommandWords | undefined {
+    const q = this.opts.cmdq;
+    if (!q || (slot + 1) * 32 > q.length) return undefined;
+    const dv = new DataView(q.buffer, q.byteOffset + slot * 32, 32);
+    const w = (i: number): bigint => dv.getBigUint64(8 * i, true);
+    return [w(0), w(1), w(2), w(3)];
+  }
+
+  private decodeMatches(o: CmdObs, words: CommandWords): boolean {
+    const d = decodeCommand(words);
+    const want = traceFields(o.decode!);
+    return Object.entries(want).every(([k, v]) => d.fields[k] === v);
+  }
+
+  /** Level-1 entries of two-level tables are written by the guest directly: provide them where QEMU used them. */
+  private provideLevel2(o: CmdObs): void {
+    for (const t of o.tables) {
+      if (t.event === 'gicv3_its_dte_write' || t.event === 'gicv3_its_dte_read')
+        this.ensureLevel2(BASER_TYPE_DEVICE, t.devid, t.line);
+      if (t.event === 'gicv3_its_cte_write' || t.event === 'gicv3_its_cte_read')
+        this.ensureLevel2(BASER_TYPE_COLLECTION, t.icid, t.line);
+    }
+  }
+
+  private ensureLevel2(type: number, id: number, line: number): void {
+    const m = this.machine;
+    const g = findTable(m.s.its[0]!, type);
+    if (!g || !g.valid || !g.indirect) return;
+    const perPage = g.pageSize / g.entrySize;
+    const l1 = g.base + Math.floor(id / perPage) * 8;
+    if (memReadU32(m.s.mem, l1 + 4) >>> 31 === 1) return;
+    const page = Math.ceil(this.nextInferredPage / g.pageSize) * g.pageSize;
+    this.nextInferredPage = page + g.pageSize;
+    const entry = (1n << 63n) | BigInt(page);
+    const bytes = Array.from({ length: 8 }, (_, i) => Number((entry >> BigInt(8 * i)) & 0xffn));
+    m.input({ kind: 'mem-write', addr: l1, bytes, by: 'trace (inferred)' });
+    this.infer(
+      `level-1 entries of the two-level ${type === BASER_TYPE_DEVICE ? 'device' : 'collection'} table: written by the guest (not traced); provided as level-2 pages at ${hex(INFERRED.base)}+ when QEMU used them (first: line ${line})`,
+      `l1-${type}`,
+    );
+  }
+
+  private compareCommand(o: CmdObs, e: CommandEventData): void {
+    const problems: string[] = [];
+    if (e.slot !== o.slot) problems.push(`slot: QEMU ${o.slot}, model ${e.slot}`);
+    if (e.opcode !== o.code)
+      problems.push(
+        `command: QEMU 0x${o.code.toString(16)}, model 0x${e.opcode.toString(16)} (${e.command})`,
+      );
+    const spec = COMMAND_BY_OPCODE.get(o.code);
+    if (spec && spec.gen !== 3) {
+      this.r.commands.notModelled++;
+      this.r.commands.total--;
+      return;
+    }
+    if (o.decode) {
+      for (const [k, v] of Object.entries(traceFields(o.decode))) {
+        const got = e.fields[k];
+        if (got === undefined || BigInt(got) !== v)
+          problems.push(`${k}: QEMU ${hex(v)}, model ${got ?? 'none'}`);
+      }
+    }
+    const writes = e.touches.filter((t) => t.op === 'write' && t.table !== 'queue');
+    const traced = o.tables.filter((t) => t.event.endsWith('_write'));
+    this.r.tableWrites.total += traced.length;
+    for (let k = 0; k < Math.max(writes.length, traced.length); k++) {
+      const t = traced[k];
+      const w = writes[k];
+      if (!t) {
+        problems.push(`the model wrote a ${w!.table} entry QEMU did not write`);
+        continue;
+      }
+      const diff = w ? compareWrite(t, w) : `QEMU wrote a table entry (line ${t.line}) the model did not`;
+      if (diff) problems.push(diff);
+      else this.r.tableWrites.agreed++;
+    }
+    if (problems.length)
+      this.disagree(o.line, `${spec?.name ?? 'command'} in slot ${o.slot}: ${problems.join('; ')}`);
+    else this.r.commands.agreed++;
+  }
+
+  // ------------------------------------------------------------------ MSIs
+
+  private translation(rec: Extract<TraceRecord, { event: 'gicv3_its_translation_write' }>): void {
+    if (this.msi) this.finishMsi();
+    const m = this.machine;
+    if (rec.offset !== 0x40) return this.unused('gicv3_its_translation_write (not GITS_TRANSLATER)');
+    const from = m.seq;
+    m.input({
+      kind: 'msi',
+      device: '',
+      rid: rec.requesterId,
+      devid: rec.requesterId,
+      its: 0,
+      eventid: rec.data,
+    });
+    this.settle();
+    this.msi = {
+      line: rec.line,
+      tid: rec.tid,
+      devid: rec.requesterId,
+      eventid: rec.data,
+      reads: [],
+      from,
+      to: m.seq,
+    };
+  }
+
+  private finishMsi(): void {
+    const o = this.msi;
+    if (!o) return;
+    this.msi = undefined;
+    this.r.msis.total++;
+    const evs = this.machine.log.slice(o.from, o.to);
+    const dte = evs.find((e) => e.kind === 'its.dte');
+    const ite = evs.find((e) => e.kind === 'its.ite');
+    const cte = evs.find((e) => e.kind === 'its.cte');
+    const drop = evs.find((e) => e.kind === 'its.drop');
+    const tr = (ev: string) => o.reads.find((r) => r.event === ev);
+    const tDte = tr('gicv3_its_dte_read');
+    const tIte = tr('gicv3_its_ite_read');
+    const tCte = tr('gicv3_its_cte_read');
+    const problems: string[] = [];
+    const qemuDelivers =
+      tDte?.event === 'gicv3_its_dte_read' &&
+      tDte.valid &&
+      tIte?.event === 'gicv3_its_ite_read' &&
+      tIte.valid &&
+      tCte?.event === 'gicv3_its_cte_read' &&
+      tCte.valid;
+    if (qemuDelivers) {
+      if (!cte || drop)
+        problems.push(
+          `QEMU translated it; the model ${drop ? `dropped it: ${JSON.stringify((drop.data as { text?: string }).text)}` : 'did not finish the translation'}`,
+        );
+      else {
+        const d = ite!.data as { ite: { intid: number; icid: number } };
+        if (tIte.event === 'gicv3_its_ite_read' && (d.ite.intid !== tIte.intid || d.ite.icid !== tIte.icid))
+          problems.push(
+            `ITE: QEMU LPI ${tIte.intid} ICID ${tIte.icid}, model LPI ${d.ite.intid} ICID ${d.ite.icid}`,
+          );
+        const c = cte.data as { rdbase: number };
+        if (tCte.event === 'gicv3_its_cte_read' && c.rdbase !== tCte.rdbase)
+          problems.push(`target: QEMU RDbase ${tCte.rdbase}, model ${c.rdbase}`);
+        const dd = dte!.data as { dte: { itt: number; size: number } };
+        if (tDte.event === 'gicv3_its_dte_read' && (dd.dte.itt !== tDte.ittaddr || dd.dte.size !== tDte.size))
+          problems.push(
+            `DTE: QEMU ITT ${hex(tDte.ittaddr)} size ${tDte.size}, model ITT ${hex(dd.dte.itt)} size ${dd.dte.size}`,
+          );
+      }
+    } else if (cte && !drop) problems.push('QEMU did not translate it; the model did');
+    if (problems.length)
+      this.disagree(o.line, `MSI DeviceID ${o.devid} EventID ${o.eventid}: ${problems.join('; ')}`);
+    else this.r.msis.agreed++;
+  }
+
+  // ------------------------------------------------------------------ the CPU side
+
+  private acknowledge(line: number, cpu: number, val: number): void {
+    const m = this.machine;
+    const seq = m.seq;
+    m.input({ kind: 'icc', cpu, reg: 'ICC_IAR1_EL1', write: false, value: 0n });
+    this.settle();
+    const got = (m.log.get(seq)!.data as { intid: number }).intid;
+    const want = val & 0xffffff;
+    this.r.acknowledges.total++;
+    const count = (t: Record<number, Record<number, number>>, intid: number): void => {
+      if (intid === 1023) return;
+      const c = (t[cpu] ??= {});
+      c[intid] = (c[intid] ?? 0) + 1;
+    };
+    count(this.r.deliveries.trace, want);
+    count(this.r.deliveries.model, got);
+    if (got === want) this.r.acknowledges.agreed++;
+    else this.disagree(line, `ICC_IAR1_EL1 on CPU ${cpu}: QEMU acknowledged ${want}, the model ${got}`);
+  }
+
+  finish(): ReplayReport {
+    if (this.msi) this.finishMsi();
+    if (this.cmds.length) {
+      for (const o of this.cmds)
+        this.disagree(
+          o.line,
+          `command in slot ${o.slot} processed by QEMU with no CWRITER/CTLR write after it in the trace`,
+        );
+      this.cmds = [];
+    }
+    this.r.inferred = [...this.noted.values()].map((n) =>
+      n.count > 1 ? `${n.text} [${n.count} times]` : n.text,
+    );
+    this.r.agree = this.r.disagreementCount === 0;
+    return this.r;
+  }
+}
+
+/** QEMU's decode of a command as field values in spec names (addresses as byte addresses). */
+export function traceFields(r: TraceRecord): Record<string, bigint> {
+  const b = BigInt;
+  switch (r.event) {
+    case 'gicv3_its_cmd_mapd':
+      return { DeviceID: b(r.devid), Size: b(r.size), ITT_addr: b(r.ittaddr) << 8n, V: b(r.valid) };
+    case 'gicv3_its_cmd_mapc':
+      return r.valid ? { ICID: b(r.icid), RDbase: b(r.rdbase), V: 1n } : { ICID: b(r.icid), V: 0n };
+    case 'gicv3_its_cmd_mapti':
+      return { DeviceID: b(r.devid), EventID: b(r.eventid), ICID: b(r.icid), pINTID: b(r.intid) };
+    case 'gicv3_its_cmd_mapi':
+    case 'gicv3_its_cmd_movi':
+      return { DeviceID: b(r.devid), EventID: b(r.eventid), ICID: b(r.icid) };
+    case 'gicv3_its_cmd_int':
+    case 'gicv3_its_cmd_clear':
+    case 'gicv3_its_cmd_discard':
+    case 'gicv3_its_cmd_inv':
+      return { DeviceID: b(r.devid), EventID: b(r.eventid) };
+    case 'gicv3_its_cmd_movall':
+      return { RDbase1: b(r.rd1), RDbase2: b(r.rd2) };
+    case 'gicv3_its_cmd_vmapti':
+      return {
+        DeviceID: b(r.devid),
+        EventID: b(r.eventid),
+        vPEID: b(r.vpeid),
+        vINTID: b(r.vintid),
+        Dbell_pINTID: b(r.doorbell),
+      };
+    case 'gicv3_its_cmd_vmapi':
+      return { DeviceID: b(r.devid), EventID: b(r.eventid), vPEID: b(r.vpeid), Dbell_pINTID: b(r.doorbell) };
+    case 'gicv3_its_cmd_vmapp':
+      return {
+        vPEID: b(r.vpeid),
+        RDbase: b(r.rdbase),
+        V: b(r.valid),
+        VPT_addr: b(r.vptaddr) << 16n,
+        VPT_size: b(r.vptsize),
+      };
+    case 'gicv3_its_cmd_vmovp':
+      return { vPEID: b(r.vpeid), RDbase: b(r.rdbase) };
+    case 'gicv3_its_cmd_vmovi':
+      return {
+        DeviceID: b(r.devid),
+        EventID: b(r.eventid),
+        vPEID: b(r.vpeid),
+        D: b(r.dbvalid),
+        Dbell_pINTID: b(r.doorbell),
+      };
+    case 'gicv3_its_cmd_vinvall':
+      return { vPEID: b(r.vpeid) };
+    default:
+      return {};
+  }
+}
+
+/** Compares a table write QEMU traced with the one the model made; undefined when they agree. */
+function compareWrite(t: TraceRecord, w: Touch): string | undefined {
+  const f = w.fields ?? {};
+  const num = (k: string): number =>
+    typeof f[k] === 'boolean' ? (f[k] ? 1 : 0) : ((f[k]) ?? 0);
+  const diff = (what: string, q: number, mdl: number): string | undefined =>
+    q === mdl ? undefined : `${what}: QEMU ${hex(q)}, model ${hex(mdl)}`;
+  switch (t.event) {
+    case 'gicv3_its_dte_write':
+      if (w.table !== 'device' || w.id !== t.devid)
+        return `QEMU wrote the DTE of DeviceID ${t.devid}, the model a ${w.table} entry ${w.id}`;
+      return (
+        diff('DTE Valid', t.valid, num('Valid')) ??
+        (t.valid
+          ? (diff('DTE Size', t.size, num('Size')) ?? diff('DTE ITT_addr', t.ittaddr * 256, num('ITT_addr')))
+          : undefined)
+      );
+    case 'gicv3_its_cte_write':
+      if (w.table !== 'collection' || w.id !== t.icid)
+        return `QEMU wrote the CTE of ICID ${t.icid}, the model a ${w.table} entry ${w.id}`;
+      return (
+        diff('CTE Valid', t.valid, num('Valid')) ??
+        (t.valid ? diff('CTE RDbase', t.rdbase, num('RDbase')) : undefined)
+      );
+    case 'gicv3_its_ite_write':
+      if (w.table !== 'itt' || w.id !== t.eventid)
+        return `QEMU wrote the ITE of EventID ${t.eventid}, the model a ${w.table} entry ${w.id}`;
+      return (
+        diff('ITE Valid', t.valid, num('Valid')) ??
+        (t.valid
+          ? (diff('ITE pINTID', t.intid, num('pINTID')) ?? diff('ITE ICID', t.icid, num('ICID')))
+          : undefined)
+      );
+    default:
+      return `unexpected trace write ${t.event}`;
+  }
+}
+
+export function describeCommand(words: CommandWords): string {
+  return formatCommand(decodeCommand(words));
+}
