@@ -8,6 +8,7 @@
 import { describeOutcome, type CommandEventData } from '../its/command-queue';
 import { formatItsError, type ItsError } from '../its/errors';
 import type { SimEvent } from '../sim/event-log';
+import { formatBdf } from '../platform/pci';
 
 type Data = Record<string, unknown>;
 
@@ -115,10 +116,12 @@ export function explain(e: SimEvent): string {
     }
     case 'its.queue':
       return `${e.unit.toUpperCase()}: ${str(d.problem)}.`;
-    case 'pci.msi':
-      return d.problem
-        ? `Device ${str(d.device || d.rid)}: ${str(d.problem)}.`
-        : `${d.device ? `Device ${str(d.device)}` : `Requester ${str(d.bdf)}`} (Requester ID ${str(d.rid)}) writes ${str(d.data)} to GITS_TRANSLATER at ${str(d.doorbell)}: an MSI, EventID ${e.eventid}; the bus supplies DeviceID ${e.devid}.`;
+    case 'pci.msi': {
+      if (d.problem) return `Device ${str(d.device) || str(d.rid)}: ${str(d.problem)}.`;
+      const rid = Number(d.rid);
+      const who = d.device ? `Device ${str(d.device)}` : `Requester ${formatBdf(rid)}`;
+      return `${who} (Requester ID 0x${rid.toString(16)}, ${formatBdf(rid)}) writes ${str(d.data)} to GITS_TRANSLATER at 0x${Number(d.doorbell).toString(16)}: an MSI with EventID ${e.eventid}; the bus supplies DeviceID ${e.devid}.`;
+    }
     case 'its.translater':
       return d.accepted
         ? `${e.unit.toUpperCase()} receives the MSI: DeviceID ${e.devid}, EventID ${e.eventid}.`
@@ -128,11 +131,11 @@ export function explain(e: SimEvent): string {
         ? `${e.unit.toUpperCase()} translation cache hit: DeviceID ${e.devid} EventID ${e.eventid} -> LPI ${str(d.intid)} on CPU ${str(d.cpu)}; no table walk needed.`
         : `${e.unit.toUpperCase()} translation cache miss for DeviceID ${e.devid} EventID ${e.eventid}: walk the tables.`;
     case 'its.dte': {
-      const dte = d.dte as { itt: number; size: number };
+      const dte = d as { itt: number; size: number };
       return `${e.unit.toUpperCase()} looks up DeviceID ${e.devid} in the Device Table: ITT at 0x${dte.itt.toString(16)}, ${dte.size + 1} EventID bits.`;
     }
     case 'its.ite': {
-      const ite = d.ite as { intid: number; icid: number };
+      const ite = d as { intid: number; icid: number };
       return `${e.unit.toUpperCase()} reads EventID ${e.eventid}'s entry in the ITT: LPI ${ite.intid}, collection ${ite.icid}.`;
     }
     case 'its.cte':

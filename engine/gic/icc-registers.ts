@@ -207,28 +207,15 @@ export function iccAccess(
   }
   switch (name) {
     case 'ICC_IAR0_EL1':
-    case 'ICC_IAR1_EL1': {
-      const group = name === 'ICC_IAR0_EL1' ? 0 : 1;
-      const h = acknowledge(m, cpu, group);
-      emit(m, 'icc.ack', unit, cpu, -1, h.intid === SPURIOUS ? -1 : h.intid, -1, -1, {
-        reg: name,
-        intid: h.intid,
-        prio: h.prio,
-        group,
-      });
-      return { ok: true, value: BigInt(h.intid) };
-    }
+    case 'ICC_IAR1_EL1':
+      return { ok: true, value: BigInt(iccAcknowledge(m, cpu, name === 'ICC_IAR0_EL1' ? 0 : 1)) };
     case 'ICC_EOIR0_EL1':
-    case 'ICC_EOIR1_EL1': {
-      const r = endOfInterrupt(m, cpu, name === 'ICC_EOIR0_EL1' ? 0 : 1, Number(value & 0xffffffn));
-      emit(m, 'icc.eoi', unit, cpu, -1, r.intid, -1, -1, { reg: name, ...r });
+    case 'ICC_EOIR1_EL1':
+      iccEndOfInterrupt(m, cpu, name === 'ICC_EOIR0_EL1' ? 0 : 1, Number(value & 0xffffffn));
       return { ok: true, value };
-    }
-    case 'ICC_DIR_EL1': {
-      const r = deactivateInterrupt(m, cpu, Number(value & 0xffffffn));
-      emit(m, 'icc.dir', unit, cpu, -1, r.intid, -1, -1, { reg: name, ...r });
+    case 'ICC_DIR_EL1':
+      iccDeactivate(m, cpu, Number(value & 0xffffffn));
       return { ok: true, value };
-    }
     case 'ICC_SGI1R_EL1':
     case 'ICC_SGI0R_EL1':
     case 'ICC_ASGI1R_EL1': {
@@ -250,6 +237,33 @@ export function iccAccess(
   const v = readReg(m, cpu, name) ?? 0n;
   emit(m, 'icc.read', unit, cpu, -1, -1, -1, -1, { reg: name, value: '0x' + v.toString(16) });
   return { ok: true, value: v };
+}
+
+/** ICC_IAR0/1_EL1 read (one 'icc.ack' event); returns the INTID, 1023 when nothing can be taken. */
+export function iccAcknowledge(m: GicMachine, cpu: number, group: number): number {
+  const h = acknowledge(m, cpu, group);
+  emit(m, 'icc.ack', `cpu${cpu}`, cpu, -1, h.intid === SPURIOUS ? -1 : h.intid, -1, -1, {
+    reg: group === 0 ? 'ICC_IAR0_EL1' : 'ICC_IAR1_EL1',
+    intid: h.intid,
+    prio: h.prio,
+    group,
+  });
+  return h.intid;
+}
+
+/** ICC_EOIR0/1_EL1 write (one 'icc.eoi' event). */
+export function iccEndOfInterrupt(m: GicMachine, cpu: number, group: number, intid: number): void {
+  const r = endOfInterrupt(m, cpu, group, intid);
+  emit(m, 'icc.eoi', `cpu${cpu}`, cpu, -1, r.intid, -1, -1, {
+    reg: group === 0 ? 'ICC_EOIR0_EL1' : 'ICC_EOIR1_EL1',
+    ...r,
+  });
+}
+
+/** ICC_DIR_EL1 write (one 'icc.dir' event). */
+export function iccDeactivate(m: GicMachine, cpu: number, intid: number): void {
+  const r = deactivateInterrupt(m, cpu, intid);
+  emit(m, 'icc.dir', `cpu${cpu}`, cpu, -1, r.intid, -1, -1, { reg: 'ICC_DIR_EL1', ...r });
 }
 
 /** Reads an ICC register without side effects or events (inspectors, expectations). */

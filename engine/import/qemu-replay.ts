@@ -607,7 +607,7 @@ export class QemuReplay {
           `QEMU translated it; the model ${drop ? `dropped it: ${JSON.stringify((drop.data as { text?: string }).text)}` : 'did not finish the translation'}`,
         );
       else {
-        const d = ite!.data as { ite: { intid: number; icid: number } };
+        const d = { ite: ite!.data as { intid: number; icid: number } };
         if (tIte.event === 'gicv3_its_ite_read' && (d.ite.intid !== tIte.intid || d.ite.icid !== tIte.icid))
           problems.push(
             `ITE: QEMU LPI ${tIte.intid} ICID ${tIte.icid}, model LPI ${d.ite.intid} ICID ${d.ite.icid}`,
@@ -615,7 +615,7 @@ export class QemuReplay {
         const c = cte.data as { rdbase: number };
         if (tCte.event === 'gicv3_its_cte_read' && c.rdbase !== tCte.rdbase)
           problems.push(`target: QEMU RDbase ${tCte.rdbase}, model ${c.rdbase}`);
-        const dd = dte!.data as { dte: { itt: number; size: number } };
+        const dd = { dte: dte!.data as { itt: number; size: number } };
         if (tDte.event === 'gicv3_its_dte_read' && (dd.dte.itt !== tDte.ittaddr || dd.dte.size !== tDte.size))
           problems.push(
             `DTE: QEMU ITT ${hex(tDte.ittaddr)} size ${tDte.size}, model ITT ${hex(dd.dte.itt)} size ${dd.dte.size}`,
@@ -724,8 +724,7 @@ export function traceFields(r: TraceRecord): Record<string, bigint> {
 /** Compares a table write QEMU traced with the one the model made; undefined when they agree. */
 function compareWrite(t: TraceRecord, w: Touch): string | undefined {
   const f = w.fields ?? {};
-  const num = (k: string): number =>
-    typeof f[k] === 'boolean' ? (f[k] ? 1 : 0) : ((f[k]) ?? 0);
+  const num = (k: string): number => (typeof f[k] === 'boolean' ? (f[k] ? 1 : 0) : (f[k] ?? 0));
   const diff = (what: string, q: number, mdl: number): string | undefined =>
     q === mdl ? undefined : `${what}: QEMU ${hex(q)}, model ${hex(mdl)}`;
   switch (t.event) {

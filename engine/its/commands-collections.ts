@@ -22,7 +22,7 @@ import {
 } from './command-context';
 import { lookupCollection, lookupDevice, lookupEvent, resolveTarget } from './lookup';
 import { cacheOnChange } from './translation-cache';
-import { entryBytes, rawEntry, writeIte } from './table-formats';
+import { entryBytes, writeIte } from './table-formats';
 
 export function movi(c: CommandContext): CommandOutcome {
   const { m, its } = c;
@@ -69,7 +69,7 @@ export function movi(c: CommandContext): CommandOutcome {
     op: 'write',
     addr: e.value.addr!,
     id: eventid,
-    raw: rawEntry(m.s.mem, e.value.addr!, size),
+    size: size,
     fields: { Valid: true, pINTID: intid, ICID: icid },
   });
   cacheOnChange(m, its, false, (dv, ev) => dv === devid && ev === eventid);

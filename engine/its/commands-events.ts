@@ -24,7 +24,7 @@ import {
 import type { ItsErrorName } from './errors';
 import { lookupCollection, lookupDevice, lookupEvent, translate, type EventInfo } from './lookup';
 import { cacheFill, cacheOnChange } from './translation-cache';
-import { entryBytes, rawEntry, writeIte } from './table-formats';
+import { entryBytes, writeIte } from './table-formats';
 
 const UNMAPPED: Record<string, ItsErrorName> = {
   INT: 'E_ITS_INT_UNMAPPED_INTERRUPT',
@@ -127,7 +127,7 @@ export function discard(c: CommandContext): CommandOutcome {
         op: 'write',
         addr,
         id: eventid,
-        raw: '0x0000000000000000',
+        size: 8,
         fields: { Valid: false },
       });
     }
@@ -159,7 +159,7 @@ export function discard(c: CommandContext): CommandOutcome {
     op: 'write',
     addr: f.ite.addr!,
     id: eventid,
-    raw: rawEntry(m.s.mem, f.ite.addr!, size),
+    size: size,
     fields: { Valid: false },
   });
   cacheOnChange(m, its, false, (dv, ev) => dv === devid && ev === eventid);

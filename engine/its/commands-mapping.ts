@@ -24,7 +24,7 @@ import {
 import { BASER_TYPE_COLLECTION, BASER_TYPE_DEVICE } from './its-state';
 import { lookupDevice, resolveTarget } from './lookup';
 import { entryAddress } from './tables';
-import { entryBytes, rawEntry, writeCte, writeDte, writeIte } from './table-formats';
+import { entryBytes, writeCte, writeDte, writeIte } from './table-formats';
 import type { ItsErrorName } from './errors';
 
 /** Writes a DTE or CTE at `id`'s slot (memory-backed profiles). */
@@ -49,7 +49,7 @@ function writeEntry(
     return failWith(errorName, at.reason);
   }
   write(at.addr);
-  c.touches.push({ table, op: 'write', addr: at.addr, id, raw: rawEntry(m.s.mem, at.addr, 8), fields });
+  c.touches.push({ table, op: 'write', addr: at.addr, id, size: 8, fields });
   return OK;
 }
 
@@ -84,7 +84,7 @@ export function mapd(c: CommandContext): CommandOutcome {
         op: 'write',
         addr: at.addr,
         id: devid,
-        raw: '0x0000000000000000',
+        size: 8,
         fields: { Valid: false },
       });
       c.effects.push(`DeviceID ${devid} unmapped; its DTE zeroed in guest memory`);
@@ -265,7 +265,7 @@ export function mapti(c: CommandContext): CommandOutcome {
     op: 'write',
     addr,
     id: eventid,
-    raw: rawEntry(m.s.mem, addr, size),
+    size: size,
     fields: { Valid: true, pINTID: intid, ICID: icid },
   });
   cacheOnChange(m, its, false, (dv, ev) => dv === devid && ev === eventid);

@@ -12,7 +12,7 @@ import { GITS_TRANSLATER } from './its-config';
 import type { ItsMachine } from './its-machine';
 import type { ItsState } from './its-state';
 import { cacheFlush } from './translation-cache';
-import { findTable } from './tables';
+import { findTable, setBaser } from './tables';
 import type { TranslateTask } from './translation';
 import { BASER_TYPE_COLLECTION, BASER_TYPE_DEVICE } from './its-state';
 
@@ -277,7 +277,7 @@ export const GITS_REGISTERS = defineTable<ItsMachine, number>('GITS', [
           if (type === BASER_TYPE_COLLECTION) s.collections.clear();
         }
       }
-      s.baser[n] = v;
+      setBaser(s, n, v);
     },
   },
   ...coresightIdRegisters<ItsMachine, number>(

@@ -5,6 +5,7 @@
 
 import type { ItsError } from './errors';
 import type { ItsConfig } from './its-config';
+import { BASER_TYPE_COLLECTION, BASER_TYPE_DEVICE, baserGeometry, type TableGeometry } from './tables';
 
 /** KVM's struct its_device: a DeviceID with its EventID space and its events. */
 export interface KvmDevice {
@@ -37,6 +38,8 @@ export interface ItsState {
   /** Offset [19:5] and Stalled (bit 0). */
   creadr: bigint;
   baser: bigint[];
+  /** GITS_BASER<n> decoded, kept in step with `baser` by every write (the hot path reads this). */
+  geom: TableGeometry[];
   /** An 'its.process' task is queued. */
   processQueued: boolean;
   /** Why the queue stalled (while GITS_CREADR.Stalled is set). */
@@ -49,9 +52,7 @@ export interface ItsState {
   cache: Map<number, CacheEntry>;
 }
 
-export const BASER_TYPE_DEVICE = 1;
-export const BASER_TYPE_VPE = 2;
-export const BASER_TYPE_COLLECTION = 4;
+export { BASER_TYPE_COLLECTION, BASER_TYPE_DEVICE, BASER_TYPE_VPE } from './tables';
 
 /**
  * Reset value of GITS_BASER<n>: Type and Entry_Size are read-only and identify the table; the
@@ -75,6 +76,7 @@ export function createItsState(index: number, cfg: ItsConfig, kvm: boolean): Its
     cwriter: 0n,
     creadr: 0n,
     baser,
+    geom: baser.map((b, n) => baserGeometry(b, n)),
     processQueued: false,
     devices: new Map(),
     collections: new Map(),

@@ -13,7 +13,7 @@ import { memVisible } from '../mem/memory';
 import type { ItsMachine } from './its-machine';
 import { BASER_TYPE_COLLECTION, BASER_TYPE_DEVICE, type ItsState } from './its-state';
 import { entryAddress, type EntryLookup, type Touch } from './tables';
-import { entryBytes, rawEntry, readCte, readDte, readIte, type Dte } from './table-formats';
+import { entryBytes, readCte, readDte, readIte, type Dte } from './table-formats';
 
 export type Problem =
   | 'device-oor'
@@ -51,6 +51,8 @@ export function rdbaseOf(m: ItsMachine, its: ItsState, cpu: number): number {
 export interface DeviceInfo extends Dte {
   /** Where the DTE lives in memory (memory-backed profiles). */
   addr?: number;
+  /** The level-1 entry read to find it (two-level device table). */
+  l1?: number;
 }
 
 export interface EventInfo {
@@ -62,6 +64,8 @@ export interface EventInfo {
 export interface TargetInfo {
   cpu: number;
   rdbase: number;
+  /** Where the CTE lives in memory (memory-backed profiles). */
+  addr?: number;
 }
 
 const problemOf = (l: EntryLookup & { ok: false }, oor: Problem): Problem =>
@@ -71,7 +75,7 @@ export function lookupDevice(
   m: ItsMachine,
   its: ItsState,
   devid: number,
-  touches: Touch[],
+  touches: Touch[] | null,
 ): Step<DeviceInfo> {
   if (m.itsRules.state === 'kvm-lists') {
     const d = its.devices.get(devid);
@@ -83,16 +87,18 @@ export function lookupDevice(
     return fail(at.problem === 'l1-invalid' ? 'device-unmapped' : problemOf(at, 'device-oor'), at.reason);
   const format = m.itsRules.tableFormat;
   const dte = readDte(m.s.mem, at.addr, format);
-  touches.push({
+  touches?.push({
     table: 'device',
     op: 'read',
     addr: at.addr,
     id: devid,
-    raw: rawEntry(m.s.mem, at.addr, 8),
+    size: 8,
     fields: { Valid: dte.valid, Size: dte.size, ITT_addr: dte.itt },
   });
   if (!dte.valid) return fail('device-unmapped', `the DTE of DeviceID ${devid} is not valid`);
-  return { ok: true, value: { ...dte, addr: at.addr } };
+  const info: DeviceInfo = { valid: true, size: dte.size, itt: dte.itt, addr: at.addr };
+  if (at.l1 !== undefined) info.l1 = at.l1;
+  return { ok: true, value: info };
 }
 
 export function lookupEvent(
@@ -101,7 +107,7 @@ export function lookupEvent(
   devid: number,
   dte: DeviceInfo,
   eventid: number,
-  touches: Touch[],
+  touches: Touch[] | null,
 ): Step<EventInfo> {
   const bits = dte.size + 1;
   if (m.itsRules.state === 'kvm-lists') {
@@ -121,12 +127,12 @@ export function lookupEvent(
   if (!memVisible(m.s.mem, addr, size))
     return fail('fault', `the ITE at 0x${addr.toString(16)} is not in RAM`);
   const ite = readIte(m.s.mem, addr, format);
-  touches.push({
+  touches?.push({
     table: 'itt',
     op: 'read',
     addr,
     id: eventid,
-    raw: rawEntry(m.s.mem, addr, size),
+    size: size,
     fields: {
       Valid: ite.valid,
       pINTID: ite.intid,
@@ -144,7 +150,7 @@ export function lookupCollection(
   m: ItsMachine,
   its: ItsState,
   icid: number,
-  touches: Touch[],
+  touches: Touch[] | null,
 ): Step<TargetInfo> {
   if (m.itsRules.state === 'kvm-lists') {
     const t = its.collections.get(icid);
@@ -161,12 +167,12 @@ export function lookupCollection(
       at.reason,
     );
   const cte = readCte(m.s.mem, at.addr, m.itsRules.tableFormat);
-  touches.push({
+  touches?.push({
     table: 'collection',
     op: 'read',
     addr: at.addr,
     id: icid,
-    raw: rawEntry(m.s.mem, at.addr, 8),
+    size: 8,
     fields: { Valid: cte.valid, RDbase: cte.rdbase },
   });
   if (!cte.valid) return fail('collection-unmapped', `the CTE of collection ${icid} is not valid`);
@@ -176,7 +182,7 @@ export function lookupCollection(
       'target-invalid',
       `collection ${icid}'s RDbase 0x${cte.rdbase.toString(16)} names no redistributor`,
     );
-  return { ok: true, value: { cpu, rdbase: cte.rdbase } };
+  return { ok: true, value: { cpu, rdbase: cte.rdbase, addr: at.addr } };
 }
 
 /** The whole walk for a command: device, event, collection. */
@@ -185,7 +191,7 @@ export function translate(
   its: ItsState,
   devid: number,
   eventid: number,
-  touches: Touch[],
+  touches: Touch[] | null,
 ): Step<{ dte: DeviceInfo; ite: EventInfo; target: TargetInfo }> {
   const d = lookupDevice(m, its, devid, touches);
   if (!d.ok) return d;

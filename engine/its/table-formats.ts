@@ -161,16 +161,3 @@ export function writeIte(mem: MemoryState, addr: number, format: TableFormat, e:
     ((Math.floor(e.intid / 0x10000) & 0xffff) | (((e.next ?? 0) & 0xffff) << 16)) >>> 0,
   );
 }
-
-/** Raw entry bytes as a little-endian hex string of the doubleword(s), for events. */
-export function rawEntry(mem: MemoryState, addr: number, bytes: number): string {
-  const dw = (a: number): string =>
-    memReadU32(mem, a + 4)
-      .toString(16)
-      .padStart(8, '0') + memReadU32(mem, a).toString(16).padStart(8, '0');
-  return bytes === 12
-    ? `0x${dw(addr)} 0x${memReadU32(mem, addr + 8)
-        .toString(16)
-        .padStart(8, '0')}`
-    : `0x${dw(addr)}`;
-}

@@ -11,7 +11,11 @@
 
 import { memReadU32, memVisible } from '../mem/memory';
 import type { ItsMachine } from './its-machine';
-import { BASER_TYPE_COLLECTION, BASER_TYPE_DEVICE, type ItsState } from './its-state';
+import type { ItsState } from './its-state';
+
+export const BASER_TYPE_DEVICE = 1;
+export const BASER_TYPE_VPE = 2;
+export const BASER_TYPE_COLLECTION = 4;
 
 export interface TableGeometry {
   n: number;
@@ -46,11 +50,15 @@ export function baserGeometry(b: bigint, n: number): TableGeometry {
 }
 
 export function findTable(its: ItsState, type: number): TableGeometry | undefined {
-  for (let n = 0; n < its.baser.length; n++) {
-    const g = baserGeometry(its.baser[n]!, n);
-    if (g.type === type) return g;
-  }
+  const geom = its.geom;
+  for (let n = 0; n < geom.length; n++) if (geom[n]!.type === type) return geom[n];
   return undefined;
+}
+
+/** Records a new GITS_BASER<n> value and its decoding. */
+export function setBaser(its: ItsState, n: number, v: bigint): void {
+  its.baser[n] = v;
+  its.geom[n] = baserGeometry(v, n);
 }
 
 /** A memory access made while walking or updating a table, for events and the inspector. */
@@ -60,14 +68,19 @@ export interface Touch {
   addr: number;
   /** The entry's ID (DeviceID, ICID, EventID). */
   id?: number;
-  /** Raw bytes as hex, little-endian order of the entry. */
-  raw?: string;
+  /** Entry size in bytes (its bytes are in memory at `addr` at that step). */
+  size?: number;
   /** Decoded fields. */
   fields?: Record<string, number | boolean>;
 }
 
 export type EntryLookup =
-  | { ok: true; addr: number; geometry: TableGeometry }
+  | {
+      ok: true;
+      addr: number;
+      geometry: TableGeometry;
+      /** The level-1 entry read on the way, for a two-level table. */ l1?: number;
+    }
   | {
       ok: false;
       problem: 'no-table' | 'out-of-range' | 'l1-invalid' | 'fault';
@@ -90,7 +103,7 @@ export function entryAddress(
   its: ItsState,
   type: number,
   id: number,
-  touches: Touch[],
+  touches: Touch[] | null,
 ): EntryLookup {
   const name =
     type === BASER_TYPE_DEVICE ? 'device' : type === BASER_TYPE_COLLECTION ? 'collection' : `type ${type}`;
@@ -153,12 +166,12 @@ export function entryAddress(
     const align = m.profile === 'kvm' ? 0x10000 : l2Size; // KVM takes [51:16]
     l2 = full - (full % align);
   }
-  touches.push({
+  touches?.push({
     table: 'l1',
     op: 'read',
     addr: l1Addr,
     id: l1Index,
-    raw: '0x' + ((BigInt(hi) << 32n) | BigInt(lo)).toString(16).padStart(16, '0'),
+    size: 8,
     fields: { Valid: valid, L2_addr: l2 },
   });
   if (!valid)
@@ -176,5 +189,5 @@ export function entryAddress(
       reason: `${name} table entry at 0x${addr.toString(16)} is not in RAM`,
       addr,
     };
-  return { ok: true, addr, geometry: g };
+  return { ok: true, addr, geometry: g, l1: l1Addr };
 }

@@ -20,7 +20,6 @@ import {
   type Problem,
 } from './lookup';
 import { cacheEnabled, cacheFill, cacheLookup } from './translation-cache';
-import type { Touch } from './tables';
 
 export interface TranslateTask {
   its: number;
@@ -36,10 +35,15 @@ function next(
   m: ItsMachine,
   t: TranslateTask,
   stage: TranslateTask['stage'],
-  extra: Partial<TranslateTask> = {},
+  dte?: DeviceInfo,
+  ite?: EventInfo,
 ): void {
   const delay = stage === 'cache' ? m.itsTiming.cacheLookup : m.itsTiming.tableRead;
-  schedule<TranslateTask>(m, delay, 'its.translate', { ...t, ...extra, stage });
+  const a: TranslateTask = { its: t.its, devid: t.devid, eventid: t.eventid, stage, from: t.from };
+  const d = dte ?? t.dte;
+  if (d) a.dte = d;
+  if (ite) a.ite = ite;
+  schedule<TranslateTask>(m, delay, 'its.translate', a);
 }
 
 function toRedistributor(m: ItsMachine, t: TranslateTask, cpu: number, intid: number): void {
@@ -54,12 +58,11 @@ function toRedistributor(m: ItsMachine, t: TranslateTask, cpu: number, intid: nu
   });
 }
 
-function drop(m: ItsMachine, t: TranslateTask, error: ItsError, touches: Touch[]): void {
+function drop(m: ItsMachine, t: TranslateTask, error: ItsError): void {
   emit(m, 'its.drop', `its${t.its}`, -1, t.its, -1, t.devid, t.eventid, {
     stage: t.stage,
     error,
     text: formatItsError(error),
-    touches,
   });
 }
 
@@ -67,10 +70,13 @@ function problemError(p: Problem, reason: string): ItsError {
   return p === 'fault' ? memoryFault(reason) : itsError('E_ITS_INT_UNMAPPED_INTERRUPT', reason);
 }
 
+/**
+ * Event data is kept flat and small (the lookup results themselves, with the entry addresses the
+ * inspector highlights): an MSI storm records every step, so this is the model's hottest path.
+ */
 export function translateStep(m: ItsMachine, t: TranslateTask): void {
   const its = m.s.its[t.its]!;
   const unit = `its${t.its}`;
-  const touches: Touch[] = [];
   switch (t.stage) {
     case 'arrive': {
       if ((its.ctlr & 1) === 0) {
@@ -102,44 +108,45 @@ export function translateStep(m: ItsMachine, t: TranslateTask): void {
       return;
     }
     case 'dte': {
-      const d = lookupDevice(m, its, t.devid, touches);
-      if (!d.ok) return drop(m, t, problemError(d.problem, d.reason), touches);
-      emit(m, 'its.dte', unit, -1, t.its, -1, t.devid, t.eventid, { dte: d.value, touches });
-      next(m, t, 'ite', { dte: d.value });
+      const d = lookupDevice(m, its, t.devid, null);
+      if (!d.ok) return drop(m, t, problemError(d.problem, d.reason));
+      emit(m, 'its.dte', unit, -1, t.its, -1, t.devid, t.eventid, d.value);
+      next(m, t, 'ite', d.value);
       return;
     }
     case 'ite': {
-      const e = lookupEvent(m, its, t.devid, t.dte!, t.eventid, touches);
-      if (!e.ok) return drop(m, t, problemError(e.problem, e.reason), touches);
-      emit(m, 'its.ite', unit, -1, t.its, e.value.intid, t.devid, t.eventid, { ite: e.value, touches });
-      next(m, t, 'cte', { ite: e.value });
+      const e = lookupEvent(m, its, t.devid, t.dte!, t.eventid, null);
+      if (!e.ok) return drop(m, t, problemError(e.problem, e.reason));
+      emit(m, 'its.ite', unit, -1, t.its, e.value.intid, t.devid, t.eventid, e.value);
+      next(m, t, 'cte', undefined, e.value);
       return;
     }
     case 'cte': {
       const ite = t.ite!;
-      const c = lookupCollection(m, its, ite.icid, touches);
-      if (!c.ok) return drop(m, t, problemError(c.problem, c.reason), touches);
+      const c = lookupCollection(m, its, ite.icid, null);
+      if (!c.ok) return drop(m, t, problemError(c.problem, c.reason));
       const cpu = c.value.cpu;
       if (m.itsRules.lpisDisabledAtTarget === 'its-refuses' && (m.s.gic.rd[cpu]!.ctlr & 1) === 0)
-        return drop(
-          m,
-          t,
-          {
-            reason: `LPIs are disabled on PE ${cpu} (GICR_CTLR.EnableLPIs = 0): the MSI is refused (-EBUSY)`,
-          },
-          touches,
-        );
+        return drop(m, t, {
+          reason: `LPIs are disabled on PE ${cpu} (GICR_CTLR.EnableLPIs = 0): the MSI is refused (-EBUSY)`,
+        });
       const evicted = cacheFill(m, its, t.devid, t.eventid, { intid: ite.intid, cpu, icid: ite.icid });
-      emit(m, 'its.cte', unit, cpu, t.its, ite.intid, t.devid, t.eventid, {
-        icid: ite.icid,
-        cpu,
-        rdbase: c.value.rdbase,
-        cached: cacheEnabled(m),
-        ...(evicted ? { evicted } : {}),
-        touches,
-      });
+      const data: CteData = { icid: ite.icid, cpu, rdbase: c.value.rdbase, cached: cacheEnabled(m) };
+      if (c.value.addr !== undefined) data.addr = c.value.addr;
+      if (evicted) data.evicted = evicted;
+      emit(m, 'its.cte', unit, cpu, t.its, ite.intid, t.devid, t.eventid, data);
       toRedistributor(m, t, cpu, ite.intid);
       return;
     }
   }
+}
+
+/** Data of an 'its.cte' event. */
+export interface CteData {
+  icid: number;
+  cpu: number;
+  rdbase: number;
+  addr?: number;
+  cached: boolean;
+  evicted?: { devid: number; eventid: number };
 }

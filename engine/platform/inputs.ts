@@ -32,8 +32,6 @@ export type Input =
   | { kind: 'software'; cpus: number[]; policy: SoftwarePolicy }
   | { kind: 'migrate' };
 
-const hex = (n: number): string => '0x' + n.toString(16);
-
 export function applyInputTo(m: PlatformMachine, i: Input): void {
   switch (i.kind) {
     case 'mmio':
@@ -93,11 +91,11 @@ export function applyInputTo(m: PlatformMachine, i: Input): void {
         });
         return;
       }
+      // Numbers, not text: MSI storms record this event millions of times; explain() formats it.
       emit(m, 'pci.msi', unit, -1, i.its, -1, i.devid, i.eventid, {
         device: i.device,
-        rid: hex(i.rid),
-        bdf: formatBdf(i.rid),
-        doorbell: hex(its.cfg.base + GITS_TRANSLATER),
+        rid: i.rid,
+        doorbell: its.cfg.base + GITS_TRANSLATER,
         data: i.eventid,
       });
       schedule<TranslateTask>(m, m.itsTiming.msi, 'its.translate', {

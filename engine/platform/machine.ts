@@ -17,7 +17,7 @@ import { createItsState } from '../its/its-state';
 import { ITS_HANDLERS } from '../its/its-tasks';
 import { createMemory, memShare } from '../mem/memory';
 import { EventLog, type SimEvent } from '../sim/event-log';
-import { History, replayTo } from '../sim/history';
+import { DEFAULT_SNAPSHOTS, History, replayTo, type SnapshotPolicy } from '../sim/history';
 import { applyInput, step, type CoreState, type HandlerTable } from '../sim/kernel';
 import { rngSeed } from '../sim/rng';
 import { createTaskQueue, queuePeek } from '../sim/task-queue';
@@ -62,6 +62,24 @@ export function initialState(r: ResolvedMachine): MachineState {
   };
 }
 
+/**
+ * What cloning a state costs, in estimated microseconds (measured on the benchmark machines):
+ * structuredClone pays a fixed price for the typed arrays, about a microsecond per object held in
+ * a map (KVM's LPIs and ITEs), a tenth of that per number held in a map or set (caches, pending
+ * sets), and the page map is copied, not the pages.
+ */
+export function stateWeight(s: MachineState): number {
+  let objects = s.gic.lpis.size;
+  let numbers = s.mem.pages.size / 2;
+  for (const rd of s.gic.rd) numbers += rd.lpiPending.size + rd.lpiConfig.size;
+  for (const its of s.its) {
+    objects += its.cache.size;
+    numbers += its.collections.size;
+    for (const d of its.devices.values()) objects += 1 + d.ites.size;
+  }
+  return 50 + s.gic.rd.length * 2 + objects + numbers / 10;
+}
+
 /** A copy of a state that shares memory pages copy-on-write. */
 export function cloneState(s: MachineState): MachineState {
   const { mem, ...rest } = s;
@@ -93,7 +111,8 @@ export class Machine implements PlatformMachine {
   readonly swTiming: SoftwareTiming;
   readonly history: History<MachineState, Input>;
 
-  constructor(state: MachineState, snapshotInterval = 1024) {
+  /** `snapshots`: the snapshot policy, or a fixed interval (tests use small ones to exercise replay). */
+  constructor(state: MachineState, snapshots: SnapshotPolicy | number = DEFAULT_SNAPSHOTS) {
     this.s = state;
     const r = state.machine;
     this.profile = r.profile;
@@ -102,11 +121,15 @@ export class Machine implements PlatformMachine {
     this.gicTiming = timingFrom('gic', DEFAULT_GIC_TIMING, r.timing);
     this.itsTiming = timingFrom('its', DEFAULT_ITS_TIMING, r.timing);
     this.swTiming = timingFrom('sw', DEFAULT_SOFTWARE_TIMING, r.timing);
-    this.history = new History<MachineState, Input>({ clone: cloneState }, state, snapshotInterval);
+    const policy =
+      typeof snapshots === 'number'
+        ? { perWeight: 0, minInterval: snapshots, maxInterval: snapshots }
+        : snapshots;
+    this.history = new History<MachineState, Input>({ clone: cloneState, weigh: stateWeight }, state, policy);
   }
 
-  static create(r: ResolvedMachine, snapshotInterval?: number): Machine {
-    return new Machine(initialState(r), snapshotInterval);
+  static create(r: ResolvedMachine, snapshots?: SnapshotPolicy | number): Machine {
+    return new Machine(initialState(r), snapshots);
   }
 
   /** Restores a snapshot (from `snapshot()`) into a fresh machine whose history starts there. */
@@ -153,14 +176,19 @@ export class Machine implements PlatformMachine {
 
   /** One event; undefined when nothing is left to do (or the next task is after `until`). */
   step(until = Infinity): SimEvent | undefined {
+    const seq = this.stepSeq(until);
+    return seq < 0 ? undefined : this.log.get(seq);
+  }
+
+  /** One event, returning its seq (-1: nothing to do); no event object is built. */
+  private stepSeq(until: number): number {
     if (this.s.core.seq < this.log.length && this.s.core.seq === this.nextJournalSeq()) {
       // Stepping forward over history we already have: an input was applied here.
       return this.replayForward();
     }
     const seq = step(this, HANDLERS, until);
-    if (seq < 0) return undefined;
-    this.history.afterEvent(this.s);
-    return this.log.get(seq);
+    if (seq >= 0) this.history.afterEvent(this.s);
+    return seq;
   }
 
   private nextJournalSeq(): number {
@@ -169,13 +197,13 @@ export class Machine implements PlatformMachine {
     return k < j.length ? j[k]!.seq : -1;
   }
 
-  private replayForward(): SimEvent | undefined {
+  private replayForward(): number {
     const j = this.history.journal[this.history.firstInputAtOrAfter(this.s.core.seq)]!;
     const seq = this.s.core.seq;
     this.s.core.time = j.time;
     applyInput(this, applyInputTo, j.input);
     this.history.afterEvent(this.s);
-    return this.log.get(seq);
+    return seq;
   }
 
   /**
@@ -196,13 +224,13 @@ export class Machine implements PlatformMachine {
           return { reason: 'time', events: n };
         }
       }
-      const e = this.step(until);
-      if (!e) {
+      const seq = this.stepSeq(until);
+      if (seq < 0) {
         if (!queuePeek(this.s.core.queue)) return { reason: 'idle', events: n };
         continue;
       }
       n++;
-      if (opts.stop?.(e.seq)) return { reason: 'stop', events: n };
+      if (opts.stop?.(seq)) return { reason: 'stop', events: n };
     }
     return { reason: 'budget', events: n };
   }

@@ -12,7 +12,7 @@
  */
 
 import { SPURIOUS } from '../gic/gic-config';
-import { iccAccess } from '../gic/icc-registers';
+import { iccAcknowledge, iccDeactivate, iccEndOfInterrupt } from '../gic/icc-registers';
 import { emit, schedule } from '../sim/kernel';
 import type { PlatformMachine } from './platform-machine';
 import { busAccess } from './bus';
@@ -66,8 +66,7 @@ function peIrq(m: PlatformMachine, cpu: number): void {
 
 function swAck(m: PlatformMachine, cpu: number): void {
   const sw = m.s.sw[cpu]!;
-  const r = iccAccess(m, cpu, 'ICC_IAR1_EL1', false);
-  const intid = r.ok ? Number(r.value) : SPURIOUS;
+  const intid = iccAcknowledge(m, cpu, 1);
   if (intid === SPURIOUS) {
     schedule(m, m.swTiming.exit, 'sw.eret', cpu);
     return;
@@ -87,13 +86,13 @@ function swAck(m: PlatformMachine, cpu: number): void {
 }
 
 function swEoi(m: PlatformMachine, a: { cpu: number; intid: number }): void {
-  iccAccess(m, a.cpu, 'ICC_EOIR1_EL1', true, BigInt(a.intid));
+  iccEndOfInterrupt(m, a.cpu, 1, a.intid);
   if ((m.s.gic.cpu[a.cpu]!.ctlr & 2) !== 0) schedule(m, 0, 'sw.dir', a);
   else schedule(m, m.swTiming.exit, 'sw.eret', a.cpu);
 }
 
 function swDir(m: PlatformMachine, a: { cpu: number; intid: number }): void {
-  iccAccess(m, a.cpu, 'ICC_DIR_EL1', true, BigInt(a.intid));
+  iccDeactivate(m, a.cpu, a.intid);
   schedule(m, m.swTiming.exit, 'sw.eret', a.cpu);
 }
 

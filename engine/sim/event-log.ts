@@ -38,44 +38,43 @@ export interface EventIds {
   eventid?: number;
 }
 
-const INITIAL = 1024;
+const CHUNK_BITS = 16;
+const CHUNK = 1 << CHUNK_BITS;
+const MASK = CHUNK - 1;
+
+/** One chunk of the numeric columns: fixed-size typed arrays, so growing never copies history. */
+interface Chunk {
+  kind: string[];
+  unit: string[];
+  data: unknown[];
+  time: Float64Array;
+  cause: Int32Array;
+  cpu: Int16Array;
+  its: Int8Array;
+  intid: Int32Array;
+  devid: Float64Array;
+  eventid: Float64Array;
+}
+
+const newChunk = (): Chunk => ({
+  kind: new Array<string>(CHUNK),
+  unit: new Array<string>(CHUNK),
+  data: new Array<unknown>(CHUNK),
+  time: new Float64Array(CHUNK),
+  cause: new Int32Array(CHUNK),
+  cpu: new Int16Array(CHUNK),
+  its: new Int8Array(CHUNK),
+  intid: new Int32Array(CHUNK),
+  devid: new Float64Array(CHUNK),
+  eventid: new Float64Array(CHUNK),
+});
 
 export class EventLog {
-  private cap = INITIAL;
   private len = 0;
-  private time = new Float64Array(INITIAL);
-  private cause = new Int32Array(INITIAL);
-  private cpu = new Int16Array(INITIAL);
-  private its = new Int8Array(INITIAL);
-  private intid = new Int32Array(INITIAL);
-  private devid = new Float64Array(INITIAL);
-  private eventid = new Float64Array(INITIAL);
-  private kind: string[] = [];
-  private unit: string[] = [];
-  private data: unknown[] = [];
+  private chunks: Chunk[] = [];
 
   get length(): number {
     return this.len;
-  }
-
-  private grow(): void {
-    const cap = this.cap * 2;
-    const g = <T extends Float64Array | Int32Array | Int16Array | Int8Array>(
-      old: T,
-      make: (n: number) => T,
-    ): T => {
-      const a = make(cap);
-      a.set(old);
-      return a;
-    };
-    this.time = g(this.time, (n) => new Float64Array(n));
-    this.cause = g(this.cause, (n) => new Int32Array(n));
-    this.cpu = g(this.cpu, (n) => new Int16Array(n));
-    this.its = g(this.its, (n) => new Int8Array(n));
-    this.intid = g(this.intid, (n) => new Int32Array(n));
-    this.devid = g(this.devid, (n) => new Float64Array(n));
-    this.eventid = g(this.eventid, (n) => new Float64Array(n));
-    this.cap = cap;
   }
 
   /**
@@ -96,17 +95,23 @@ export class EventLog {
     data: unknown,
   ): void {
     if (seq > this.len) throw new Error(`event log: record ${seq} written after ${this.len}`);
-    if (seq >= this.cap) this.grow();
-    this.time[seq] = time;
-    this.cause[seq] = cause;
-    this.cpu[seq] = cpu;
-    this.its[seq] = its;
-    this.intid[seq] = intid;
-    this.devid[seq] = devid;
-    this.eventid[seq] = eventid;
-    this.kind[seq] = kind;
-    this.unit[seq] = unit;
-    this.data[seq] = data;
+    const ci = seq >>> CHUNK_BITS;
+    let c = this.chunks[ci];
+    if (!c) {
+      c = newChunk();
+      this.chunks[ci] = c;
+    }
+    const i = seq & MASK;
+    c.time[i] = time;
+    c.cause[i] = cause;
+    c.cpu[i] = cpu;
+    c.its[i] = its;
+    c.intid[i] = intid;
+    c.devid[i] = devid;
+    c.eventid[i] = eventid;
+    c.kind[i] = kind;
+    c.unit[i] = unit;
+    c.data[i] = data;
     if (seq === this.len) this.len++;
   }
 
@@ -114,35 +119,44 @@ export class EventLog {
   truncate(seq: number): void {
     if (seq >= this.len) return;
     this.len = Math.max(0, seq);
-    this.kind.length = this.len;
-    this.unit.length = this.len;
-    this.data.length = this.len;
+    this.chunks.length = (this.len + MASK) >>> CHUNK_BITS;
+    // Drop references to the truncated events' data in the last chunk.
+    const last = this.chunks[this.chunks.length - 1];
+    if (last) for (let i = this.len & MASK; i < CHUNK && this.len & MASK; i++) last.data[i] = undefined;
   }
 
   kindAt(seq: number): string | undefined {
-    return seq < this.len ? this.kind[seq] : undefined;
+    return seq < this.len && seq >= 0 ? this.chunks[seq >>> CHUNK_BITS]!.kind[seq & MASK] : undefined;
+  }
+
+  /** seq of the event that caused event `seq` (-1: none), without materialising it. */
+  causeAt(seq: number): number {
+    return seq < this.len ? this.chunks[seq >>> CHUNK_BITS]!.cause[seq & MASK]! : -1;
   }
 
   get(seq: number): SimEvent | undefined {
     if (seq < 0 || seq >= this.len) return undefined;
+    const c = this.chunks[seq >>> CHUNK_BITS]!;
+    const i = seq & MASK;
+    const cause = c.cause[i]!;
     const e: SimEvent = {
       seq,
-      time: this.time[seq]!,
-      kind: this.kind[seq]!,
-      unit: this.unit[seq]!,
-      cause: this.cause[seq]! < 0 ? null : this.cause[seq]!,
+      time: c.time[i]!,
+      kind: c.kind[i]!,
+      unit: c.unit[i]!,
+      cause: cause < 0 ? null : cause,
     };
-    const cpu = this.cpu[seq]!;
+    const cpu = c.cpu[i]!;
     if (cpu >= 0) e.cpu = cpu;
-    const its = this.its[seq]!;
+    const its = c.its[i]!;
     if (its >= 0) e.its = its;
-    const intid = this.intid[seq]!;
+    const intid = c.intid[i]!;
     if (intid >= 0) e.intid = intid;
-    const devid = this.devid[seq]!;
+    const devid = c.devid[i]!;
     if (devid >= 0) e.devid = devid;
-    const eventid = this.eventid[seq]!;
+    const eventid = c.eventid[i]!;
     if (eventid >= 0) e.eventid = eventid;
-    const data = this.data[seq];
+    const data = c.data[i];
     if (data !== undefined) e.data = data;
     return e;
   }
@@ -157,7 +171,7 @@ export class EventLog {
   /** Number of records of `kind` in [from, to). */
   count(kind: string, from = 0, to = this.len): number {
     let n = 0;
-    for (let i = Math.max(0, from); i < Math.min(to, this.len); i++) if (this.kind[i] === kind) n++;
+    for (let i = Math.max(0, from); i < Math.min(to, this.len); i++) if (this.kindAt(i) === kind) n++;
     return n;
   }
 }
