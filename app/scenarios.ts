@@ -1,0 +1,58 @@
+/**
+ * Where scenarios come from: the static files under /scenarios/ (public/scenarios/ in the repo)
+ * and the index listing them. Both fetches fail with a sentence a person can act on, because a
+ * missing or broken file must leave the page usable (ARCHITECTURE.md §2, "Bad input").
+ */
+
+export interface ScenarioEntry {
+  id: string;
+  title: string;
+  /** Path relative to /scenarios/, e.g. 'conformance/kut-c27-its-int-dev2.json'. */
+  file: string;
+  track?: string;
+}
+
+const BASE = `${import.meta.env.BASE_URL}scenarios/`;
+
+/** A relative .json path inside /scenarios/: no scheme, no leading slash, no '..' segment. */
+export function isScenarioPath(file: string): boolean {
+  return /^[\w][\w.\-/]*\.json$/.test(file) && !file.split('/').some((seg) => seg === '..' || seg === '');
+}
+
+async function fetchText(url: string, what: string): Promise<string> {
+  const res = await fetch(url);
+  // Vite's dev and preview servers answer an unknown path with index.html and status 200 (SPA
+  // fallback), so an HTML answer means "not found" just as a 404 does.
+  const type = res.headers.get('content-type') ?? '';
+  if (!res.ok || type.includes('text/html')) {
+    throw new Error(`${what} was not found (${url}${res.ok ? '' : `, HTTP ${res.status}`})`);
+  }
+  return res.text();
+}
+
+export async function fetchScenario(file: string): Promise<string> {
+  if (!isScenarioPath(file))
+    throw new Error(`'${file}' is not a scenario file name (expected a path like conformance/x.json)`);
+  return fetchText(BASE + file, `Scenario ${file}`);
+}
+
+/** Reads `{ "scenarios": [{ id, title, file, track? }] }`; entries that do not fit are skipped. */
+export function parseCatalog(text: string): ScenarioEntry[] {
+  const doc = JSON.parse(text) as unknown;
+  const list =
+    typeof doc === 'object' && doc !== null ? (doc as { scenarios?: unknown }).scenarios : undefined;
+  if (!Array.isArray(list)) throw new Error('the scenario index has no "scenarios" list');
+  const str = (v: unknown): v is string => typeof v === 'string' && v !== '';
+  const entries: ScenarioEntry[] = [];
+  for (const item of list as unknown[]) {
+    if (typeof item !== 'object' || item === null) continue;
+    const { id, title, file, track } = item as Record<string, unknown>;
+    if (!str(id) || !str(title) || !str(file) || !isScenarioPath(file)) continue;
+    entries.push({ id, title, file, ...(str(track) ? { track } : {}) });
+  }
+  return entries;
+}
+
+export async function fetchCatalog(): Promise<ScenarioEntry[]> {
+  return parseCatalog(await fetchText(`${BASE}index.json`, 'The scenario index'));
+}

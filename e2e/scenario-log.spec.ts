@@ -1,0 +1,137 @@
+/**
+ * A scenario played in the browser, checked on what the page shows: the narrated event log
+ * (rows with data-seq / data-kind) and the verdict of every expectation. Also: a scenario that
+ * cannot be loaded is reported and leaves the page usable.
+ */
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect, test, type Locator, type Page } from '@playwright/test';
+
+const C27 = 'conformance/kut-c27-its-int-dev2.json';
+/** A file of the repository, wherever the tests are started from. */
+const repoFile = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
+
+/** Uncaught exceptions in the page fail the test, whatever it checks. */
+let pageErrors: Error[] = [];
+test.beforeEach(({ page }) => {
+  pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e));
+});
+test.afterEach(() => {
+  expect(
+    pageErrors.map((e) => e.message),
+    'uncaught errors in the page',
+  ).toEqual([]);
+});
+
+async function run(page: Page): Promise<void> {
+  await expect(page.getByTestId('status')).toHaveAttribute('data-status', 'ready');
+  await page.getByRole('button', { name: 'Run' }).click();
+  await expect(page.getByTestId('status')).toHaveAttribute('data-status', 'done');
+}
+
+/** The one row of `kind` whose sentence matches `text`, and its seq. */
+async function row(log: Locator, kind: string, text: RegExp): Promise<number> {
+  const r = log.locator(`tr[data-kind="${kind}"]`).filter({ hasText: text });
+  await expect(r).toHaveCount(1);
+  return Number(await r.getAttribute('data-seq'));
+}
+
+test('C27: the log shows INT read by the ITS, LPI 8195 pending at GICR3, acknowledged by CPU 3', async ({
+  page,
+}) => {
+  await page.goto(`/?scenario=${C27}`);
+  await expect(page.getByRole('heading', { level: 2 })).toHaveText(
+    /C27: INT on \(2, 20\) reaches PE 3 as LPI 8195/,
+  );
+  await run(page);
+
+  const log = page.getByTestId('event-log');
+  const int = await row(
+    log,
+    'its.cmd',
+    /ITS0 reads command \d+ of its queue: INT DeviceID=0x2 EventID=0x14\b/,
+  );
+  const pending = await row(log, 'gicr.lpi.pending', /Redistributor 3: LPI 8195 is now pending/);
+  const ack = await row(log, 'icc.ack', /CPU 3 acknowledges LPI 8195\b/);
+  // Cause before effect: the command, then the pending bit, then the acknowledge.
+  expect(int).toBeLessThan(pending);
+  expect(pending).toBeLessThan(ack);
+  // The rows are the engine's whole log, in order, from seq 0.
+  const seqs = await log
+    .locator('tbody tr')
+    .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-seq'))));
+  expect(seqs).toEqual(seqs.map((_, i) => i));
+
+  const expectations = page.getByTestId('expectation');
+  const file = JSON.parse(readFileSync(repoFile(`public/scenarios/${C27}`), 'utf8')) as {
+    steps: { expect: string[] }[];
+  };
+  const count = file.steps.reduce((n, s) => n + s.expect.length, 0);
+  expect(count).toBeGreaterThan(0);
+  await expect(expectations).toHaveCount(count);
+  await expect(expectations.and(page.locator('[data-ok="true"]'))).toHaveCount(count);
+  await expect(
+    page.getByTestId('expectation').filter({ hasText: 'expect deliveries cpu3:8195' }),
+  ).toHaveAttribute('data-ok', 'true');
+  await expect(page.getByTestId('step').and(page.locator('[data-state="failed"]'))).toHaveCount(0);
+  await expect(page.getByTestId('status')).toHaveText(/^Passed/);
+
+  // Show the interesting rows in the screenshot.
+  await log.locator(`tr[data-seq="${int}"]`).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: test.info().outputPath('c27-event-log.png') });
+});
+
+test('a scenario that does not exist is reported, and the picker still opens another one', async ({
+  page,
+}) => {
+  // The index comes from a fixture, so the test does not depend on which scenarios ship.
+  await page.route('**/scenarios/index.json', (route) =>
+    route.fulfill({ path: repoFile('e2e/fixtures/scenario-index.json') }),
+  );
+  await page.goto('/?scenario=missing/does-not-exist.json');
+
+  const errors = page.getByTestId('errors');
+  await expect(errors).toContainText('missing/does-not-exist.json');
+  await expect(errors).toContainText('not found');
+  await expect(page.getByRole('button', { name: 'Run' })).toBeDisabled();
+  await page.screenshot({ path: test.info().outputPath('missing-scenario.png') });
+
+  const picker = page.getByLabel('Scenario');
+  await expect(picker).toBeEnabled();
+  await picker.selectOption(C27);
+  await expect(errors).toHaveCount(0);
+  await expect(page).toHaveURL(new RegExp(`\\?scenario=${C27}$`));
+  await run(page);
+  await expect(page.getByTestId('event-log').locator('tr[data-kind="icc.ack"]')).toHaveCount(1);
+  await page.screenshot({ path: test.info().outputPath('after-missing-scenario.png') });
+});
+
+test('a malformed scenario shows the engine diagnostics: file, line, column, field', async ({ page }) => {
+  const c27 = JSON.parse(readFileSync(repoFile(`public/scenarios/${C27}`), 'utf8')) as {
+    steps: { actions: string[] }[];
+  };
+  c27.steps[0]!.actions[1] = 'frobnicate 1 2';
+  const files: Record<string, string> = {
+    'bad-json.json': '{\n  "format": "giclab-scenario/1",\n  "title": \n}\n',
+    'bad-command.json': JSON.stringify(c27, null, 2),
+  };
+  await page.route('**/scenarios/broken/*.json', (route) =>
+    route.fulfill({
+      contentType: 'application/json',
+      body: files[new URL(route.request().url()).pathname.split('/').pop()!] ?? '',
+    }),
+  );
+
+  await page.goto('/?scenario=broken/bad-json.json');
+  await expect(page.getByTestId('errors')).toContainText(/broken\/bad-json\.json:\d+:\d+: invalid JSON/);
+  await expect(page.getByRole('button', { name: 'Run' })).toBeDisabled();
+
+  await page.goto('/?scenario=broken/bad-command.json');
+  await expect(page.getByTestId('errors')).toContainText(
+    /broken\/bad-command\.json:\d+:\d+: steps\[0\]\.actions\[1\]: unknown command 'frobnicate'/,
+  );
+  await expect(page.getByRole('button', { name: 'Run' })).toBeDisabled();
+  await expect(page.getByLabel('Scenario')).toBeEnabled();
+});
