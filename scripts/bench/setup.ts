@@ -1,0 +1,93 @@
+/**
+ * Machines for the benchmarks: a GICv3 with N CPUs and one ITS, brought up the way a driver
+ * does it (tables, queue, LPIs, one collection per CPU), with D devices of E events each mapped
+ * round-robin onto the CPUs' collections. Bring-up goes through the command language, like any
+ * scenario, so the benches measure the same engine the scenarios run.
+ */
+
+import type { ProfileName } from '../../engine/gic/gic-rules';
+import { Machine } from '../../engine/platform/machine';
+import { resolveMachine, type MachineOptions } from '../../engine/platform/machine-config';
+import { parseLine } from '../../engine/scenario/command-parser';
+import { executeAction } from '../../engine/scenario/execute';
+
+export const LAYOUT = {
+  deviceTable: 0x4010_0000,
+  collectionTable: 0x4011_0000,
+  commandQueue: 0x4012_0000,
+  propTable: 0x4013_0000,
+  pendTable: (cpu: number): number => 0x4020_0000 + cpu * 0x1_0000,
+  itt: (dev: number): number => 0x4100_0000 + dev * 0x1000,
+};
+
+const hex = (v: number | bigint): string => '0x' + v.toString(16);
+
+export function run(m: Machine, lines: string[]): void {
+  for (const text of lines) {
+    const r = parseLine(text);
+    if (!r) continue;
+    if (!r.ok) throw new Error(`${text}: ${r.error.message}`);
+    const x = executeAction(m, r.action);
+    if (!x.ok) throw new Error(`${text}: ${x.error}`);
+    m.run({ maxEvents: 1_000_000 });
+  }
+}
+
+export interface Rig {
+  machine: Machine;
+  cpus: number;
+  devices: number;
+  events: number;
+}
+
+/** Brings up the GIC, the ITS and LPIs; maps `devices` x `events` MSIs (DeviceID d+1, LPI 8192 + n). */
+export function buildRig(
+  profile: ProfileName,
+  cpus: number,
+  devices: number,
+  events: number,
+  extra: MachineOptions = {},
+  snapshotInterval?: number,
+): Rig {
+  const r = resolveMachine({
+    profile,
+    cpus,
+    spis: 256,
+    devices: Array.from({ length: devices }, (_, d) => ({ name: `dev${d}`, rid: d + 1 })),
+    its: [{ cacheEntries: 64 }],
+    ...extra,
+  });
+  if (!r.ok) throw new Error(r.problems.join('; '));
+  const m = Machine.create(r.machine, snapshotInterval);
+  const v = 1n << 63n;
+  const baser0 = m.s.its[0]!.baser[0]!;
+  const baser1 = m.s.its[0]!.baser[1]!;
+  const lines = [
+    `write64 GITS_BASER0 ${hex(baser0 | BigInt(LAYOUT.deviceTable) | v)}`,
+    `write64 GITS_BASER1 ${hex(baser1 | BigInt(LAYOUT.collectionTable) | v)}`,
+    `write64 GITS_CBASER ${hex(BigInt(LAYOUT.commandQueue) | 0xfn | v)}`,
+    'write GICD_CTLR 0x13',
+    ...Array.from({ length: cpus }, (_, c) => [
+      `write rd${c} GICR_WAKER 0`,
+      `write64 rd${c} GICR_PROPBASER ${hex(LAYOUT.propTable | 15)}`,
+      `write64 rd${c} GICR_PENDBASER ${hex(LAYOUT.pendTable(c))}`,
+      `write rd${c} GICR_CTLR 1`,
+      `cpu${c} write ICC_PMR_EL1 0xf0`,
+      `cpu${c} write ICC_IGRPEN1_EL1 1`,
+    ]).flat(),
+    'write GITS_CTLR 1',
+    `mem fill ${hex(LAYOUT.propTable)} ${devices * events} 0xa3`,
+    ...Array.from({ length: cpus }, (_, c) => `its MAPC ICID=${c} RDbase=${c} V=1`),
+  ];
+  run(m, lines);
+  const bits = Math.max(1, Math.ceil(Math.log2(events)));
+  for (let d = 0; d < devices; d++) {
+    const cmds = [`its MAPD DeviceID=${d + 1} Size=${bits - 1} ITT_addr=${hex(LAYOUT.itt(d))} V=1`];
+    for (let e = 0; e < events; e++)
+      cmds.push(
+        `its MAPTI DeviceID=${d + 1} EventID=${e} pINTID=${8192 + d * events + e} ICID=${(d * events + e) % cpus}`,
+      );
+    run(m, cmds);
+  }
+  return { machine: m, cpus, devices, events };
+}
