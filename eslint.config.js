@@ -17,16 +17,29 @@ const layerZones = layers.map((layer, i) => {
   const banned = higherThan(i);
   return {
     files: dirs.map((d) => `engine/${d}/**/*.ts`),
+    // Tests may drive a layer through higher ones (a scenario exercising the ITS); the UI bans
+    // below still apply to them.
+    ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: uiLibraries.filter((p) => !p.includes('*')).map((name) => ({ name, message: 'engine/ never imports UI libraries.' })),
+          paths: uiLibraries
+            .filter((p) => !p.includes('*'))
+            .map((name) => ({ name, message: 'engine/ never imports UI libraries.' })),
           patterns: [
-            { group: uiLibraries.filter((p) => p.includes('*')), message: 'engine/ never imports UI libraries.' },
+            {
+              group: uiLibraries.filter((p) => p.includes('*')),
+              message: 'engine/ never imports UI libraries.',
+            },
             { group: ['**/app/**', '../../app/*'], message: 'engine/ never imports app/.' },
             ...(banned.length
-              ? [{ group: banned.flatMap((d) => [`../${d}/*`, `../${d}`]), message: `engine/${dirs.join('|')} may only import lower layers (${flat.join(' -> ')}).` }]
+              ? [
+                  {
+                    group: banned.flatMap((d) => [`../${d}/*`, `../${d}`]),
+                    message: `engine/${dirs.join('|')} may only import lower layers (${flat.join(' -> ')}).`,
+                  },
+                ]
               : []),
             { group: ['../index', '../index.ts'], message: 'Only outside code imports engine/index.ts.' },
           ],
@@ -58,7 +71,19 @@ export default tseslint.config(
     rules: {
       'no-restricted-globals': [
         'error',
-        ...['window', 'document', 'navigator', 'performance', 'setTimeout', 'setInterval', 'setImmediate', 'requestAnimationFrame', 'Date', 'process', 'require'].map((name) => ({
+        ...[
+          'window',
+          'document',
+          'navigator',
+          'performance',
+          'setTimeout',
+          'setInterval',
+          'setImmediate',
+          'requestAnimationFrame',
+          'Date',
+          'process',
+          'require',
+        ].map((name) => ({
           name,
           message: 'engine/ is pure: no DOM, no clock, no timers, no host process (ARCHITECTURE.md §2).',
         })),
@@ -70,6 +95,20 @@ export default tseslint.config(
     },
   },
   ...layerZones,
+  {
+    files: ['engine/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: uiLibraries
+            .filter((p) => !p.includes('*'))
+            .map((name) => ({ name, message: 'engine/ never imports UI libraries.' })),
+          patterns: [{ group: ['**/app/**', '../../app/*'], message: 'engine/ never imports app/.' }],
+        },
+      ],
+    },
+  },
   // app/ may import engine types anywhere, but engine values only in app/worker/.
   {
     files: ['app/**/*.{ts,tsx}'],

@@ -4,8 +4,9 @@
  * redistributor; signalling IRQ/FIQ; acknowledge (IAR), priority drop (EOIR) and deactivation
  * (EOIR with EOImode 0, or DIR with EOImode 1).
  *
- * Ties between equal priorities go to the lowest INTID (QEMU's irqbetter; KVM sorts the same way),
- * so an SGI, PPI or SPI beats an LPI of the same priority.
+ * Ties between equal priorities go to the lowest INTID, as in QEMU's irqbetter (the architecture
+ * leaves the choice to the implementation), so an SGI, PPI or SPI beats an LPI of the same
+ * priority. (KVM's own order, that of its list registers, belongs to the vGIC model.)
  */
 
 import { emit, schedule } from '../sim/kernel';
@@ -29,7 +30,8 @@ const NONE: Hppi = { intid: SPURIOUS, prio: 0xff, group: 1 };
 /** The highest-priority pending interrupt the distributor and redistributor forward to `cpu`. */
 export function computeHppi(m: GicMachine, cpu: number): Hppi {
   const gic = m.s.gic;
-  const dctlr = gic.dist.ctlr;
+  // Bit g of `dctlr` enables group g; KVM's one distributor enable covers both groups.
+  const dctlr = m.gicRules.singleDistributorEnable ? (gic.dist.ctlr & 2 ? 3 : 0) : gic.dist.ctlr;
   const rd = gic.rd[cpu]!;
   // A sleeping PE's redistributor forwards nothing (only where the profile models it).
   if (m.gicRules.waker === 'gates-delivery' && (rd.waker & 2) !== 0) return NONE;

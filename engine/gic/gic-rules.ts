@@ -17,6 +17,8 @@ export const PROFILES: readonly ProfileName[] = ['kvm', 'qemu', 'spec'];
 export interface GicRules {
   /** GICD_CTLR bits software may write (DS=1 view: bit 0 EnableGrp0, bit 1 EnableGrp1). */
   gicdCtlrWritable: number;
+  /** Whether one enable (GICD_CTLR bit 1) gates both groups, as in KVM, instead of one per group. */
+  singleDistributorEnable: boolean;
   /** GICD_CTLR bits that always read as one (ARE bit 4, DS bit 6). */
   gicdCtlrFixed: number;
   /** Extra GICD_TYPER bits beyond ITLinesNumber / IDbits / LPIS (No1N bit 25, A3V bit 24). */
@@ -69,6 +71,7 @@ export interface GicRules {
 export const GIC_RULES: Record<ProfileName, GicRules> = {
   kvm: {
     gicdCtlrWritable: 0x2,
+    singleDistributorEnable: true,
     gicdCtlrFixed: 0x50,
     gicdTyperExtra: 0,
     gicdIdBitsNoLpis: 9,
@@ -97,6 +100,7 @@ export const GIC_RULES: Record<ProfileName, GicRules> = {
   },
   qemu: {
     gicdCtlrWritable: 0x3,
+    singleDistributorEnable: false,
     gicdCtlrFixed: 0x50,
     gicdTyperExtra: (1 << 25) | (1 << 24),
     gicdIdBitsNoLpis: 15,
@@ -125,6 +129,7 @@ export const GIC_RULES: Record<ProfileName, GicRules> = {
   },
   spec: {
     gicdCtlrWritable: 0x3,
+    singleDistributorEnable: false,
     gicdCtlrFixed: 0x50,
     gicdTyperExtra: 1 << 24,
     gicdIdBitsNoLpis: 15,
@@ -171,6 +176,14 @@ export const GIC_RULE_DOCS: readonly RuleDoc[] = [
     qemu: 'EnableGrp0 (bit 0) and EnableGrp1 (bit 1) are writable.',
     spec: 'EnableGrp0 and EnableGrp1 (single Security state, DS=1).',
     sources: '[mmio-v3] vgic_mmio_write_v3_misc; [qemu src] gicd_writel',
+  },
+  {
+    rule: 'singleDistributorEnable',
+    title: 'What the distributor enable gates',
+    kvm: 'One enable (bit 1, dist->enabled) for every interrupt, whatever its group.',
+    qemu: 'EnableGrp0 gates Group 0, EnableGrp1 gates Group 1.',
+    spec: 'EnableGrp0 gates Group 0, EnableGrp1 gates Group 1.',
+    sources: '[mmio-v3] vgic_mmio_write_v3_misc; [vgic.c] vgic_target_oracle',
   },
   {
     rule: 'gicdCtlrFixed',

@@ -196,6 +196,8 @@ export function lpiClearPending(m: GicMachine, cpu: number, intid: number): bool
       const l = m.s.gic.lpis.get(intid);
       was = !!l?.pending;
       if (l) l.pending = false;
+      // An LPI whose mappings are all gone lived on only because it was pending.
+      if (l && l.refs <= 0) m.s.gic.lpis.delete(intid);
       rd.lpiPending.delete(intid);
       break;
     }
@@ -238,6 +240,8 @@ export function lpiInvalidate(m: GicMachine, cpu: number, intid: number): string
       if (!l) return `LPI ${intid} is not mapped: nothing to reload`;
       l.config = readConfigByte(m, cpu, intid) ?? l.config;
       what = `configuration of LPI ${intid} reloaded: 0x${l.config.toString(16)}`;
+      // The LPI object is VM-wide: whichever redistributor was asked, its target looks again.
+      if (l.target >= 0) markDirty(m, l.target);
       break;
     }
     case 'redistributor-cache': {
@@ -352,11 +356,16 @@ export function vgicLpiAdd(
   return { created: true, pendingFromTable: fromTable };
 }
 
-/** Drops one reference (DISCARD, MAPD of a live device); the LPI goes away with the last one. */
+/**
+ * Drops one reference (DISCARD, MAPD of a live device). The LPI goes away with the last one,
+ * unless it is pending: then the vCPU's pending list still holds it (KVM's ap_list reference), so
+ * it is still delivered, and it goes when it stops being pending.
+ */
 export function vgicLpiRelease(m: GicMachine, intid: number): void {
   const l = m.s.gic.lpis.get(intid);
   if (!l) return;
   if (--l.refs > 0) return;
+  if (l.pending && l.target >= 0) return;
   m.s.gic.lpis.delete(intid);
   if (l.target >= 0 && m.s.gic.rd[l.target]!.lpiPending.delete(intid)) markDirty(m, l.target);
 }

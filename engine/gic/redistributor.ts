@@ -399,7 +399,9 @@ function directInvalidation(): Reg[] {
       offset: 0x00a0,
       size: 8,
       widths: [32, 64],
-      access: 'wo',
+      // Write-only in function; reads return 0 (KVM's vgic_mmio_read_raz).
+      access: 'rw',
+      read: () => 0n,
       present: (m) => m.gicRules.directInvRegisters,
       fields: [
         { name: 'INTID', msb: 31, lsb: 0 },
@@ -418,7 +420,8 @@ function directInvalidation(): Reg[] {
       offset: 0x00b0,
       size: 8,
       widths: [32, 64],
-      access: 'wo',
+      access: 'rw',
+      read: () => 0n,
       present: (m) => m.gicRules.directInvRegisters,
       fields: [
         { name: 'vPEID', msb: 47, lsb: 32 },
