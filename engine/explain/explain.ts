@@ -152,6 +152,8 @@ export function explain(e: SimEvent): string {
       return `${cpuName(e)} returns from the handler; IRQs are unmasked again.`;
     case 'sw.policy':
       return `Software on ${(d.cpus as number[]).map((c) => `CPU ${c}`).join(', ')} now handles interrupts with policy '${str(d.policy)}'.`;
+    case 'input.bad':
+      return `Input refused (${str(d.input)}): ${str(d.problem)}; nothing changed.`;
     case 'machine.migrate':
       return `The machine is saved (${str(d.bytes)} bytes of state, interrupt controller state flushed to memory) and restored into a fresh one.`;
     default:

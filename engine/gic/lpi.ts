@@ -23,7 +23,7 @@
  * number of pending LPIs, not the size of the INTID space.
  */
 
-import { memReadU8, memVisible, memWriteU8 } from '../mem/memory';
+import { memFill, memReadU8, memVisible, memWriteU8 } from '../mem/memory';
 import { markDirty } from './dirty';
 import { FIRST_LPI } from './gic-config';
 import type { GicMachine } from './gic-machine';
@@ -446,11 +446,18 @@ export function lpiWriteBackPending(m: GicMachine, cpu: number): number {
         if (l.pending) n++;
       }
       return n;
-    case 'redistributor':
+    case 'redistributor': {
+      // The table is the redistributor's while LPIs are enabled: write all of it back, so a bit
+      // loaded at enable time for an LPI taken since does not come back on the next enable.
+      const base = pendTableBase(m, cpu);
+      const end = lpiLimit(m, cpu) / 8;
+      if (memVisible(m.s.mem, base + FIRST_LPI / 8, end - FIRST_LPI / 8))
+        memFill(m.s.mem, base + FIRST_LPI / 8, end - FIRST_LPI / 8, 0);
       for (const intid of rd.lpiPending) {
         writePendingBit(m, cpu, intid, true);
         n++;
       }
       return n;
+    }
   }
 }

@@ -24,7 +24,7 @@ import {
 import type { ItsErrorName } from './errors';
 import { lookupCollection, lookupDevice, lookupEvent, translate, type EventInfo } from './lookup';
 import { cacheFill, cacheOnChange } from './translation-cache';
-import { entryBytes, writeIte } from './table-formats';
+import { entryBytes, INVALID_ITE, writeIte } from './table-formats';
 
 const UNMAPPED: Record<string, ItsErrorName> = {
   INT: 'E_ITS_INT_UNMAPPED_INTERRUPT',
@@ -146,14 +146,7 @@ export function discard(c: CommandContext): CommandOutcome {
   if (m.itsRules.discardClearsPending) requestLpi(c, t.value.cpu, f.ite.intid, false, devid, eventid);
   const format = m.itsRules.tableFormat;
   const size = entryBytes(format, 'ite');
-  writeIte(m.s.mem, f.ite.addr!, format, {
-    valid: false,
-    physical: true,
-    intid: 0,
-    icid: 0,
-    vpeid: 0,
-    doorbell: 0,
-  });
+  writeIte(m.s.mem, f.ite.addr!, format, INVALID_ITE);
   c.touches.push({
     table: 'itt',
     op: 'write',

@@ -18,7 +18,7 @@ import { memReadU32, memVisible } from '../mem/memory';
 import type { ItsMachine } from './its-machine';
 import { BASER_TYPE_COLLECTION, BASER_TYPE_DEVICE, type ItsState } from './its-state';
 import { baserGeometry, entryAddress, findTable } from './tables';
-import { readCte, readDte, readIte, writeCte, writeDte, writeIte } from './table-formats';
+import { INVALID_ITE, readCte, readDte, readIte, writeCte, writeDte, writeIte } from './table-formats';
 
 export interface SaveReport {
   devices: number;
@@ -36,6 +36,12 @@ export function saveItsTables(m: ItsMachine, its: ItsState): SaveReport {
   for (let k = 0; k < devids.length; k++) {
     const devid = devids[k]!;
     const dev = its.devices.get(devid)!;
+    // An event whose collection was unmapped (MAPC V=0) has nothing to save; its slot is zeroed so
+    // that an earlier save's entry is not read back.
+    for (const [e, ite] of dev.ites) {
+      const addr = dev.itt + e * 8;
+      if (ite.icid < 0 && memVisible(mem, addr, 8)) writeIte(mem, addr, 'abi-rev0', INVALID_ITE);
+    }
     const eventids = [...dev.ites.keys()].filter((e) => dev.ites.get(e)!.icid >= 0).sort((a, b) => a - b);
     for (let j = 0; j < eventids.length; j++) {
       const e = eventids[j]!;

@@ -136,6 +136,9 @@ export function readIte(mem: MemoryState, addr: number, format: TableFormat): It
   };
 }
 
+/** An entry with Valid clear: what DISCARD and a save of an unmapped collection leave behind. */
+export const INVALID_ITE: Ite = { valid: false, physical: true, intid: 0, icid: 0, vpeid: 0, doorbell: 0 };
+
 export function writeIte(mem: MemoryState, addr: number, format: TableFormat, e: Ite): void {
   if (format === 'qemu') {
     if (!e.valid) {

@@ -17,7 +17,7 @@ import { busAccess } from './bus';
 import { migrate } from './migrate';
 import { formatBdf } from './pci';
 import type { PlatformMachine } from './platform-machine';
-import { setPolicy, type SoftwarePolicy } from './software';
+import { POLICIES, setPolicy, type SoftwarePolicy } from './software';
 
 export type Input =
   | { kind: 'mmio'; addr: number; width: AccessWidth; write: boolean; value: bigint; by: string }
@@ -32,7 +32,72 @@ export type Input =
   | { kind: 'software'; cpus: number[]; policy: SoftwarePolicy }
   | { kind: 'migrate' };
 
+const isU = (v: number, bits: number): boolean => Number.isInteger(v) && v >= 0 && v < 2 ** bits;
+const isAddr = (v: number): boolean => Number.isSafeInteger(v) && v >= 0;
+
+/** Why an input cannot be applied to this machine as given, or undefined. */
+export function inputProblem(m: PlatformMachine, i: Input): string | undefined {
+  const n = m.s.gic.cfg.affinity.length;
+  const pe = (c: number): string | undefined =>
+    isU(c, 16) && c < n ? undefined : `there is no PE ${c} (the machine has ${n})`;
+  switch (i.kind) {
+    case 'mmio':
+      if (![8, 16, 32, 64].includes(i.width)) return `an access of ${i.width} bits`;
+      if (!isAddr(i.addr)) return `${i.addr} is not a physical address`;
+      if (i.write && (i.value < 0n || i.value >= 1n << BigInt(i.width)))
+        return `0x${i.value.toString(16)} does not fit a ${i.width}-bit access`;
+      return undefined;
+    case 'icc':
+      if (i.write && (i.value < 0n || i.value >= 1n << 64n))
+        return `0x${i.value.toString(16)} does not fit a 64-bit register`;
+      return pe(i.cpu);
+    case 'mem-write':
+      if (!isAddr(i.addr)) return `${i.addr} is not a physical address`;
+      if (i.bytes.length === 0 || !i.bytes.every((b) => isU(b, 8)))
+        return 'the bytes must be 0 to 255, at least one';
+      return undefined;
+    case 'mem-fill':
+      if (!isAddr(i.addr)) return `${i.addr} is not a physical address`;
+      if (!Number.isSafeInteger(i.len) || i.len <= 0) return `a fill of ${i.len} bytes`;
+      return isU(i.byte, 8) ? undefined : `${i.byte} is not a byte`;
+    case 'msi':
+      if (!isU(i.devid, 32) || !isU(i.eventid, 32) || !isU(i.rid, 32))
+        return 'DeviceID, EventID and Requester ID are 32-bit values';
+      return undefined;
+    case 'line':
+      if (i.level !== 0 && i.level !== 1) return `level ${String(i.level)}`;
+      if (i.intid >= 16 && i.intid < 32) return pe(i.cpu);
+      return isU(i.intid, 32) ? undefined : `INTID ${i.intid}`;
+    case 'sgi':
+      if (!isU(i.intid, 4)) return `INTID ${i.intid} is not an SGI (0 to 15)`;
+      return pe(i.to);
+    case 'software':
+      if (!POLICIES.includes(i.policy)) return `no policy '${String(i.policy)}'`;
+      for (const c of i.cpus) if (pe(c)) return pe(c);
+      return undefined;
+    case 'migrate':
+      return undefined;
+  }
+}
+
 export function applyInputTo(m: PlatformMachine, i: Input): void {
+  const problem = inputProblem(m, i);
+  if (problem) {
+    // A refused input is still one event: it says what was wrong, and the machine is untouched.
+    // Register accesses keep their family's kind, so a filter on the CPU interface still finds them.
+    if (i.kind === 'mmio')
+      emit(m, 'mmio.bad', 'bus', -1, -1, -1, -1, -1, {
+        addr: i.addr,
+        width: i.width,
+        write: i.write,
+        by: i.by,
+        problem,
+      });
+    else if (i.kind === 'icc')
+      emit(m, 'icc.bad', 'cpu?', -1, -1, -1, -1, -1, { reg: i.reg, write: i.write, problem });
+    else emit(m, 'input.bad', 'machine', -1, -1, -1, -1, -1, { input: i.kind, problem });
+    return;
+  }
   switch (i.kind) {
     case 'mmio':
       busAccess(m, i.addr, i.width, i.write, i.value, i.by);

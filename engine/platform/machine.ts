@@ -18,7 +18,14 @@ import { ITS_HANDLERS } from '../its/its-tasks';
 import { createMemory, memShare } from '../mem/memory';
 import { EventLog, type SimEvent } from '../sim/event-log';
 import { DEFAULT_SNAPSHOTS, History, replayTo, type SnapshotPolicy } from '../sim/history';
-import { applyInput, step, type CoreState, type HandlerTable } from '../sim/kernel';
+import {
+  applyInput,
+  InternalError,
+  runSilentTasks,
+  step,
+  type CoreState,
+  type HandlerTable,
+} from '../sim/kernel';
 import { rngSeed } from '../sim/rng';
 import { createTaskQueue, queuePeek } from '../sim/task-queue';
 import { applyInputTo, type Input } from './inputs';
@@ -44,7 +51,7 @@ function timingFrom<T extends object>(prefix: string, defaults: T, overrides: Re
 
 export function initialState(r: ResolvedMachine): MachineState {
   const rules = GIC_RULES[r.profile];
-  const core: CoreState = { time: 0, seq: 0, rng: rngSeed(r.seed), queue: createTaskQueue() };
+  const core: CoreState = { time: 0, seq: 0, tasks: 0, rng: rngSeed(r.seed), queue: createTaskQueue() };
   const gic = createGicState(r.gic, {
     gicdCtlr: 0,
     waker: rules.waker === 'raz-wi' ? 0 : 6,
@@ -84,7 +91,15 @@ export function stateWeight(s: MachineState): number {
 export function cloneState(s: MachineState): MachineState {
   const { mem, ...rest } = s;
   const copy = structuredClone(rest) as Omit<MachineState, 'mem'>;
-  return { ...copy, mem: memShare(mem) };
+  return {
+    version: copy.version,
+    machine: copy.machine,
+    core: copy.core,
+    mem: memShare(mem),
+    gic: copy.gic,
+    its: copy.its,
+    sw: copy.sw,
+  };
 }
 
 export type StopReason = 'idle' | 'stop' | 'budget' | 'time';
@@ -97,7 +112,7 @@ export interface RunResult {
 
 export class Machine implements PlatformMachine {
   s: MachineState;
-  readonly log = new EventLog();
+  readonly log: EventLog;
   cur = 0;
   cause = -1;
   emitted = false;
@@ -114,6 +129,7 @@ export class Machine implements PlatformMachine {
   /** `snapshots`: the snapshot policy, or a fixed interval (tests use small ones to exercise replay). */
   constructor(state: MachineState, snapshots: SnapshotPolicy | number = DEFAULT_SNAPSHOTS) {
     this.s = state;
+    this.log = new EventLog(state.core.seq);
     const r = state.machine;
     this.profile = r.profile;
     this.gicRules = GIC_RULES[r.profile];
@@ -132,22 +148,21 @@ export class Machine implements PlatformMachine {
     return new Machine(initialState(r), snapshots);
   }
 
-  /** Restores a snapshot (from `snapshot()`) into a fresh machine whose history starts there. */
+  /**
+   * Restores a snapshot (from `snapshot()`) into a fresh machine. Its history starts there: event
+   * numbers go on from the snapshot's, and the events before it are not in the new log.
+   */
   static fromSnapshot(text: string): Machine {
-    const s = deserialiseState(text);
-    if (s.version !== 1 || !s.machine || !s.core)
+    let s: MachineState;
+    try {
+      s = deserialiseState(text);
+    } catch (e) {
+      throw new Error(`not a GIC Lab machine snapshot: ${(e as Error).message}`, { cause: e });
+    }
+    if (!s || s.version !== 1 || !s.machine || !s.core)
       throw new Error('not a GIC Lab machine snapshot (version 1)');
-    // The new machine's log starts afresh: queued work keeps its place but loses its cause links.
-    const seq = s.core.seq;
-    s.core.seq = 0;
-    for (const t of s.core.queue.heap) t.cause = -1;
-    const m = new Machine(s);
-    m.restoredAt = seq;
-    return m;
+    return new Machine(s);
   }
-
-  /** seq of the source machine's event this machine was restored after (0 for a new machine). */
-  restoredAt = 0;
 
   get seq(): number {
     return this.s.core.seq;
@@ -168,7 +183,7 @@ export class Machine implements PlatformMachine {
       this.log.truncate(seq);
       this.history.branch(seq);
     }
-    this.history.record(seq, this.s.core.time, i);
+    this.history.record(seq, this.s.core.tasks, this.s.core.time, i);
     applyInput(this, applyInputTo, i);
     this.history.afterEvent(this.s);
     return this.log.get(seq)!;
@@ -200,6 +215,8 @@ export class Machine implements PlatformMachine {
   private replayForward(): number {
     const j = this.history.journal[this.history.firstInputAtOrAfter(this.s.core.seq)]!;
     const seq = this.s.core.seq;
+    if (!runSilentTasks(this, HANDLERS, j.tasks))
+      throw new InternalError(`replay diverged before the input at ${seq}`);
     this.s.core.time = j.time;
     applyInput(this, applyInputTo, j.input);
     this.history.afterEvent(this.s);

@@ -25,12 +25,29 @@ import { emit } from '../sim/kernel';
 import { decodePlain, encodePlain } from '../sim/plain-codec';
 import type { MachineState, PlatformMachine } from './platform-machine';
 
+/**
+ * The state as canonical JSON: fixed key order, memory pages in address order with all-zero
+ * pages left out, and none of the copy-on-write bookkeeping, so two equal states always give the
+ * same text whatever history led to them.
+ */
 export function serialiseState(s: MachineState): string {
-  return JSON.stringify(encodePlain(s));
+  const pages = [...s.mem.pages].filter(([, p]) => p.some((b) => b !== 0)).sort((a, b) => a[0] - b[0]);
+  const canonical = {
+    version: s.version,
+    machine: s.machine,
+    core: s.core,
+    mem: { regions: s.mem.regions, pages: new Map(pages) },
+    gic: s.gic,
+    its: s.its,
+    sw: s.sw,
+  };
+  return JSON.stringify(encodePlain(canonical));
 }
 
 export function deserialiseState(text: string): MachineState {
-  return decodePlain(JSON.parse(text)) as MachineState;
+  const s = decodePlain(JSON.parse(text)) as MachineState;
+  if (s && typeof s === 'object' && s.mem) s.mem.owned = new Set();
+  return s;
 }
 
 export interface MigrationReport {

@@ -59,16 +59,35 @@ export interface Scenario {
 
 export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; diagnostics: Diagnostic[] };
 
-function lineCol(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let last = -1;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      last = i;
-    }
+/** Offsets of line starts, so a position costs a binary search, not a scan of the file. */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+function lineColIn(starts: number[], offset: number): { line: number; column: number } {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
   }
-  return { line, column: offset - last };
+  return { line: lo + 1, column: offset - starts[lo]! + 1 };
+}
+
+/**
+ * The offset in the file of character `index` (0-based) of the decoded JSON string that starts
+ * with its opening quote at `quote`: escapes (\t, \", \u0041...) take more room in the file.
+ */
+function rawOffset(text: string, quote: number, index: number): number {
+  let i = quote + 1;
+  for (let k = 0; k < index && i < text.length; k++) {
+    if (text[i] === '\\') i += text[i + 1] === 'u' ? 6 : 2;
+    else i++;
+  }
+  return i;
 }
 
 const pathText = (path: (string | number)[]): string =>
@@ -86,9 +105,16 @@ function nodeAt(root: Node | undefined, path: (string | number)[]): Node | undef
 /** Parses, validates and compiles a scenario; `file` names it in diagnostics. */
 export function loadScenario(text: string, file: string): LoadResult {
   const diagnostics: Diagnostic[] = [];
+  const starts = lineStarts(text);
+  const lineCol = (_t: string, offset: number): { line: number; column: number } => lineColIn(starts, offset);
+  /** `within`: for a string value, the 1-based column inside the decoded string to point at. */
   const at = (path: (string | number)[], message: string, root?: Node, within = 0): void => {
     const node = nodeAt(root, path);
-    const pos = lineCol(text, (node?.offset ?? 0) + within);
+    const offset = node?.offset ?? 0;
+    const pos = lineCol(
+      text,
+      within > 0 && node?.type === 'string' ? rawOffset(text, offset, within - 1) : offset,
+    );
     diagnostics.push({ file, ...pos, path: pathText(path), message });
   };
   const jsonErrors: JsonError[] = [];
@@ -135,31 +161,33 @@ export function loadScenario(text: string, file: string): LoadResult {
     const r = parseLine(lineText, pos.line);
     if (r === null) return undefined;
     if (!r.ok) {
-      // +1: the column inside the string, past its opening quote.
       at(path, `${r.error.message} (column ${r.error.column} of the command)`, root, r.error.column);
       return undefined;
     }
     return { text: lineText, action: r.action, line: pos.line, column: pos.column };
   };
   const steps: CompiledStep[] = sc.steps.map((st, i) => {
-    const actions = st.actions
-      .map((a, k) => compileLine(['steps', i, 'actions', k], a))
-      .filter((x): x is CompiledLine => !!x);
-    const expect = st.expect
-      .map((a, k) => compileLine(['steps', i, 'expect', k], a))
-      .filter((x): x is CompiledLine => !!x);
-    expect.forEach((e, k) => {
-      if (e.action.kind !== 'expect')
-        at(
-          ['steps', i, 'expect', k],
-          `'${e.text}' is not an expectation (it should start with 'expect')`,
-          root,
-        );
-    });
-    actions.forEach((a, k) => {
-      if (a.action.kind === 'expect')
-        at(['steps', i, 'actions', k], `expectations belong in "expect", not "actions"`, root);
-    });
+    // Each line keeps its index in the file's list, for diagnostics (blank and comment lines
+    // compile to nothing and are dropped afterwards).
+    const compiled = (list: string[], field: 'actions' | 'expect'): CompiledLine[] => {
+      const out: CompiledLine[] = [];
+      list.forEach((text, k) => {
+        const c = compileLine(['steps', i, field, k], text);
+        if (!c) return;
+        if (field === 'expect' && c.action.kind !== 'expect')
+          at(
+            ['steps', i, field, k],
+            `'${c.text}' is not an expectation (it should start with 'expect')`,
+            root,
+          );
+        if (field === 'actions' && c.action.kind === 'expect')
+          at(['steps', i, field, k], `expectations belong in "expect", not "actions"`, root);
+        out.push(c);
+      });
+      return out;
+    };
+    const actions = compiled(st.actions, 'actions');
+    const expect = compiled(st.expect, 'expect');
     const step: CompiledStep = { index: i, title: st.title, settle: st.settle, actions, expect };
     if (st.narration !== undefined) step.narration = st.narration;
     if (st.predict) {

@@ -70,8 +70,13 @@ const newChunk = (): Chunk => ({
 });
 
 export class EventLog {
-  private len = 0;
+  private len: number;
   private chunks: Chunk[] = [];
+
+  /** `first`: seq of the first record (a machine restored from a snapshot starts its log there). */
+  constructor(readonly first = 0) {
+    this.len = first;
+  }
 
   get length(): number {
     return this.len;
@@ -94,7 +99,8 @@ export class EventLog {
     eventid: number,
     data: unknown,
   ): void {
-    if (seq > this.len) throw new Error(`event log: record ${seq} written after ${this.len}`);
+    if (seq > this.len || seq < this.first)
+      throw new Error(`event log: record ${seq} written outside ${this.first}..${this.len}`);
     const ci = seq >>> CHUNK_BITS;
     let c = this.chunks[ci];
     if (!c) {
@@ -118,24 +124,27 @@ export class EventLog {
   /** Drops every record from `seq` on (a new branch of history starts there). */
   truncate(seq: number): void {
     if (seq >= this.len) return;
-    this.len = Math.max(0, seq);
+    this.len = Math.max(this.first, seq);
     this.chunks.length = (this.len + MASK) >>> CHUNK_BITS;
     // Drop references to the truncated events' data in the last chunk.
     const last = this.chunks[this.chunks.length - 1];
-    if (last) for (let i = this.len & MASK; i < CHUNK && this.len & MASK; i++) last.data[i] = undefined;
+    const from = this.len & MASK;
+    if (last && from > 0) last.data.fill(undefined, from);
   }
 
   kindAt(seq: number): string | undefined {
-    return seq < this.len && seq >= 0 ? this.chunks[seq >>> CHUNK_BITS]!.kind[seq & MASK] : undefined;
+    return seq < this.len && seq >= this.first
+      ? this.chunks[seq >>> CHUNK_BITS]!.kind[seq & MASK]
+      : undefined;
   }
 
   /** seq of the event that caused event `seq` (-1: none), without materialising it. */
   causeAt(seq: number): number {
-    return seq < this.len ? this.chunks[seq >>> CHUNK_BITS]!.cause[seq & MASK]! : -1;
+    return seq < this.len && seq >= this.first ? this.chunks[seq >>> CHUNK_BITS]!.cause[seq & MASK]! : -1;
   }
 
   get(seq: number): SimEvent | undefined {
-    if (seq < 0 || seq >= this.len) return undefined;
+    if (seq < this.first || seq >= this.len) return undefined;
     const c = this.chunks[seq >>> CHUNK_BITS]!;
     const i = seq & MASK;
     const cause = c.cause[i]!;
@@ -164,14 +173,15 @@ export class EventLog {
   /** Records [from, to) as plain objects. */
   slice(from = 0, to = this.len): SimEvent[] {
     const out: SimEvent[] = [];
-    for (let i = Math.max(0, from); i < Math.min(to, this.len); i++) out.push(this.get(i)!);
+    for (let i = Math.max(this.first, from); i < Math.min(to, this.len); i++) out.push(this.get(i)!);
     return out;
   }
 
   /** Number of records of `kind` in [from, to). */
   count(kind: string, from = 0, to = this.len): number {
     let n = 0;
-    for (let i = Math.max(0, from); i < Math.min(to, this.len); i++) if (this.kindAt(i) === kind) n++;
+    for (let i = Math.max(this.first, from); i < Math.min(to, this.len); i++)
+      if (this.kindAt(i) === kind) n++;
     return n;
   }
 }

@@ -14,11 +14,20 @@
  * cost a small, fixed share of execution and a seek replays at most `maxInterval` events.
  */
 
-import { InternalError, step, type CoreState, type HandlerTable, type SimContext } from './kernel';
+import {
+  InternalError,
+  runSilentTasks,
+  step,
+  type CoreState,
+  type HandlerTable,
+  type SimContext,
+} from './kernel';
 
 export interface JournalEntry<I> {
   /** seq of the event the input emitted. */
   seq: number;
+  /** Tasks run before it (CoreState.tasks), including silent ones after the previous event. */
+  tasks: number;
   /** Model time at which it was applied (time may have advanced with no event before it). */
   time: number;
   input: I;
@@ -81,8 +90,8 @@ export class History<S extends { core: CoreState }, I> {
   }
 
   /** Records an input applied at `seq` (the future after it has already been dropped by `branch`). */
-  record(seq: number, time: number, input: I): void {
-    this.inputs.push({ seq, time, input });
+  record(seq: number, tasks: number, time: number, input: I): void {
+    this.inputs.push({ seq, tasks, time, input });
   }
 
   /** Forgets everything recorded at or after `seq`: a different future starts there. */
@@ -129,14 +138,16 @@ export function replayTo<M extends SimContext<S>, S extends { core: CoreState },
   handlers: HandlerTable<M>,
   applyJournalled: (m: M, input: I) => void,
 ): void {
-  if (target < 0 || target > m.log.length)
-    throw new InternalError(`seek target ${target} outside history 0..${m.log.length}`);
+  if (target < m.log.first || target > m.log.length)
+    throw new InternalError(`seek target ${target} outside history ${m.log.first}..${m.log.length}`);
   m.s = history.restorePoint(target);
   const journal = history.journal;
   let j = history.firstInputAtOrAfter(m.s.core.seq);
   while (m.s.core.seq < target) {
     const entry = journal[j];
     if (entry && entry.seq === m.s.core.seq) {
+      if (!runSilentTasks(m, handlers, entry.tasks))
+        throw new InternalError(`replay diverged before the input at ${entry.seq}`);
       m.s.core.time = entry.time;
       applyJournalled(m, entry.input);
       j++;

@@ -22,6 +22,12 @@ export interface CoreState {
   time: number;
   /** Number of events emitted so far: the seq the next event gets. */
   seq: number;
+  /**
+   * Number of tasks run so far. Some tasks find nothing to do and emit nothing (a recomputation
+   * that changes nothing), yet clear a flag; the history records this count with each input so a
+   * replay applies the input after exactly the same tasks as the original run.
+   */
+  tasks: number;
   rng: RngState;
   queue: TaskQueueState;
 }
@@ -77,6 +83,7 @@ export function schedule<A>(m: SimContext, delay: number, kind: string, args: A)
 function runTask<M extends SimContext>(m: M, handlers: HandlerTable<M>, task: Task): void {
   const core = m.s.core;
   if (task.t > core.time) core.time = task.t;
+  core.tasks++;
   const h = handlers[task.k] as Handler<M, unknown> | undefined;
   if (!h) throw new InternalError(`no handler for task '${task.k}'`);
   m.cause = task.cause;
@@ -113,6 +120,25 @@ export function applyInput<M extends SimContext, A>(m: M, handler: Handler<M, A>
   handler(m, args);
   if (!m.emitted) throw new InternalError('an input emitted no event');
   return core.seq - 1;
+}
+
+/**
+ * Runs queued tasks until `tasks` tasks have run in all; they must emit nothing (they are the
+ * silent tasks that ran before an input in the original run). Returns false if one emitted.
+ */
+export function runSilentTasks<M extends SimContext>(
+  m: M,
+  handlers: HandlerTable<M>,
+  tasks: number,
+): boolean {
+  const core = m.s.core;
+  while (core.tasks < tasks) {
+    const next = queuePop(core.queue);
+    if (!next) return false;
+    runTask(m, handlers, next);
+    if (m.emitted) return false;
+  }
+  return true;
 }
 
 export function pendingTasks(m: SimContext): number {
