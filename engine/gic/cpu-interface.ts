@@ -18,6 +18,7 @@ import { lpiBest, lpiClearPending } from './lpi';
 import { canSignal, dropPriority, highestActive, setActivePriority } from './priority';
 import { privateTouched, setPrivateLatch } from './private-irqs';
 import { spiSetLatch, spiTarget, spiTouched } from './spi';
+import { cpuUnit } from '../sim/unit-names';
 
 export interface Hppi {
   intid: number;
@@ -92,7 +93,7 @@ export function gicUpdate(m: GicMachine, cpu: number): void {
   c.hppiGroup = h.group;
   c.irq = irq;
   c.fiq = fiq;
-  emit(m, 'gic.signal', `cpu${cpu}`, cpu, -1, h.intid === SPURIOUS ? -1 : h.intid, -1, -1, {
+  emit(m, 'gic.signal', cpuUnit(cpu), cpu, -1, h.intid === SPURIOUS ? -1 : h.intid, -1, -1, {
     hppi: h.intid,
     prio: h.prio,
     group: h.group,

@@ -20,6 +20,7 @@ import { setPpiLine } from './private-irqs';
 import type { DirectInvTask, LpiEnableTask } from './redistributor';
 import { deliverSgi, type SgiRequest } from './sgi';
 import { spiSetLatch, spiSetLine } from './spi';
+import { gicrUnit } from '../sim/unit-names';
 
 /** An ITS (or a GICR_SETLPIR-like source) asks a redistributor to set or clear an LPI. */
 export interface LpiRequest {
@@ -35,7 +36,7 @@ export interface LpiRequest {
 }
 
 export function lpiRequest(m: GicMachine, r: LpiRequest): void {
-  const unit = `gicr${r.cpu}`;
+  const unit = gicrUnit(r.cpu);
   if (r.set) {
     const out = lpiSetPending(m, r.cpu, r.intid);
     const kind =
@@ -52,7 +53,7 @@ export function lpiRequest(m: GicMachine, r: LpiRequest): void {
 }
 
 function lpiEnable(m: GicMachine, t: LpiEnableTask): void {
-  const unit = `gicr${t.cpu}`;
+  const unit = gicrUnit(t.cpu);
   if (t.op === 'enable') {
     const found = lpiLoadPendingTable(m, t.cpu, t.ptz);
     emit(m, 'gicr.lpis.enabled', unit, t.cpu, -1, -1, -1, -1, { ptz: t.ptz, pendingFound: found });
@@ -78,7 +79,7 @@ function directInv(m: GicMachine, t: DirectInvTask): void {
   const rd = m.s.gic.rd[t.cpu]!;
   const what = t.intid < 0 ? lpiInvalidateAll(m, t.cpu) : lpiInvalidate(m, t.cpu, t.intid);
   if (t.via === 'register') rd.invInFlight = Math.max(0, rd.invInFlight - 1);
-  emit(m, 'gicr.inv', `gicr${t.cpu}`, t.cpu, -1, t.intid < 0 ? -1 : t.intid, -1, -1, {
+  emit(m, 'gicr.inv', gicrUnit(t.cpu), t.cpu, -1, t.intid < 0 ? -1 : t.intid, -1, -1, {
     via: t.via === 'register' ? (t.intid < 0 ? 'GICR_INVALLR' : 'GICR_INVLPIR') : t.via,
     what,
   });
@@ -95,7 +96,7 @@ export interface LineInput {
 export function setLine(m: GicMachine, l: LineInput): void {
   if (l.intid >= 16 && l.intid < 32) {
     setPpiLine(m, l.cpu, l.intid, l.level);
-    emit(m, 'gicr.line', `gicr${l.cpu}`, l.cpu, -1, l.intid, -1, -1, { level: l.level });
+    emit(m, 'gicr.line', gicrUnit(l.cpu), l.cpu, -1, l.intid, -1, -1, { level: l.level });
     return;
   }
   const i = l.intid - 32;

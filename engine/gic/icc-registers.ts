@@ -14,6 +14,7 @@ import type { CpuInterfaceState } from './gic-state';
 import { minBpr0, type GicState } from './gic-state';
 import { preemptionBits, priorityMask, runningPriority } from './priority';
 import { generateSgi } from './sgi';
+import { cpuUnit } from '../sim/unit-names';
 
 export interface IccRegister {
   name: string;
@@ -183,7 +184,7 @@ export function iccAccess(
   value = 0n,
 ): IccResult {
   const reg = findIccRegister(regName);
-  const unit = `cpu${cpu}`;
+  const unit = cpuUnit(cpu);
   if (!reg) {
     emit(m, 'icc.bad', unit, cpu, -1, -1, -1, -1, { reg: regName, write, problem: 'no such ICC register' });
     return { ok: false, problem: `no such ICC register: ${regName}` };
@@ -242,7 +243,7 @@ export function iccAccess(
 /** ICC_IAR0/1_EL1 read (one 'icc.ack' event); returns the INTID, 1023 when nothing can be taken. */
 export function iccAcknowledge(m: GicMachine, cpu: number, group: number): number {
   const h = acknowledge(m, cpu, group);
-  emit(m, 'icc.ack', `cpu${cpu}`, cpu, -1, h.intid === SPURIOUS ? -1 : h.intid, -1, -1, {
+  emit(m, 'icc.ack', cpuUnit(cpu), cpu, -1, h.intid === SPURIOUS ? -1 : h.intid, -1, -1, {
     reg: group === 0 ? 'ICC_IAR0_EL1' : 'ICC_IAR1_EL1',
     intid: h.intid,
     prio: h.prio,
@@ -254,7 +255,7 @@ export function iccAcknowledge(m: GicMachine, cpu: number, group: number): numbe
 /** ICC_EOIR0/1_EL1 write (one 'icc.eoi' event). */
 export function iccEndOfInterrupt(m: GicMachine, cpu: number, group: number, intid: number): void {
   const r = endOfInterrupt(m, cpu, group, intid);
-  emit(m, 'icc.eoi', `cpu${cpu}`, cpu, -1, r.intid, -1, -1, {
+  emit(m, 'icc.eoi', cpuUnit(cpu), cpu, -1, r.intid, -1, -1, {
     reg: group === 0 ? 'ICC_EOIR0_EL1' : 'ICC_EOIR1_EL1',
     ...r,
   });
@@ -263,7 +264,7 @@ export function iccEndOfInterrupt(m: GicMachine, cpu: number, group: number, int
 /** ICC_DIR_EL1 write (one 'icc.dir' event). */
 export function iccDeactivate(m: GicMachine, cpu: number, intid: number): void {
   const r = deactivateInterrupt(m, cpu, intid);
-  emit(m, 'icc.dir', `cpu${cpu}`, cpu, -1, r.intid, -1, -1, { reg: 'ICC_DIR_EL1', ...r });
+  emit(m, 'icc.dir', cpuUnit(cpu), cpu, -1, r.intid, -1, -1, { reg: 'ICC_DIR_EL1', ...r });
 }
 
 /** Reads an ICC register without side effects or events (inspectors, expectations). */

@@ -12,6 +12,7 @@ import { formatAffinity } from './gic-config';
 import type { GicMachine } from './gic-machine';
 import { setPrivateLatch } from './private-irqs';
 import { peByAffinity } from './spi';
+import { gicrUnit } from '../sim/unit-names';
 
 export interface SgiRequest {
   from: number;
@@ -55,7 +56,7 @@ export function deliverSgi(m: GicMachine, r: SgiRequest): void {
   const priv = m.s.gic.rd[r.to]!.priv;
   const configured = priv.group[r.intid]!;
   const accept = m.gicRules.sgi1rGroups === 'either' && r.group === 1 ? true : configured === r.group;
-  const unit = `gicr${r.to}`;
+  const unit = gicrUnit(r.to);
   if (!accept) {
     emit(m, 'gicr.sgi', unit, r.to, -1, r.intid, -1, -1, {
       from: r.from,

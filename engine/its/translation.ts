@@ -20,6 +20,7 @@ import {
   type Problem,
 } from './lookup';
 import { cacheEnabled, cacheFill, cacheLookup } from './translation-cache';
+import { itsUnit } from '../sim/unit-names';
 
 export interface TranslateTask {
   its: number;
@@ -59,7 +60,7 @@ function toRedistributor(m: ItsMachine, t: TranslateTask, cpu: number, intid: nu
 }
 
 function drop(m: ItsMachine, t: TranslateTask, error: ItsError): void {
-  emit(m, 'its.drop', `its${t.its}`, -1, t.its, -1, t.devid, t.eventid, {
+  emit(m, 'its.drop', itsUnit(t.its), -1, t.its, -1, t.devid, t.eventid, {
     stage: t.stage,
     error,
     text: formatItsError(error),
@@ -76,7 +77,7 @@ function problemError(p: Problem, reason: string): ItsError {
  */
 export function translateStep(m: ItsMachine, t: TranslateTask): void {
   const its = m.s.its[t.its]!;
-  const unit = `its${t.its}`;
+  const unit = itsUnit(t.its);
   switch (t.stage) {
     case 'arrive': {
       if ((its.ctlr & 1) === 0) {

@@ -23,6 +23,7 @@ import { GITS_REGISTERS } from '../its/its-registers';
 import { memReadU32, memReadU8, memVisible, memWriteU32, memWriteU8 } from '../mem/memory';
 import { emit } from '../sim/kernel';
 import type { PlatformMachine } from './platform-machine';
+import { gicrUnit, itsUnit } from '../sim/unit-names';
 
 export type Frame =
   | { unit: 'gicd'; offset: number }
@@ -47,7 +48,7 @@ export function decodeAddress(m: PlatformMachine, addr: number): Frame {
 }
 
 export const unitName = (f: Frame): string =>
-  f.unit === 'gicr' ? `gicr${f.n}` : f.unit === 'its' ? `its${f.n}` : f.unit;
+  f.unit === 'gicr' ? gicrUnit(f.n) : f.unit === 'its' ? itsUnit(f.n) : f.unit;
 
 /** Reads or writes a GIC frame through its register table, without an event. */
 export function frameAccess(

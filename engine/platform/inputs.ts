@@ -18,6 +18,7 @@ import { migrate } from './migrate';
 import { formatBdf } from './pci';
 import type { PlatformMachine } from './platform-machine';
 import { POLICIES, setPolicy, type SoftwarePolicy } from './software';
+import { pciUnit } from '../sim/unit-names';
 
 export type Input =
   | { kind: 'mmio'; addr: number; width: AccessWidth; write: boolean; value: bigint; by: string }
@@ -147,7 +148,7 @@ export function applyInputTo(m: PlatformMachine, i: Input): void {
     }
     case 'msi': {
       const its = m.s.its[i.its];
-      const unit = i.device ? `pci ${i.device}` : `pci ${formatBdf(i.rid)}`;
+      const unit = pciUnit(i.device || formatBdf(i.rid));
       if (!its) {
         emit(m, 'pci.msi', unit, -1, -1, -1, i.devid, i.eventid, {
           device: i.device,

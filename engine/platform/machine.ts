@@ -26,6 +26,7 @@ import {
   type CoreState,
   type HandlerTable,
 } from '../sim/kernel';
+import { clonePlain } from '../sim/plain-codec';
 import { rngSeed } from '../sim/rng';
 import { createTaskQueue, queuePeek } from '../sim/task-queue';
 import { applyInputTo, type Input } from './inputs';
@@ -60,7 +61,7 @@ export function initialState(r: ResolvedMachine): MachineState {
   });
   return {
     version: 1,
-    machine: structuredClone(r),
+    machine: clonePlain(r),
     core,
     mem: createMemory(r.memory),
     gic,
@@ -70,27 +71,28 @@ export function initialState(r: ResolvedMachine): MachineState {
 }
 
 /**
- * What cloning a state costs, in estimated microseconds (measured on the benchmark machines):
- * structuredClone pays a fixed price for the typed arrays, about a microsecond per object held in
- * a map (KVM's LPIs and ITEs), a tenth of that per number held in a map or set (caches, pending
- * sets), and the page map is copied, not the pages.
+ * What cloning a state costs, in estimated microseconds (clonePlain, measured on the benchmark
+ * machine): a fixed price, about a microsecond and a half per redistributor (its typed arrays),
+ * about 0.2 us per object held in a map (KVM's LPIs and ITEs, cache entries), 0.15 us per memory
+ * page (the page map is copied, not the pages) and a fiftieth of a microsecond per number in a map
+ * or set.
  */
 export function stateWeight(s: MachineState): number {
   let objects = s.gic.lpis.size;
-  let numbers = s.mem.pages.size / 2;
+  let numbers = 0;
   for (const rd of s.gic.rd) numbers += rd.lpiPending.size + rd.lpiConfig.size;
   for (const its of s.its) {
     objects += its.cache.size;
     numbers += its.collections.size;
     for (const d of its.devices.values()) objects += 1 + d.ites.size;
   }
-  return 50 + s.gic.rd.length * 2 + objects + numbers / 10;
+  return 12 + s.gic.rd.length * 1.5 + objects * 0.2 + s.mem.pages.size * 0.15 + numbers * 0.02;
 }
 
 /** A copy of a state that shares memory pages copy-on-write. */
 export function cloneState(s: MachineState): MachineState {
   const { mem, ...rest } = s;
-  const copy = structuredClone(rest) as Omit<MachineState, 'mem'>;
+  const copy = clonePlain(rest);
   return {
     version: copy.version,
     machine: copy.machine,

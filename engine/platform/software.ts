@@ -16,6 +16,7 @@ import { iccAcknowledge, iccDeactivate, iccEndOfInterrupt } from '../gic/icc-reg
 import { emit, schedule } from '../sim/kernel';
 import type { PlatformMachine } from './platform-machine';
 import { busAccess } from './bus';
+import { cpuUnit } from '../sim/unit-names';
 
 /** What the software on a PE does when it takes an interrupt (see the overview above). */
 export type SoftwarePolicy = 'eoi' | 'deactivate-icactiver' | 'hold' | 'masked';
@@ -60,7 +61,7 @@ function peIrq(m: PlatformMachine, cpu: number): void {
   if (sw.masked || m.s.gic.cpu[cpu]!.irq === 0) return;
   sw.masked = true;
   sw.depth++;
-  emit(m, 'pe.take', `cpu${cpu}`, cpu, -1, -1, -1, -1, { depth: sw.depth, policy: sw.policy });
+  emit(m, 'pe.take', cpuUnit(cpu), cpu, -1, -1, -1, -1, { depth: sw.depth, policy: sw.policy });
   schedule(m, m.swTiming.entry, 'sw.ack', cpu);
 }
 
@@ -104,7 +105,7 @@ function swIcactiver(m: PlatformMachine, a: { cpu: number; intid: number }): voi
     a.intid < 32
       ? cfg.redistBase + a.cpu * stride + 0x10000 + 0x380
       : cfg.distBase + 0x380 + 4 * Math.floor(a.intid / 32);
-  busAccess(m, addr, 32, true, BigInt(1 << (a.intid % 32)) & 0xffffffffn, `cpu${a.cpu}`);
+  busAccess(m, addr, 32, true, BigInt(1 << (a.intid % 32)) & 0xffffffffn, cpuUnit(a.cpu));
   schedule(m, m.swTiming.exit, 'sw.eret', a.cpu);
 }
 
@@ -112,7 +113,7 @@ function swIcactiver(m: PlatformMachine, a: { cpu: number; intid: number }): voi
 function swUnmask(m: PlatformMachine, cpu: number): void {
   const sw = m.s.sw[cpu]!;
   sw.masked = sw.policy === 'masked';
-  emit(m, 'pe.unmask', `cpu${cpu}`, cpu, -1, -1, -1, -1, { depth: sw.depth });
+  emit(m, 'pe.unmask', cpuUnit(cpu), cpu, -1, -1, -1, -1, { depth: sw.depth });
   maybeTake(m, cpu, 0);
 }
 
@@ -120,7 +121,7 @@ function swEret(m: PlatformMachine, cpu: number): void {
   const sw = m.s.sw[cpu]!;
   sw.depth = Math.max(0, sw.depth - 1);
   sw.masked = sw.policy === 'masked';
-  emit(m, 'pe.eret', `cpu${cpu}`, cpu, -1, -1, -1, -1, { depth: sw.depth });
+  emit(m, 'pe.eret', cpuUnit(cpu), cpu, -1, -1, -1, -1, { depth: sw.depth });
   maybeTake(m, cpu, 0);
 }
 
@@ -134,7 +135,7 @@ export function setPolicy(m: PlatformMachine, cpus: number[], policy: SoftwarePo
   emit(
     m,
     'sw.policy',
-    cpus.length === 1 ? `cpu${cpus[0]}` : 'software',
+    cpus.length === 1 ? cpuUnit(cpus[0]!) : 'software',
     cpus.length === 1 ? cpus[0]! : -1,
     -1,
     -1,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { base64ToBytes, bytesToBase64, decodePlain, encodePlain } from './plain-codec';
+import { base64ToBytes, bytesToBase64, clonePlain, decodePlain, encodePlain } from './plain-codec';
 
 describe('plain-data JSON codec', () => {
   it('round-trips bytes through base64 like the platform does', () => {
@@ -31,5 +31,48 @@ describe('plain-data JSON codec', () => {
 
   it('refuses corrupt base64', () => {
     expect(() => base64ToBytes('ab!d')).toThrow(/invalid base64/);
+  });
+
+  it('copies plain data deeply: equal to structuredClone, sharing nothing with the original', () => {
+    const leaf = fc.oneof(
+      fc.integer(),
+      fc.double(),
+      fc.string(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.bigInt(),
+      fc.uint8Array({ maxLength: 8 }),
+      fc.int16Array({ maxLength: 4 }),
+    );
+    const { tree } = fc.letrec((tie) => ({
+      tree: fc.oneof({ depthSize: 'small' }, leaf, tie('arr'), tie('obj'), tie('map'), tie('set')),
+      arr: fc.array(tie('tree'), { maxLength: 4 }),
+      obj: fc.dictionary(fc.string({ maxLength: 3 }), tie('tree'), { maxKeys: 4 }),
+      map: fc.array(fc.tuple(fc.integer(), tie('tree')), { maxLength: 4 }).map((e) => new Map(e)),
+      set: fc.array(fc.integer(), { maxLength: 4 }).map((e) => new Set(e)),
+    }));
+    fc.assert(
+      fc.property(tree, (v) => {
+        const c = clonePlain(v);
+        expect(c).toEqual(structuredClone(v));
+        if (typeof v === 'object' && v !== null) expect(c).not.toBe(v);
+        // Mutating the copy leaves the original as it was.
+        const before = encodePlain(v);
+        const scribble = (x: unknown): void => {
+          if (x instanceof Uint8Array || x instanceof Int16Array) x.fill(7);
+          else if (x instanceof Map) {
+            for (const y of x.values()) scribble(y);
+            x.set(-1, 'new');
+          } else if (x instanceof Set) x.add(-1);
+          else if (Array.isArray(x)) x.forEach(scribble);
+          else if (typeof x === 'object' && x !== null) {
+            for (const y of Object.values(x)) scribble(y);
+            (x as Record<string, unknown>).added = 1;
+          }
+        };
+        scribble(c);
+        expect(encodePlain(v)).toEqual(before);
+      }),
+    );
   });
 });

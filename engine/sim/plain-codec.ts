@@ -1,5 +1,5 @@
 /**
- * JSON encoding of the plain data the machine state is made of.
+ * JSON encoding, and copying, of the plain data the machine state is made of.
  *
  * State is structured-cloneable data: objects, arrays, numbers, strings, booleans, null, bigint
  * (64-bit registers), Map, Set and typed arrays (memory pages, per-interrupt state). JSON has no
@@ -120,5 +120,41 @@ export function decodePlain(v: unknown): unknown {
   }
   const out: Record<string, unknown> = {};
   for (const k of keys) out[k] = decodePlain(o[k]);
+  return out;
+}
+
+/**
+ * A deep copy of plain data (what a snapshot keeps). Plain data has no shared references or
+ * cycles, so a direct recursive copy is exact; it is several times faster than structuredClone,
+ * which serialises through a buffer and pays for the aliasing bookkeeping the state never needs.
+ */
+export function clonePlain<T>(v: T): T {
+  return copy(v) as T;
+}
+
+function copy(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = copy(v[i]);
+    return out;
+  }
+  if (ArrayBuffer.isView(v)) {
+    if (v instanceof DataView) throw new Error('cannot copy a DataView in plain data');
+    return (v as Typed).slice();
+  }
+  if (v instanceof Map) {
+    const out = new Map<unknown, unknown>();
+    for (const [k, x] of v) out.set(k, copy(x));
+    return out;
+  }
+  if (v instanceof Set) {
+    const out = new Set<unknown>();
+    for (const x of v) out.add(copy(x));
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  const o = v as Record<string, unknown>;
+  for (const k in o) out[k] = copy(o[k]);
   return out;
 }
