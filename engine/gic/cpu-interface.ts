@@ -9,7 +9,8 @@
  * priority. (KVM's own order, that of its list registers, belongs to the vGIC model.)
  */
 
-import { emit, schedule } from '../sim/kernel';
+import { payloadKind } from '../sim/event-payload';
+import { emitPacked, schedule } from '../sim/kernel';
 import { markDirty } from './dirty';
 import { FIRST_LPI, SPURIOUS } from './gic-config';
 import type { GicMachine } from './gic-machine';
@@ -77,6 +78,14 @@ export function computeHppi(m: GicMachine, cpu: number): Hppi {
   return best === SPURIOUS ? NONE : { intid: best, prio: bestPrio, group: bestGroup };
 }
 
+const SIGNAL = payloadKind('gic.signal', [
+  ['hppi', 'num'],
+  ['prio', 'num'],
+  ['group', 'num'],
+  ['irq', 'num'],
+  ['fiq', 'num'],
+] as const);
+
 /** 'gic.update' task: recompute HPPI and the IRQ/FIQ outputs; an event only when they change. */
 export function gicUpdate(m: GicMachine, cpu: number): void {
   const c = m.s.gic.cpu[cpu]!;
@@ -93,13 +102,8 @@ export function gicUpdate(m: GicMachine, cpu: number): void {
   c.hppiGroup = h.group;
   c.irq = irq;
   c.fiq = fiq;
-  emit(m, 'gic.signal', cpuUnit(cpu), cpu, -1, h.intid === SPURIOUS ? -1 : h.intid, -1, -1, {
-    hppi: h.intid,
-    prio: h.prio,
-    group: h.group,
-    irq,
-    fiq,
-  });
+  const intid = h.intid === SPURIOUS ? -1 : h.intid;
+  emitPacked(m, SIGNAL, cpuUnit(cpu), cpu, -1, intid, -1, -1, h.intid, h.prio, h.group, irq, fiq);
   if (rose) schedule(m, 0, 'pe.irq', cpu);
 }
 

@@ -3,7 +3,8 @@
  * that narrates it. Handlers are registered under these names by the machine (engine/platform).
  */
 
-import { emit, schedule } from '../sim/kernel';
+import { payloadKind } from '../sim/event-payload';
+import { emit, emitPacked, schedule } from '../sim/kernel';
 import { gicUpdate } from './cpu-interface';
 import { markDirty } from './dirty';
 import { FIRST_LPI } from './gic-config';
@@ -20,7 +21,7 @@ import { setPpiLine } from './private-irqs';
 import type { DirectInvTask, LpiEnableTask } from './redistributor';
 import { deliverSgi, type SgiRequest } from './sgi';
 import { spiSetLatch, spiSetLine } from './spi';
-import { gicrUnit } from '../sim/unit-names';
+import { gicrUnit, UNIT } from '../sim/unit-names';
 
 /** An ITS (or a GICR_SETLPIR-like source) asks a redistributor to set or clear an LPI. */
 export interface LpiRequest {
@@ -35,21 +36,54 @@ export interface LpiRequest {
   via: string;
 }
 
+// The data of the events every MSI records, packed in the log (sim/event-payload.ts).
+const LPI_PENDING = payloadKind('gicr.lpi.pending', [
+  ['via', 'str'],
+  ['done', 'str'],
+  ['config', 'num'],
+  ['configFrom', 'str'],
+] as const);
+const LPI_ALREADY = payloadKind('gicr.lpi.already', [
+  ['via', 'str'],
+  ['done', 'str'],
+] as const);
+const LPI_DROP = payloadKind('gicr.lpi.drop', [
+  ['via', 'str'],
+  ['done', 'str'],
+  ['why', 'str'],
+] as const);
+const LPI_CLEAR = payloadKind('gicr.lpi.clear', [
+  ['via', 'str'],
+  ['wasPending', 'bool'],
+] as const);
+
 export function lpiRequest(m: GicMachine, r: LpiRequest): void {
   const unit = gicrUnit(r.cpu);
   if (r.set) {
     const out = lpiSetPending(m, r.cpu, r.intid);
-    const kind =
-      out.done === 'pending'
-        ? 'gicr.lpi.pending'
-        : out.done === 'already-pending'
-          ? 'gicr.lpi.already'
-          : 'gicr.lpi.drop';
-    emit(m, kind, unit, r.cpu, r.its, r.intid, r.devid, r.eventid, { via: r.via, ...out });
+    const { cpu, its, intid, devid, eventid, via } = r;
+    if (out.done === 'pending')
+      emitPacked(
+        m,
+        LPI_PENDING,
+        unit,
+        cpu,
+        its,
+        intid,
+        devid,
+        eventid,
+        via,
+        out.done,
+        out.config,
+        out.configFrom,
+      );
+    else if (out.done === 'already-pending')
+      emitPacked(m, LPI_ALREADY, unit, cpu, its, intid, devid, eventid, via, out.done);
+    else emitPacked(m, LPI_DROP, unit, cpu, its, intid, devid, eventid, via, out.done, out.why);
     return;
   }
   const was = lpiClearPending(m, r.cpu, r.intid);
-  emit(m, 'gicr.lpi.clear', unit, r.cpu, r.its, r.intid, r.devid, r.eventid, { via: r.via, wasPending: was });
+  emitPacked(m, LPI_CLEAR, unit, r.cpu, r.its, r.intid, r.devid, r.eventid, r.via, was);
 }
 
 function lpiEnable(m: GicMachine, t: LpiEnableTask): void {
@@ -102,7 +136,7 @@ export function setLine(m: GicMachine, l: LineInput): void {
   const i = l.intid - 32;
   const spi = m.s.gic.dist.spi;
   if (l.intid < 32 || i >= spi.count || l.intid >= FIRST_LPI) {
-    emit(m, 'gicd.line', 'gicd', -1, -1, l.intid, -1, -1, {
+    emit(m, 'gicd.line', UNIT.gicd, -1, -1, l.intid, -1, -1, {
       level: l.level,
       ignored: `INTID ${l.intid} is not an implemented SPI or PPI`,
     });
@@ -112,7 +146,7 @@ export function setLine(m: GicMachine, l: LineInput): void {
   spiSetLine(m, i, l.level);
   // An edge-triggered SPI latches on the rising edge of its input.
   if (spi.edge[i] && l.level && !was) spiSetLatch(m, i, 1);
-  emit(m, 'gicd.line', 'gicd', -1, -1, l.intid, -1, -1, { level: l.level });
+  emit(m, 'gicd.line', UNIT.gicd, -1, -1, l.intid, -1, -1, { level: l.level });
 }
 
 export const GIC_HANDLERS = {

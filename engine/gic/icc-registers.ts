@@ -5,8 +5,15 @@
  * 'icc.dir'), SGI generation is 'icc.sgi', everything else 'icc.read' / 'icc.write'.
  */
 
-import { emit } from '../sim/kernel';
-import { acknowledge, computeHppi, deactivateInterrupt, endOfInterrupt } from './cpu-interface';
+import { payloadKind } from '../sim/event-payload';
+import { emit, emitPacked } from '../sim/kernel';
+import {
+  acknowledge,
+  computeHppi,
+  deactivateInterrupt,
+  endOfInterrupt,
+  type EoiResult,
+} from './cpu-interface';
 import { markDirty } from './dirty';
 import { SPURIOUS } from './gic-config';
 import type { GicMachine } from './gic-machine';
@@ -240,31 +247,47 @@ export function iccAccess(
   return { ok: true, value: v };
 }
 
+// The data of the events every interrupt taken records, packed in the log (sim/event-payload.ts).
+const ACK = payloadKind('icc.ack', [
+  ['reg', 'str'],
+  ['intid', 'num'],
+  ['prio', 'num'],
+  ['group', 'num'],
+] as const);
+/** EOIR and DIR writes: the register and what came of it (an EoiResult). */
+const EOI_FIELDS = [
+  ['reg', 'str'],
+  ['intid', 'num'],
+  ['dropped', 'num?'],
+  ['deactivated', 'bool'],
+  ['ignored', 'str?'],
+] as const;
+const EOI = payloadKind('icc.eoi', EOI_FIELDS);
+const DIR = payloadKind('icc.dir', EOI_FIELDS);
+
 /** ICC_IAR0/1_EL1 read (one 'icc.ack' event); returns the INTID, 1023 when nothing can be taken. */
 export function iccAcknowledge(m: GicMachine, cpu: number, group: number): number {
   const h = acknowledge(m, cpu, group);
-  emit(m, 'icc.ack', cpuUnit(cpu), cpu, -1, h.intid === SPURIOUS ? -1 : h.intid, -1, -1, {
-    reg: group === 0 ? 'ICC_IAR0_EL1' : 'ICC_IAR1_EL1',
-    intid: h.intid,
-    prio: h.prio,
-    group,
-  });
+  const reg = group === 0 ? 'ICC_IAR0_EL1' : 'ICC_IAR1_EL1';
+  const intid = h.intid === SPURIOUS ? -1 : h.intid;
+  emitPacked(m, ACK, cpuUnit(cpu), cpu, -1, intid, -1, -1, reg, h.intid, h.prio, group);
   return h.intid;
 }
 
 /** ICC_EOIR0/1_EL1 write (one 'icc.eoi' event). */
 export function iccEndOfInterrupt(m: GicMachine, cpu: number, group: number, intid: number): void {
   const r = endOfInterrupt(m, cpu, group, intid);
-  emit(m, 'icc.eoi', cpuUnit(cpu), cpu, -1, r.intid, -1, -1, {
-    reg: group === 0 ? 'ICC_EOIR0_EL1' : 'ICC_EOIR1_EL1',
-    ...r,
-  });
+  emitEoi(m, EOI, cpu, group === 0 ? 'ICC_EOIR0_EL1' : 'ICC_EOIR1_EL1', r);
 }
 
 /** ICC_DIR_EL1 write (one 'icc.dir' event). */
 export function iccDeactivate(m: GicMachine, cpu: number, intid: number): void {
-  const r = deactivateInterrupt(m, cpu, intid);
-  emit(m, 'icc.dir', cpuUnit(cpu), cpu, -1, r.intid, -1, -1, { reg: 'ICC_DIR_EL1', ...r });
+  emitEoi(m, DIR, cpu, 'ICC_DIR_EL1', deactivateInterrupt(m, cpu, intid));
+}
+
+function emitEoi(m: GicMachine, kind: typeof EOI, cpu: number, reg: string, r: EoiResult): void {
+  const { intid, dropped, deactivated, ignored } = r;
+  emitPacked(m, kind, cpuUnit(cpu), cpu, -1, intid, -1, -1, reg, intid, dropped, deactivated, ignored);
 }
 
 /** Reads an ICC register without side effects or events (inspectors, expectations). */

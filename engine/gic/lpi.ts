@@ -23,7 +23,14 @@
  * number of pending LPIs, not the size of the INTID space.
  */
 
-import { memFill, memReadU8, memVisible, memWriteU8 } from '../mem/memory';
+import {
+  memFill,
+  memForEachSetBit,
+  memReadU8,
+  memVisible,
+  memVisiblePrefix,
+  memWriteU8,
+} from '../mem/memory';
 import { markDirty } from './dirty';
 import { FIRST_LPI } from './gic-config';
 import type { GicMachine } from './gic-machine';
@@ -36,18 +43,39 @@ export function propbaserOf(m: GicMachine, cpu: number): bigint {
   return m.gicRules.propbaserScope === 'shared' ? m.s.gic.sharedPropbaser : m.s.gic.rd[cpu]!.propbaser;
 }
 
+// What a GICR_PROPBASER / GICR_PENDBASER value says, decoded once per value: BigInt arithmetic
+// allocates, and every MSI asks (the registers rarely change, and a few PEs share one value).
+let propValue = -1n;
+let propLimit = 0;
+let propBase = 0;
+let pendValue = -1n;
+let pendBase = 0;
+
+function decodePropbaser(v: bigint): void {
+  if (v === propValue) return;
+  propLimit = 2 ** (Math.min(Number(v & 0x1fn), 15) + 1);
+  propBase = Number((v >> 12n) & PA_52_12) * 0x1000;
+  propValue = v;
+}
+
 /** Exclusive upper bound of LPI INTIDs the property table covers (at most 2^16 in this model). */
 export function lpiLimit(m: GicMachine, cpu: number): number {
-  const idbits = Number(propbaserOf(m, cpu) & 0x1fn);
-  return 2 ** (Math.min(idbits, 15) + 1);
+  decodePropbaser(propbaserOf(m, cpu));
+  return propLimit;
 }
 
 export function propTableBase(m: GicMachine, cpu: number): number {
-  return Number((propbaserOf(m, cpu) >> 12n) & PA_52_12) * 0x1000;
+  decodePropbaser(propbaserOf(m, cpu));
+  return propBase;
 }
 
 export function pendTableBase(m: GicMachine, cpu: number): number {
-  return Number((m.s.gic.rd[cpu]!.pendbaser >> 16n) & PA_52_16) * 0x10000;
+  const v = m.s.gic.rd[cpu]!.pendbaser;
+  if (v !== pendValue) {
+    pendBase = Number((v >> 16n) & PA_52_16) * 0x10000;
+    pendValue = v;
+  }
+  return pendBase;
 }
 
 export const lpisEnabled = (m: GicMachine, cpu: number): boolean => (m.s.gic.rd[cpu]!.ctlr & 1) === 1;
@@ -107,14 +135,23 @@ export function pendingLpis(m: GicMachine, cpu: number): number[] {
   if (m.gicRules.lpiPending !== 'pending-table')
     return [...m.s.gic.rd[cpu]!.lpiPending].sort((a, b) => a - b);
   const out: number[] = [];
+  forEachPendingBit(m, cpu, (intid) => out.push(intid));
+  return out;
+}
+
+/**
+ * Calls fn for each LPI whose bit is set in the pending table of `cpu`: none unless the whole
+ * table is RAM or, with `prefix`, as far as RAM goes.
+ */
+function forEachPendingBit(m: GicMachine, cpu: number, fn: (intid: number) => void, prefix = false): void {
   const base = pendTableBase(m, cpu);
   const limit = lpiLimit(m, cpu);
-  if (!memVisible(m.s.mem, base, limit / 8)) return out;
-  for (let byte = FIRST_LPI / 8; byte < limit / 8; byte++) {
-    const v = memReadU8(m.s.mem, base + byte);
-    if (v) for (let b = 0; b < 8; b++) if ((v >> b) & 1) out.push(byte * 8 + b);
-  }
-  return out;
+  const start = base + FIRST_LPI / 8;
+  const want = (limit - FIRST_LPI) / 8;
+  let len = want;
+  if (prefix) len = memVisiblePrefix(m.s.mem, start, want);
+  else if (!memVisible(m.s.mem, base, limit / 8)) return;
+  memForEachSetBit(m.s.mem, start, len, (bit) => fn(FIRST_LPI + bit));
 }
 
 // ---------------------------------------------------------------- QEMU: hpplpi and full rescans
@@ -132,7 +169,7 @@ export function rescanPendingTable(m: GicMachine, cpu: number): void {
   const rd = m.s.gic.rd[cpu]!;
   rd.hpplpi = { intid: 1023, prio: 0xff };
   if (!lpisEnabled(m, cpu)) return;
-  for (const intid of pendingLpis(m, cpu)) considerHpplpi(m, cpu, rd, intid);
+  forEachPendingBit(m, cpu, (intid) => considerHpplpi(m, cpu, rd, intid));
 }
 
 // ---------------------------------------------------------------- set / clear
@@ -414,13 +451,7 @@ export function lpiLoadPendingTable(m: GicMachine, cpu: number, ptz: boolean): n
       rd.lpiPending.clear();
       rd.lpiConfig.clear();
       if (ptz) return [];
-      const limit = lpiLimit(m, cpu);
-      const base = pendTableBase(m, cpu);
-      for (let byte = FIRST_LPI / 8; byte < limit / 8; byte++) {
-        if (!memVisible(m.s.mem, base + byte, 1)) break;
-        const v = memReadU8(m.s.mem, base + byte);
-        if (v) for (let b = 0; b < 8; b++) if ((v >> b) & 1) rd.lpiPending.add(byte * 8 + b);
-      }
+      forEachPendingBit(m, cpu, (intid) => rd.lpiPending.add(intid), true);
       for (const intid of rd.lpiPending) rd.lpiConfig.set(intid, readConfigByte(m, cpu, intid) ?? 0);
       markDirty(m, cpu);
       return [...rd.lpiPending].sort((a, b) => a - b);

@@ -4,6 +4,7 @@
  */
 
 import { emit } from '../sim/kernel';
+import { UNIT } from '../sim/unit-names';
 import { processOne } from './command-queue';
 import type { ItsMachine } from './its-machine';
 import { cacheFlush } from './translation-cache';
@@ -12,7 +13,7 @@ import { translateStep, type TranslateTask } from './translation';
 function flushAll(m: ItsMachine, a: { reason: string }): void {
   let n = 0;
   for (const its of m.s.its) n += cacheFlush(its);
-  emit(m, 'its.cache.flush', 'its', -1, -1, -1, -1, -1, { reason: a.reason, entries: n });
+  emit(m, 'its.cache.flush', UNIT.its, -1, -1, -1, -1, -1, { reason: a.reason, entries: n });
 }
 
 export const ITS_HANDLERS = {

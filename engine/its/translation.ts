@@ -7,7 +7,8 @@
  * every accepted MSI is delivered, merged with one already pending, or dropped for a stated reason.
  */
 
-import { emit, schedule } from '../sim/kernel';
+import { payloadKind } from '../sim/event-payload';
+import { emit, emitPacked, schedule } from '../sim/kernel';
 import type { LpiRequest } from '../gic/gic-tasks';
 import { formatItsError, itsError, memoryFault, type ItsError } from './errors';
 import type { ItsMachine } from './its-machine';
@@ -67,6 +68,41 @@ function drop(m: ItsMachine, t: TranslateTask, error: ItsError): void {
   });
 }
 
+// The data of the events every MSI records, packed in the log (sim/event-payload.ts).
+const TRANSLATER = payloadKind('its.translater', [
+  ['accepted', 'bool'],
+  ['from', 'str'],
+  ['why', 'str?'],
+] as const);
+const CACHE = payloadKind('its.cache', [
+  ['hit', 'bool'],
+  ['intid', 'num?'],
+  ['cpu', 'num?'],
+  ['icid', 'num?'],
+] as const);
+const DTE = payloadKind('its.dte', [
+  ['valid', 'bool'],
+  ['size', 'num'],
+  ['itt', 'num'],
+  ['addr', 'num?'],
+  ['l1', 'num?'],
+] as const);
+const ITE = payloadKind('its.ite', [
+  ['intid', 'num'],
+  ['icid', 'num'],
+  ['addr', 'num?'],
+] as const);
+/** 'its.cte' (an eviction, rare, is recorded with its data object; see CteData). */
+const CTE = payloadKind('its.cte', [
+  ['icid', 'num'],
+  ['cpu', 'num'],
+  ['rdbase', 'num'],
+  ['cached', 'bool'],
+  ['addr', 'num?'],
+] as const);
+
+const DISABLED = 'the ITS is disabled (GITS_CTLR.Enabled = 0): the write is ignored';
+
 function problemError(p: Problem, reason: string): ItsError {
   return p === 'fault' ? memoryFault(reason) : itsError('E_ITS_INT_UNMAPPED_INTERRUPT', reason);
 }
@@ -81,44 +117,50 @@ export function translateStep(m: ItsMachine, t: TranslateTask): void {
   switch (t.stage) {
     case 'arrive': {
       if ((its.ctlr & 1) === 0) {
-        emit(m, 'its.translater', unit, -1, t.its, -1, t.devid, t.eventid, {
-          accepted: false,
-          from: t.from,
-          why: 'the ITS is disabled (GITS_CTLR.Enabled = 0): the write is ignored',
-        });
+        emitPacked(m, TRANSLATER, unit, -1, t.its, -1, t.devid, t.eventid, false, t.from, DISABLED);
         return;
       }
-      emit(m, 'its.translater', unit, -1, t.its, -1, t.devid, t.eventid, { accepted: true, from: t.from });
+      emitPacked(m, TRANSLATER, unit, -1, t.its, -1, t.devid, t.eventid, true, t.from, undefined);
       next(m, t, cacheEnabled(m) ? 'cache' : 'dte');
       return;
     }
     case 'cache': {
       const hit = cacheLookup(m, its, t.devid, t.eventid);
       if (hit) {
-        emit(m, 'its.cache', unit, hit.cpu, t.its, hit.intid, t.devid, t.eventid, {
-          hit: true,
-          intid: hit.intid,
-          cpu: hit.cpu,
-          icid: hit.icid,
-        });
+        emitPacked(
+          m,
+          CACHE,
+          unit,
+          hit.cpu,
+          t.its,
+          hit.intid,
+          t.devid,
+          t.eventid,
+          true,
+          hit.intid,
+          hit.cpu,
+          hit.icid,
+        );
         toRedistributor(m, t, hit.cpu, hit.intid);
         return;
       }
-      emit(m, 'its.cache', unit, -1, t.its, -1, t.devid, t.eventid, { hit: false });
+      emitPacked(m, CACHE, unit, -1, t.its, -1, t.devid, t.eventid, false, undefined, undefined, undefined);
       next(m, t, 'dte');
       return;
     }
     case 'dte': {
       const d = lookupDevice(m, its, t.devid, null);
       if (!d.ok) return drop(m, t, problemError(d.problem, d.reason));
-      emit(m, 'its.dte', unit, -1, t.its, -1, t.devid, t.eventid, d.value);
+      const v = d.value;
+      emitPacked(m, DTE, unit, -1, t.its, -1, t.devid, t.eventid, v.valid, v.size, v.itt, v.addr, v.l1);
       next(m, t, 'ite', d.value);
       return;
     }
     case 'ite': {
       const e = lookupEvent(m, its, t.devid, t.dte!, t.eventid, null);
       if (!e.ok) return drop(m, t, problemError(e.problem, e.reason));
-      emit(m, 'its.ite', unit, -1, t.its, e.value.intid, t.devid, t.eventid, e.value);
+      const v = e.value;
+      emitPacked(m, ITE, unit, -1, t.its, v.intid, t.devid, t.eventid, v.intid, v.icid, v.addr);
       next(m, t, 'cte', undefined, e.value);
       return;
     }
@@ -132,10 +174,30 @@ export function translateStep(m: ItsMachine, t: TranslateTask): void {
           reason: `LPIs are disabled on PE ${cpu} (GICR_CTLR.EnableLPIs = 0): the MSI is refused (-EBUSY)`,
         });
       const evicted = cacheFill(m, its, t.devid, t.eventid, { intid: ite.intid, cpu, icid: ite.icid });
-      const data: CteData = { icid: ite.icid, cpu, rdbase: c.value.rdbase, cached: cacheEnabled(m) };
-      if (c.value.addr !== undefined) data.addr = c.value.addr;
-      if (evicted) data.evicted = evicted;
-      emit(m, 'its.cte', unit, cpu, t.its, ite.intid, t.devid, t.eventid, data);
+      const cached = cacheEnabled(m);
+      if (evicted) {
+        const data: CteData = { icid: ite.icid, cpu, rdbase: c.value.rdbase, cached };
+        if (c.value.addr !== undefined) data.addr = c.value.addr;
+        data.evicted = evicted;
+        emit(m, 'its.cte', unit, cpu, t.its, ite.intid, t.devid, t.eventid, data);
+      } else {
+        const { rdbase, addr } = c.value;
+        emitPacked(
+          m,
+          CTE,
+          unit,
+          cpu,
+          t.its,
+          ite.intid,
+          t.devid,
+          t.eventid,
+          ite.icid,
+          cpu,
+          rdbase,
+          cached,
+          addr,
+        );
+      }
       toRedistributor(m, t, cpu, ite.intid);
       return;
     }

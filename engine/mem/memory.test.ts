@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   createMemory,
   memFill,
+  memForEachSetBit,
   memReadBytes,
   memReadU32,
   memReadU64,
@@ -12,6 +13,7 @@ import {
   memWriteBytes,
   memWriteU32,
   memWriteU64,
+  memWriteU8,
   PAGE_SIZE,
 } from './memory';
 
@@ -84,6 +86,31 @@ describe('sparse memory', () => {
             flat.set(bytes, off);
           }
           expect([...memReadBytes(m, 0x4000_0000, flat.length)]).toEqual([...flat]);
+        },
+      ),
+    );
+  });
+
+  it('finds the set bits of a bitmap as a byte-by-byte scan does, across pages and alignments', () => {
+    const base = 0x4000_0000 + 3 * PAGE_SIZE;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3 * PAGE_SIZE }), fc.integer({ min: 1, max: 255 })), {
+          maxLength: 40,
+        }),
+        fc.integer({ min: 0, max: 2 * PAGE_SIZE }),
+        fc.integer({ min: 0, max: 2 * PAGE_SIZE }),
+        (writes, start, len) => {
+          const m = ram();
+          for (const [off, v] of writes) memWriteU8(m, base + off, v);
+          const found: number[] = [];
+          memForEachSetBit(m, base + start, len, (b) => found.push(b));
+          const expected: number[] = [];
+          for (let i = 0; i < len; i++) {
+            const v = memReadU8(m, base + start + i);
+            for (let b = 0; b < 8; b++) if ((v >> b) & 1) expected.push(i * 8 + b);
+          }
+          expect(found).toEqual(expected);
         },
       ),
     );

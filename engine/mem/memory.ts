@@ -40,6 +40,14 @@ export function memVisible(mem: MemoryState, addr: number, len: number): boolean
   return false;
 }
 
+/** How many bytes from `addr` on, up to `len`, lie in the RAM region holding `addr` (0: none). */
+export function memVisiblePrefix(mem: MemoryState, addr: number, len: number): number {
+  if (!Number.isSafeInteger(addr) || addr < 0) return 0;
+  for (const r of mem.regions)
+    if (addr >= r.base && addr < r.base + r.size) return Math.min(len, r.base + r.size - addr);
+  return 0;
+}
+
 function pageForWrite(mem: MemoryState, pn: number): Uint8Array {
   let p = mem.pages.get(pn);
   if (p && mem.owned.has(pn)) return p;
@@ -108,21 +116,64 @@ export function memWriteBytes(mem: MemoryState, addr: number, bytes: ArrayLike<n
   for (let i = 0; i < bytes.length; i++) memWriteU8(mem, addr + i, bytes[i]!);
 }
 
-/** Fills [addr, addr+len) with `byte`; zero fills of untouched pages cost nothing. */
-export function memFill(mem: MemoryState, addr: number, len: number, byte: number): void {
+/** Splits [addr, addr+len) at page boundaries: fn(page number, offset in page, bytes, offset in range). */
+function forEachPageSpan(
+  addr: number,
+  len: number,
+  fn: (pn: number, o: number, n: number, at: number) => void,
+): void {
   let a = addr;
   const end = addr + len;
   while (a < end) {
     const pn = Math.floor(a / PAGE_SIZE);
     const o = a - pn * PAGE_SIZE;
     const n = Math.min(PAGE_SIZE - o, end - a);
-    if (byte === 0 && !mem.pages.has(pn)) {
-      a += n;
-      continue;
-    }
-    pageForWrite(mem, pn).fill(byte & 0xff, o, o + n);
+    fn(pn, o, n, a - addr);
     a += n;
   }
+}
+
+/** Fills [addr, addr+len) with `byte`; zero fills of untouched pages cost nothing. */
+export function memFill(mem: MemoryState, addr: number, len: number, byte: number): void {
+  forEachPageSpan(addr, len, (pn, o, n) => {
+    if (byte === 0 && !mem.pages.has(pn)) return;
+    pageForWrite(mem, pn).fill(byte & 0xff, o, o + n);
+  });
+}
+
+/**
+ * Calls `fn(bit)` for each set bit of the bitmap in [addr, addr+len), in ascending order; bit n is
+ * bit n%8 of byte n/8. Unwritten pages are skipped and zero words cost one read, so scanning a
+ * sparse pending table (QEMU rescans one on every acknowledge) costs about the table's size / 4.
+ */
+export function memForEachSetBit(
+  mem: MemoryState,
+  addr: number,
+  len: number,
+  fn: (bit: number) => void,
+): void {
+  forEachPageSpan(addr, len, (pn, o, n, at) => {
+    const p = mem.pages.get(pn);
+    if (!p) return;
+    const first = (at - o) * 8;
+    let i = o;
+    const stop = o + n;
+    // Byte by byte up to a 4-byte boundary, then word by word, then the tail byte by byte.
+    const words = (p.byteOffset & 3) === 0 ? new Int32Array(p.buffer, p.byteOffset, PAGE_SIZE / 4) : null;
+    while (i < stop && (!words || (i & 3) !== 0 || stop - i < 4)) i = scanByte(p, i, first, fn);
+    if (words)
+      for (; i + 4 <= stop; i += 4) {
+        if (words[i >> 2] === 0) continue;
+        for (let k = i; k < i + 4; k++) scanByte(p, k, first, fn);
+      }
+    while (i < stop) i = scanByte(p, i, first, fn);
+  });
+}
+
+function scanByte(p: Uint8Array, i: number, first: number, fn: (bit: number) => void): number {
+  const v = p[i]!;
+  if (v !== 0) for (let b = 0; b < 8; b++) if ((v >> b) & 1) fn(first + i * 8 + b);
+  return i + 1;
 }
 
 /**

@@ -23,7 +23,7 @@ import { GITS_REGISTERS } from '../its/its-registers';
 import { memReadU32, memReadU8, memVisible, memWriteU32, memWriteU8 } from '../mem/memory';
 import { emit } from '../sim/kernel';
 import type { PlatformMachine } from './platform-machine';
-import { gicrUnit, itsUnit } from '../sim/unit-names';
+import { gicrUnit, itsUnit, UNIT, type Unit } from '../sim/unit-names';
 
 export type Frame =
   | { unit: 'gicd'; offset: number }
@@ -47,8 +47,17 @@ export function decodeAddress(m: PlatformMachine, addr: number): Frame {
   return { unit: 'none' };
 }
 
-export const unitName = (f: Frame): string =>
-  f.unit === 'gicr' ? gicrUnit(f.n) : f.unit === 'its' ? itsUnit(f.n) : f.unit;
+/** The unit an access to frame `f` is recorded under. */
+export const frameUnit = (f: Frame): Unit =>
+  f.unit === 'gicr'
+    ? gicrUnit(f.n)
+    : f.unit === 'its'
+      ? itsUnit(f.n)
+      : f.unit === 'gicd'
+        ? UNIT.gicd
+        : f.unit === 'ram'
+          ? UNIT.mem
+          : UNIT.bus;
 
 /** Reads or writes a GIC frame through its register table, without an event. */
 export function frameAccess(
@@ -125,13 +134,13 @@ export function busAccess(
   by: string,
 ): BusResult {
   const f = decodeAddress(m, addr);
-  const unit = unitName(f);
+  const unit = frameUnit(f);
   const cpu = f.unit === 'gicr' ? f.n : -1;
   const its = f.unit === 'its' ? f.n : -1;
   const base = { addr, width, by, write };
   if (f.unit === 'ram') {
     if (!memVisible(m.s.mem, addr, width / 8)) {
-      emit(m, 'mmio.bad', 'mem', -1, -1, -1, -1, -1, {
+      emit(m, 'mmio.bad', UNIT.mem, -1, -1, -1, -1, -1, {
         ...base,
         problem: 'the access runs past the end of RAM',
       });
@@ -139,15 +148,15 @@ export function busAccess(
     }
     if (write) {
       ramWrite(m, addr, width, value);
-      emit(m, 'mem.write', 'mem', -1, -1, -1, -1, -1, { ...base, value: hexOf(value) });
+      emit(m, 'mem.write', UNIT.mem, -1, -1, -1, -1, -1, { ...base, value: hexOf(value) });
       return { ok: true, value };
     }
     const v = ramRead(m, addr, width);
-    emit(m, 'mem.read', 'mem', -1, -1, -1, -1, -1, { ...base, value: hexOf(v) });
+    emit(m, 'mem.read', UNIT.mem, -1, -1, -1, -1, -1, { ...base, value: hexOf(v) });
     return { ok: true, value: v };
   }
   if (f.unit === 'none') {
-    emit(m, 'mmio.bad', 'bus', -1, -1, -1, -1, -1, {
+    emit(m, 'mmio.bad', UNIT.bus, -1, -1, -1, -1, -1, {
       ...base,
       value: write ? hexOf(value) : undefined,
       problem: 'nothing is mapped at this address',

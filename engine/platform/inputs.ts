@@ -10,7 +10,8 @@ import { iccAccess } from '../gic/icc-registers';
 import { setLine } from '../gic/gic-tasks';
 import { deliverSgi } from '../gic/sgi';
 import { memFill, memVisible, memWriteBytes } from '../mem/memory';
-import { emit, schedule } from '../sim/kernel';
+import { payloadKind } from '../sim/event-payload';
+import { emit, emitPacked, schedule } from '../sim/kernel';
 import { GITS_TRANSLATER } from '../its/its-config';
 import type { TranslateTask } from '../its/translation';
 import { busAccess } from './bus';
@@ -18,7 +19,7 @@ import { migrate } from './migrate';
 import { formatBdf } from './pci';
 import type { PlatformMachine } from './platform-machine';
 import { POLICIES, setPolicy, type SoftwarePolicy } from './software';
-import { pciUnit } from '../sim/unit-names';
+import { pciUnit, UNIT } from '../sim/unit-names';
 
 export type Input =
   | { kind: 'mmio'; addr: number; width: AccessWidth; write: boolean; value: bigint; by: string }
@@ -32,6 +33,15 @@ export type Input =
   | { kind: 'sgi'; to: number; intid: number; from: number }
   | { kind: 'software'; cpus: number[]; policy: SoftwarePolicy }
   | { kind: 'migrate' };
+
+/** 'pci.msi' data, packed in the log: MSI storms record it millions of times (sim/event-payload.ts). */
+const MSI = payloadKind('pci.msi', [
+  ['device', 'str'],
+  ['rid', 'num'],
+  ['doorbell', 'num?'],
+  ['data', 'num?'],
+  ['problem', 'str?'],
+] as const);
 
 const isU = (v: number, bits: number): boolean => Number.isInteger(v) && v >= 0 && v < 2 ** bits;
 const isAddr = (v: number): boolean => Number.isSafeInteger(v) && v >= 0;
@@ -87,7 +97,7 @@ export function applyInputTo(m: PlatformMachine, i: Input): void {
     // A refused input is still one event: it says what was wrong, and the machine is untouched.
     // Register accesses keep their family's kind, so a filter on the CPU interface still finds them.
     if (i.kind === 'mmio')
-      emit(m, 'mmio.bad', 'bus', -1, -1, -1, -1, -1, {
+      emit(m, 'mmio.bad', UNIT.bus, -1, -1, -1, -1, -1, {
         addr: i.addr,
         width: i.width,
         write: i.write,
@@ -95,8 +105,8 @@ export function applyInputTo(m: PlatformMachine, i: Input): void {
         problem,
       });
     else if (i.kind === 'icc')
-      emit(m, 'icc.bad', 'cpu?', -1, -1, -1, -1, -1, { reg: i.reg, write: i.write, problem });
-    else emit(m, 'input.bad', 'machine', -1, -1, -1, -1, -1, { input: i.kind, problem });
+      emit(m, 'icc.bad', UNIT.noCpu, -1, -1, -1, -1, -1, { reg: i.reg, write: i.write, problem });
+    else emit(m, 'input.bad', UNIT.machine, -1, -1, -1, -1, -1, { input: i.kind, problem });
     return;
   }
   switch (i.kind) {
@@ -108,7 +118,7 @@ export function applyInputTo(m: PlatformMachine, i: Input): void {
       return;
     case 'mem-write': {
       if (!memVisible(m.s.mem, i.addr, Math.max(1, i.bytes.length))) {
-        emit(m, 'mmio.bad', 'mem', -1, -1, -1, -1, -1, {
+        emit(m, 'mmio.bad', UNIT.mem, -1, -1, -1, -1, -1, {
           addr: i.addr,
           width: i.bytes.length * 8,
           write: true,
@@ -118,7 +128,7 @@ export function applyInputTo(m: PlatformMachine, i: Input): void {
         return;
       }
       memWriteBytes(m.s.mem, i.addr, i.bytes);
-      emit(m, 'mem.write', 'mem', -1, -1, -1, -1, -1, {
+      emit(m, 'mem.write', UNIT.mem, -1, -1, -1, -1, -1, {
         addr: i.addr,
         len: i.bytes.length,
         bytes: i.bytes.length <= 32 ? i.bytes : undefined,
@@ -128,7 +138,7 @@ export function applyInputTo(m: PlatformMachine, i: Input): void {
     }
     case 'mem-fill': {
       if (!memVisible(m.s.mem, i.addr, Math.max(1, i.len))) {
-        emit(m, 'mmio.bad', 'mem', -1, -1, -1, -1, -1, {
+        emit(m, 'mmio.bad', UNIT.mem, -1, -1, -1, -1, -1, {
           addr: i.addr,
           len: i.len,
           write: true,
@@ -138,7 +148,7 @@ export function applyInputTo(m: PlatformMachine, i: Input): void {
         return;
       }
       memFill(m.s.mem, i.addr, i.len, i.byte);
-      emit(m, 'mem.write', 'mem', -1, -1, -1, -1, -1, {
+      emit(m, 'mem.write', UNIT.mem, -1, -1, -1, -1, -1, {
         addr: i.addr,
         len: i.len,
         fill: i.byte,
@@ -150,20 +160,41 @@ export function applyInputTo(m: PlatformMachine, i: Input): void {
       const its = m.s.its[i.its];
       const unit = pciUnit(i.device || formatBdf(i.rid));
       if (!its) {
-        emit(m, 'pci.msi', unit, -1, -1, -1, i.devid, i.eventid, {
-          device: i.device,
-          rid: i.rid,
-          problem: `there is no ITS ${i.its}`,
-        });
+        const problem = `there is no ITS ${i.its}`;
+        emitPacked(
+          m,
+          MSI,
+          unit,
+          -1,
+          -1,
+          -1,
+          i.devid,
+          i.eventid,
+          i.device,
+          i.rid,
+          undefined,
+          undefined,
+          problem,
+        );
         return;
       }
       // Numbers, not text: MSI storms record this event millions of times; explain() formats it.
-      emit(m, 'pci.msi', unit, -1, i.its, -1, i.devid, i.eventid, {
-        device: i.device,
-        rid: i.rid,
-        doorbell: its.cfg.base + GITS_TRANSLATER,
-        data: i.eventid,
-      });
+      const doorbell = its.cfg.base + GITS_TRANSLATER;
+      emitPacked(
+        m,
+        MSI,
+        unit,
+        -1,
+        i.its,
+        -1,
+        i.devid,
+        i.eventid,
+        i.device,
+        i.rid,
+        doorbell,
+        i.eventid,
+        undefined,
+      );
       schedule<TranslateTask>(m, m.itsTiming.msi, 'its.translate', {
         its: i.its,
         devid: i.devid,

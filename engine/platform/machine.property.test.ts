@@ -138,7 +138,7 @@ class Driver {
     const m = this.m;
     const before = m.seq;
     const pendingBefore = i.kind === 'migrate' ? this.inv.pendingByCpu() : undefined;
-    const e = m.input(i);
+    const e = m.log.get(m.input(i))!;
     if (m.seq !== before + 1) throw new Error(`input ${show(i)} emitted ${m.seq - before} events`);
     if (e.seq !== before || e.cause !== null)
       throw new Error(`input ${show(i)}: its event is #${e.seq} caused by ${e.cause}`);

@@ -178,8 +178,11 @@ export class Machine implements PlatformMachine {
     return serialiseState(this.s);
   }
 
-  /** Applies an outside input now (a new branch of history if we had stepped back). */
-  input(i: Input): SimEvent {
+  /**
+   * Applies an outside input now (a new branch of history if we had stepped back). Returns the
+   * seq of its event (`log.get(seq)` reads it; MSI storms never need to).
+   */
+  input(i: Input): number {
     const seq = this.s.core.seq;
     if (seq < this.log.length) {
       this.log.truncate(seq);
@@ -188,7 +191,7 @@ export class Machine implements PlatformMachine {
     this.history.record(seq, this.s.core.tasks, this.s.core.time, i);
     applyInput(this, applyInputTo, i);
     this.history.afterEvent(this.s);
-    return this.log.get(seq)!;
+    return seq;
   }
 
   /** One event; undefined when nothing is left to do (or the next task is after `until`). */

@@ -22,6 +22,7 @@ import {
   type SaveReport,
 } from '../its/its-save-restore';
 import { emit } from '../sim/kernel';
+import { UNIT } from '../sim/unit-names';
 import { decodePlain, encodePlain } from '../sim/plain-codec';
 import type { MachineState, PlatformMachine } from './platform-machine';
 
@@ -97,6 +98,6 @@ export function migrate(m: PlatformMachine): MigrationReport {
   }
   markAllDirty(m);
   const report: MigrationReport = { bytes: text.length, saved, pendingSaved, restored, pendingRestored };
-  emit(m, 'machine.migrate', 'machine', -1, -1, -1, -1, -1, report);
+  emit(m, 'machine.migrate', UNIT.machine, -1, -1, -1, -1, -1, report);
   return report;
 }

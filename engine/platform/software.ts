@@ -13,10 +13,11 @@
 
 import { SPURIOUS } from '../gic/gic-config';
 import { iccAcknowledge, iccDeactivate, iccEndOfInterrupt } from '../gic/icc-registers';
-import { emit, schedule } from '../sim/kernel';
+import { payloadKind } from '../sim/event-payload';
+import { emit, emitPacked, schedule } from '../sim/kernel';
 import type { PlatformMachine } from './platform-machine';
 import { busAccess } from './bus';
-import { cpuUnit } from '../sim/unit-names';
+import { cpuUnit, UNIT } from '../sim/unit-names';
 
 /** What the software on a PE does when it takes an interrupt (see the overview above). */
 export type SoftwarePolicy = 'eoi' | 'deactivate-icactiver' | 'hold' | 'masked';
@@ -47,6 +48,13 @@ export function createSoftware(policy: SoftwarePolicy): SoftwareState {
   return { policy, masked: policy === 'masked', depth: 0, irqQueued: false };
 }
 
+// The data of the events every interrupt taken records, packed in the log (sim/event-payload.ts).
+const TAKE = payloadKind('pe.take', [
+  ['depth', 'num'],
+  ['policy', 'str'],
+] as const);
+const ERET = payloadKind('pe.eret', [['depth', 'num']] as const);
+
 function maybeTake(m: PlatformMachine, cpu: number, delay: number): void {
   const sw = m.s.sw[cpu]!;
   if (sw.masked || sw.irqQueued || m.s.gic.cpu[cpu]!.irq === 0) return;
@@ -61,7 +69,7 @@ function peIrq(m: PlatformMachine, cpu: number): void {
   if (sw.masked || m.s.gic.cpu[cpu]!.irq === 0) return;
   sw.masked = true;
   sw.depth++;
-  emit(m, 'pe.take', cpuUnit(cpu), cpu, -1, -1, -1, -1, { depth: sw.depth, policy: sw.policy });
+  emitPacked(m, TAKE, cpuUnit(cpu), cpu, -1, -1, -1, -1, sw.depth, sw.policy);
   schedule(m, m.swTiming.entry, 'sw.ack', cpu);
 }
 
@@ -105,7 +113,7 @@ function swIcactiver(m: PlatformMachine, a: { cpu: number; intid: number }): voi
     a.intid < 32
       ? cfg.redistBase + a.cpu * stride + 0x10000 + 0x380
       : cfg.distBase + 0x380 + 4 * Math.floor(a.intid / 32);
-  busAccess(m, addr, 32, true, BigInt(1 << (a.intid % 32)) & 0xffffffffn, cpuUnit(a.cpu));
+  busAccess(m, addr, 32, true, BigInt(1 << (a.intid % 32)) & 0xffffffffn, `cpu${a.cpu}`);
   schedule(m, m.swTiming.exit, 'sw.eret', a.cpu);
 }
 
@@ -121,7 +129,7 @@ function swEret(m: PlatformMachine, cpu: number): void {
   const sw = m.s.sw[cpu]!;
   sw.depth = Math.max(0, sw.depth - 1);
   sw.masked = sw.policy === 'masked';
-  emit(m, 'pe.eret', cpuUnit(cpu), cpu, -1, -1, -1, -1, { depth: sw.depth });
+  emitPacked(m, ERET, cpuUnit(cpu), cpu, -1, -1, -1, -1, sw.depth);
   maybeTake(m, cpu, 0);
 }
 
@@ -135,7 +143,7 @@ export function setPolicy(m: PlatformMachine, cpus: number[], policy: SoftwarePo
   emit(
     m,
     'sw.policy',
-    cpus.length === 1 ? cpuUnit(cpus[0]!) : 'software',
+    cpus.length === 1 ? cpuUnit(cpus[0]!) : UNIT.software,
     cpus.length === 1 ? cpus[0]! : -1,
     -1,
     -1,

@@ -2,8 +2,9 @@
  * The event log: every architectural action the model takes, in order, one record per step.
  *
  * Recording must be cheap enough to leave on in benchmarks (ARCHITECTURE.md §7), so the log is
- * columnar: numbers live in growable typed arrays and only the optional `data` payload is a JS
- * object. `get(seq)` materialises a plain record for the UI, the explain layer and tests.
+ * columnar: numbers live in typed arrays, kinds and units as small ids, and the `data` of the hot
+ * kinds as packed numbers (event-payload.ts); only other kinds keep their `data` object. `get(seq)`
+ * materialises a plain record for the UI, the explain layer and tests.
  *
  * The log is not part of the snapshot: it is the history itself. After `seek` back, stepping
  * forward rewrites the same records (the model is deterministic); a new input at an earlier
@@ -38,15 +39,17 @@ export interface EventIds {
   eventid?: number;
 }
 
+import { findKindId, kindId, kindName, kindPayload, MAX_FIELDS, type PayloadKind } from './event-payload';
+import { unitName, type Unit } from './unit-names';
+
 const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
 const MASK = CHUNK - 1;
 
-/** One chunk of the numeric columns: fixed-size typed arrays, so growing never copies history. */
+/** One chunk of the columns: fixed-size typed arrays, so growing never copies history. */
 interface Chunk {
-  kind: string[];
-  unit: string[];
-  data: unknown[];
+  kind: Uint16Array;
+  unit: Uint16Array;
   time: Float64Array;
   cause: Int32Array;
   cpu: Int16Array;
@@ -54,12 +57,18 @@ interface Chunk {
   intid: Int32Array;
   devid: Float64Array;
   eventid: Float64Array;
+  /** Where the record's packed payload starts in `pay` (-1: none). */
+  off: Int32Array;
+  /** Packed payloads, back to back; grows by copying (it is per chunk, so the copy is bounded). */
+  pay: Float64Array;
+  payEnd: number;
+  /** `data` objects of records without a packed payload (created on first use). */
+  data: unknown[] | undefined;
 }
 
 const newChunk = (): Chunk => ({
-  kind: new Array<string>(CHUNK),
-  unit: new Array<string>(CHUNK),
-  data: new Array<unknown>(CHUNK),
+  kind: new Uint16Array(CHUNK),
+  unit: new Uint16Array(CHUNK),
   time: new Float64Array(CHUNK),
   cause: new Int32Array(CHUNK),
   cpu: new Int16Array(CHUNK),
@@ -67,11 +76,24 @@ const newChunk = (): Chunk => ({
   intid: new Int32Array(CHUNK),
   devid: new Float64Array(CHUNK),
   eventid: new Float64Array(CHUNK),
+  off: new Int32Array(CHUNK),
+  pay: new Float64Array(CHUNK * 2),
+  payEnd: 0,
+  data: undefined,
 });
 
 export class EventLog {
   private len: number;
   private chunks: Chunk[] = [];
+  /** Strings of packed payloads, by id (per log: they may be as varied as error texts). */
+  private strings: string[] = [];
+  private stringIds = new Map<string, number>();
+  /**
+   * The last string seen in each field of each packed kind and its id: most string fields hold
+   * one of a few constants ('MSI', 'ICC_IAR1_EL1'), so an identity check usually saves the lookup.
+   */
+  private lastString: (string | undefined)[] = [];
+  private lastStringId: number[] = [];
 
   /** `first`: seq of the first record (a machine restored from a snapshot starts its log there). */
   constructor(readonly first = 0) {
@@ -82,23 +104,8 @@ export class EventLog {
     return this.len;
   }
 
-  /**
-   * Writes the record at `seq` (== length when recording, < length when replaying over history
-   * that is identical by determinism). Positional arguments keep the hot path allocation-free.
-   */
-  put(
-    seq: number,
-    time: number,
-    kind: string,
-    unit: string,
-    cause: number,
-    cpu: number,
-    its: number,
-    intid: number,
-    devid: number,
-    eventid: number,
-    data: unknown,
-  ): void {
+  /** The chunk and index for writing record `seq` (== length when recording, < length when replaying). */
+  private slot(seq: number): Chunk {
     if (seq > this.len || seq < this.first)
       throw new Error(`event log: record ${seq} written outside ${this.first}..${this.len}`);
     const ci = seq >>> CHUNK_BITS;
@@ -107,7 +114,24 @@ export class EventLog {
       c = newChunk();
       this.chunks[ci] = c;
     }
-    const i = seq & MASK;
+    return c;
+  }
+
+  private ids(
+    c: Chunk,
+    i: number,
+    time: number,
+    kind: number,
+    unit: Unit,
+    cause: number,
+    cpu: number,
+    its: number,
+    intid: number,
+    devid: number,
+    eventid: number,
+  ): void {
+    c.kind[i] = kind;
+    c.unit[i] = unit;
     c.time[i] = time;
     c.cause[i] = cause;
     c.cpu[i] = cpu;
@@ -115,26 +139,137 @@ export class EventLog {
     c.intid[i] = intid;
     c.devid[i] = devid;
     c.eventid[i] = eventid;
-    c.kind[i] = kind;
-    c.unit[i] = unit;
-    c.data[i] = data;
+  }
+
+  /**
+   * Writes the record at `seq` (== length when recording, < length when replaying over history
+   * that is identical by determinism). Positional arguments keep the hot path allocation-free.
+   */
+  put(
+    seq: number,
+    time: number,
+    kind: string,
+    unit: Unit,
+    cause: number,
+    cpu: number,
+    its: number,
+    intid: number,
+    devid: number,
+    eventid: number,
+    data: unknown,
+  ): void {
+    const c = this.slot(seq);
+    const i = seq & MASK;
+    this.ids(c, i, time, kindId(kind), unit, cause, cpu, its, intid, devid, eventid);
+    c.off[i] = -1;
+    if (data !== undefined) (c.data ??= new Array<unknown>(CHUNK))[i] = data;
+    else if (c.data) c.data[i] = undefined;
     if (seq === this.len) this.len++;
+  }
+
+  /** put() for a kind with a packed payload: its field values come positionally, in order. */
+  putPacked(
+    seq: number,
+    time: number,
+    p: PayloadKind,
+    unit: Unit,
+    cause: number,
+    cpu: number,
+    its: number,
+    intid: number,
+    devid: number,
+    eventid: number,
+    a: unknown,
+    b: unknown,
+    c2: unknown,
+    d: unknown,
+    e: unknown,
+    f: unknown,
+  ): void {
+    const c = this.slot(seq);
+    const i = seq & MASK;
+    const n = p.codes.length;
+    // Rewriting a record (replay) reuses its slots; the payload is the same size by determinism.
+    let o = seq < this.len && c.kind[i] === p.id && c.off[i]! >= 0 ? c.off[i]! : c.payEnd;
+    if (o === c.payEnd) {
+      if (o + n > c.pay.length) {
+        const grown = new Float64Array(Math.max(c.pay.length * 2, o + n));
+        grown.set(c.pay);
+        c.pay = grown;
+      }
+      c.payEnd = o + n;
+    }
+    this.ids(c, i, time, p.id, unit, cause, cpu, its, intid, devid, eventid);
+    c.off[i] = o;
+    if (c.data) c.data[i] = undefined;
+    const codes = p.codes;
+    const pay = c.pay;
+    const slot = p.id * MAX_FIELDS;
+    // Numbers, the common case, are stored as they are.
+    if (n > 0) pay[o++] = typeof a === 'number' ? a : this.encode(codes[0]!, a, slot);
+    if (n > 1) pay[o++] = typeof b === 'number' ? b : this.encode(codes[1]!, b, slot + 1);
+    if (n > 2) pay[o++] = typeof c2 === 'number' ? c2 : this.encode(codes[2]!, c2, slot + 2);
+    if (n > 3) pay[o++] = typeof d === 'number' ? d : this.encode(codes[3]!, d, slot + 3);
+    if (n > 4) pay[o++] = typeof e === 'number' ? e : this.encode(codes[4]!, e, slot + 4);
+    if (n > 5) pay[o] = typeof f === 'number' ? f : this.encode(codes[5]!, f, slot + 5);
+    if (seq === this.len) this.len++;
+  }
+
+  private encode(code: number, v: unknown, slot: number): number {
+    if (v === undefined) {
+      if (code & 4) return NaN;
+      throw new Error('event log: a required packed field is undefined');
+    }
+    const type = code & 3;
+    if (type === 0) return v as number;
+    if (type === 1) return v ? 1 : 0;
+    if (v === this.lastString[slot]) return this.lastStringId[slot]!;
+    const s = v as string;
+    let id = this.stringIds.get(s);
+    if (id === undefined) {
+      id = this.strings.length;
+      this.strings.push(s);
+      this.stringIds.set(s, id);
+    }
+    this.lastString[slot] = s;
+    this.lastStringId[slot] = id;
+    return id;
+  }
+
+  private decode(p: PayloadKind, pay: Float64Array, o: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const codes = p.codes;
+    for (let k = 0; k < codes.length; k++) {
+      const x = pay[o + k]!;
+      const code = codes[k]!;
+      if (code & 4 && Number.isNaN(x)) continue;
+      out[p.names[k]!] = (code & 3) === 0 ? x : (code & 3) === 1 ? x === 1 : this.strings[x];
+    }
+    return out;
   }
 
   /** Drops every record from `seq` on (a new branch of history starts there). */
   truncate(seq: number): void {
     if (seq >= this.len) return;
+    const old = this.len;
     this.len = Math.max(this.first, seq);
     this.chunks.length = (this.len + MASK) >>> CHUNK_BITS;
-    // Drop references to the truncated events' data in the last chunk.
     const last = this.chunks[this.chunks.length - 1];
     const from = this.len & MASK;
-    if (last && from > 0) last.data.fill(undefined, from);
+    if (!last || from === 0) return;
+    // Free the payload slots and drop the references to the truncated records' data.
+    const end = Math.min(CHUNK, old - (this.len - from));
+    for (let i = from; i < end; i++)
+      if (last.off[i]! >= 0) {
+        last.payEnd = last.off[i]!;
+        break;
+      }
+    last.data?.fill(undefined, from);
   }
 
   kindAt(seq: number): string | undefined {
     return seq < this.len && seq >= this.first
-      ? this.chunks[seq >>> CHUNK_BITS]!.kind[seq & MASK]
+      ? kindName(this.chunks[seq >>> CHUNK_BITS]!.kind[seq & MASK]!)
       : undefined;
   }
 
@@ -148,11 +283,12 @@ export class EventLog {
     const c = this.chunks[seq >>> CHUNK_BITS]!;
     const i = seq & MASK;
     const cause = c.cause[i]!;
+    const k = c.kind[i]!;
     const e: SimEvent = {
       seq,
       time: c.time[i]!,
-      kind: c.kind[i]!,
-      unit: c.unit[i]!,
+      kind: kindName(k),
+      unit: unitName(c.unit[i]! as Unit),
       cause: cause < 0 ? null : cause,
     };
     const cpu = c.cpu[i]!;
@@ -165,8 +301,12 @@ export class EventLog {
     if (devid >= 0) e.devid = devid;
     const eventid = c.eventid[i]!;
     if (eventid >= 0) e.eventid = eventid;
-    const data = c.data[i];
-    if (data !== undefined) e.data = data;
+    const off = c.off[i]!;
+    if (off >= 0) e.data = this.decode(kindPayload(k)!, c.pay, off);
+    else {
+      const data = c.data?.[i];
+      if (data !== undefined) e.data = data;
+    }
     return e;
   }
 
@@ -179,9 +319,11 @@ export class EventLog {
 
   /** Number of records of `kind` in [from, to). */
   count(kind: string, from = 0, to = this.len): number {
+    const id = findKindId(kind);
+    if (id === undefined) return 0;
     let n = 0;
     for (let i = Math.max(this.first, from); i < Math.min(to, this.len); i++)
-      if (this.kindAt(i) === kind) n++;
+      if (this.chunks[i >>> CHUNK_BITS]!.kind[i & MASK] === id) n++;
     return n;
   }
 }

@@ -48,10 +48,13 @@ export interface SnapshotPolicy {
 }
 
 /**
- * With weight in microseconds of cloning, 20 events per unit keeps snapshots near 50 ns per event
- * (a tenth of what an event costs); a seek replays at most 32768 events.
+ * Weight is in microseconds of copying, but a snapshot costs three or four times its copy: the
+ * copy survives young-generation collections, which move it twice, and every major collection
+ * marks it again. 200 events per unit of weight keeps that near 5% of what events cost; snapshots
+ * come at least 4096 events apart, so a small state does not snapshot for nothing, and at most
+ * 32768, so a seek replays tens of milliseconds at worst.
  */
-export const DEFAULT_SNAPSHOTS: SnapshotPolicy = { perWeight: 20, minInterval: 1024, maxInterval: 32768 };
+export const DEFAULT_SNAPSHOTS: SnapshotPolicy = { perWeight: 200, minInterval: 4096, maxInterval: 32768 };
 
 export class History<S extends { core: CoreState }, I> {
   private snaps: { seq: number; state: S }[] = [];

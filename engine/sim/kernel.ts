@@ -14,6 +14,8 @@
  */
 
 import type { EventLog } from './event-log';
+import type { PayloadKind } from './event-payload';
+import type { Unit } from './unit-names';
 import type { RngState } from './rng';
 import { queuePeek, queuePop, queuePush, type Task, type TaskQueueState } from './task-queue';
 
@@ -56,7 +58,7 @@ export type HandlerTable<M> = Record<string, Handler<M, never>>;
 export function emit(
   m: SimContext,
   kind: string,
-  unit: string,
+  unit: Unit,
   cpu: number,
   its: number,
   intid: number,
@@ -68,6 +70,48 @@ export function emit(
   const core = m.s.core;
   const seq = core.seq;
   m.log.put(seq, core.time, kind, unit, m.cause, cpu, its, intid, devid, eventid, data);
+  core.seq = seq + 1;
+  m.emitted = true;
+  return seq;
+}
+
+/**
+ * emit() for a kind with a packed payload (event-payload.ts): the payload's field values follow
+ * the identifiers, in the declared order. Typed through the payload's value tuple; the values
+ * travel as plain positional arguments, so nothing is allocated per event.
+ */
+export const emitPacked = emitPackedImpl as unknown as <V extends readonly unknown[]>(
+  m: SimContext,
+  p: PayloadKind<V>,
+  unit: Unit,
+  cpu: number,
+  its: number,
+  intid: number,
+  devid: number,
+  eventid: number,
+  ...values: V
+) => number;
+
+function emitPackedImpl(
+  m: SimContext,
+  p: PayloadKind,
+  unit: Unit,
+  cpu: number,
+  its: number,
+  intid: number,
+  devid: number,
+  eventid: number,
+  a?: unknown,
+  b?: unknown,
+  c?: unknown,
+  d?: unknown,
+  e?: unknown,
+  f?: unknown,
+): number {
+  if (m.emitted) throw new InternalError(`a task emitted a second event (${p.kind})`);
+  const core = m.s.core;
+  const seq = core.seq;
+  m.log.putPacked(seq, core.time, p, unit, m.cause, cpu, its, intid, devid, eventid, a, b, c, d, e, f);
   core.seq = seq + 1;
   m.emitted = true;
   return seq;
