@@ -41,8 +41,9 @@ export function computeHppi(m: GicMachine, cpu: number): Hppi {
   let bestPrio = 0x100;
   let bestGroup = 1;
   const priv = rd.priv;
-  for (let i = 0; i < 32; i++) {
-    if (!priv.enabled[i] || priv.active[i] || !irqPending(priv, i)) continue;
+  for (let bits = rd.privPending; bits !== 0; bits &= bits - 1) {
+    const i = 31 - Math.clz32(bits & -bits);
+    if (!priv.enabled[i] || priv.active[i]) continue;
     const g = priv.group[i]!;
     if (!((dctlr >> g) & 1)) continue;
     const p = priv.priority[i]!;

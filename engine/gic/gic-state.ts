@@ -27,6 +27,11 @@ export interface RedistributorState {
   pendbaser: bigint;
   /** SGIs and PPIs, INTID 0..31. */
   priv: IrqBank;
+  /**
+   * Bit n set when INTID n is pending (irqPending of `priv`): an index kept by private-irqs.ts,
+   * so that choosing the highest pending interrupt skips the 32 private ones when none is.
+   */
+  privPending: number;
   /** Pending LPIs held inside the redistributor (profiles 'latch' and 'redistributor'). */
   lpiPending: Set<number>;
   /** Cached LPI configuration bytes, INTID -> byte (profile 'redistributor-cache'). */
@@ -119,6 +124,7 @@ export function createGicState(cfg: GicConfig, reset: GicReset): GicState {
         propbaser: 0n,
         pendbaser: 0n,
         priv,
+        privPending: 0,
         lpiPending: new Set<number>(),
         lpiConfig: new Map<number, number>(),
         hpplpi: { intid: 1023, prio: 0xff },

@@ -12,7 +12,7 @@ import { note, type GicMachine } from './gic-machine';
 import { forEachSetBit, readBits, readPendingBits } from './irq-bank';
 import { lpisEnabled } from './lpi';
 import { priorityMask } from './priority';
-import { privateTouched, setPrivateLatch } from './private-irqs';
+import { privateTouched, setPrivateEdge, setPrivateLatch } from './private-irqs';
 import { defineTable, merge, type RegisterDef } from './registers';
 
 type Reg = RegisterDef<GicMachine, number>;
@@ -358,10 +358,9 @@ export const GICR_REGISTERS = defineTable<GicMachine, number>('GICR', [
     },
     write: (m, cpu, _n, value, mask) => {
       if (!m.gicRules.ppiConfigWritable) return;
-      const edge = m.s.gic.rd[cpu]!.priv.edge;
       for (let k = 0; k < 16; k++) {
         if (((mask >> BigInt(2 * k + 1)) & 1n) === 0n) continue;
-        edge[16 + k] = Number((value >> BigInt(2 * k + 1)) & 1n);
+        setPrivateEdge(m, cpu, 16 + k, Number((value >> BigInt(2 * k + 1)) & 1n) as 0 | 1);
       }
       privateTouched(m, cpu);
     },

@@ -65,6 +65,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { GICD_REGISTERS } from '../gic/distributor';
 import { ICC_REGISTERS } from '../gic/icc-registers';
+import { irqPending, readPendingBits } from '../gic/irq-bank';
 import { pendingLpis, pendTableBase, lpiLimit } from '../gic/lpi';
 import { GICR_REGISTERS } from '../gic/redistributor';
 import type { AccessWidth, RegisterTable } from '../gic/registers';
@@ -400,9 +401,25 @@ class Invariants {
   afterEvent(seq: number, input?: Input): void {
     const e = this.m.log.get(seq);
     if (!e) throw new Error(`event #${seq} is missing from the log`);
+    this.checkIndexes(e);
     this.checkLpiPlaces(e);
     this.trackMsi(e);
     this.checkCreadr(e, input);
+  }
+
+  /** The indexes the GIC keeps beside its state say what the state says. */
+  private checkIndexes(e: SimEvent): void {
+    const gic = this.m.s.gic;
+    gic.rd.forEach((rd, c) => {
+      const derived = readPendingBits(rd.priv, 0) | 0;
+      if (rd.privPending !== derived)
+        throw new Error(
+          `privPending of PE ${c} is 0x${(rd.privPending >>> 0).toString(16)}, the bank says 0x${(derived >>> 0).toString(16)} after #${e.seq} ${e.kind}`,
+        );
+    });
+    for (let i = 0; i < gic.dist.spi.count; i++)
+      if (irqPending(gic.dist.spi, i) !== gic.dist.pendingSet.has(i))
+        throw new Error(`the SPI pending index disagrees on INTID ${32 + i} after #${e.seq} ${e.kind}`);
   }
 
   // (a)

@@ -11,6 +11,9 @@
  * seq truncates the log there (a new branch).
  */
 
+import { findKindId, kindId, kindName, kindPayload, MAX_FIELDS, type PayloadKind } from './event-payload';
+import { unitName, type Unit } from './unit-names';
+
 export interface SimEvent<D = unknown> {
   seq: number;
   /** Model time in ns. */
@@ -38,9 +41,6 @@ export interface EventIds {
   devid?: number;
   eventid?: number;
 }
-
-import { findKindId, kindId, kindName, kindPayload, MAX_FIELDS, type PayloadKind } from './event-payload';
-import { unitName, type Unit } from './unit-names';
 
 const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
@@ -77,7 +77,8 @@ const newChunk = (): Chunk => ({
   devid: new Float64Array(CHUNK),
   eventid: new Float64Array(CHUNK),
   off: new Int32Array(CHUNK),
-  pay: new Float64Array(CHUNK * 2),
+  // Room for four fields a record, about what the MSI path averages, so a chunk rarely regrows.
+  pay: new Float64Array(CHUNK * 4),
   payEnd: 0,
   data: undefined,
 });

@@ -3,20 +3,48 @@
  * figure next to a baseline measured in the same run and the budget it is held to; the whole set is
  * also written to reports/bench.json. Figures go into docs/performance.md with the command that
  * produced them. Benchmarks measure; they never fail the build: a budget missed is printed as such.
+ *
+ * Every measurement (one benchmark, one profile) runs in a process of its own, as a machine runs in
+ * a worker of its own in the app: otherwise the JIT's view of one profile's code, and the heap of
+ * the history the previous one left, would bend the next one's figure.
  */
 
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
-import { itsCommands } from './its-commands';
-import { msiThroughput } from './msi-throughput';
-import { seekBench } from './seek';
+import type { ProfileName } from '../../engine/gic/gic-rules';
+import { itsCommands, type CommandFigures } from './its-commands';
+import { msiThroughput, type MsiFigures } from './msi-throughput';
+import { seekBench, type SeekFigures } from './seek';
 import { traceImport } from './trace-import';
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const verdict = (ok: boolean): string => (ok ? 'within budget' : 'OVER BUDGET');
 
-export async function benchMain(args: string[], root: string): Promise<number> {
+type Measure = 'msi' | 'commands' | 'seek';
+
+/** One measurement, in this process (what a child runs). */
+export function benchOne(name: Measure, profile: ProfileName): unknown {
+  switch (name) {
+    case 'msi':
+      return msiThroughput(profile, profile === 'qemu' ? 50_000 : 100_000);
+    case 'commands':
+      return itsCommands(profile, profile === 'qemu' ? 100_000 : 1_000_000);
+    case 'seek':
+      return seekBench(profile);
+  }
+}
+
+/** `runner`: the script that, given `--one <name> <profile>`, prints benchOne's result as JSON. */
+export async function benchMain(args: string[], root: string, runner: string): Promise<number> {
+  const inChild = <T>(name: Measure, profile: ProfileName): T =>
+    JSON.parse(
+      execFileSync(process.execPath, [runner, '--one', name, profile], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }),
+    ) as T;
   const all = ['msi', 'commands', 'seek', 'import'];
   const which = args.length ? args : all;
   const unknown = which.filter((w) => !all.includes(w));
@@ -43,7 +71,7 @@ export async function benchMain(args: string[], root: string): Promise<number> {
     );
     const rows = [];
     for (const p of ['kvm', 'spec', 'qemu'] as const) {
-      const r = msiThroughput(p, p === 'qemu' ? 20_000 : 100_000);
+      const r = inChild<MsiFigures>('msi', p);
       rows.push(r);
       console.log(
         `  ${p.padEnd(5)} ${fmt(r.perSecond).padStart(9)} MSI/s (${r.eventsPerMsi.toFixed(1)} events each, ${fmt(r.perSecond * r.eventsPerMsi)} events/s)` +
@@ -59,7 +87,7 @@ export async function benchMain(args: string[], root: string): Promise<number> {
     console.log('  baseline: reading and decoding the same commands from memory');
     const rows = [];
     for (const p of ['kvm', 'spec', 'qemu'] as const) {
-      const r = itsCommands(p, p === 'qemu' ? 100_000 : 1_000_000);
+      const r = inChild<CommandFigures>('commands', p);
       rows.push(r);
       console.log(
         `  ${p.padEnd(5)} ${fmt(r.perSecond).padStart(9)} commands/s over ${fmt(r.commands)} (${r.errors} errors) | decode only ${fmt(r.baselinePerSecond)}/s | ratio ${r.ratio.toFixed(2)}x`,
@@ -72,7 +100,7 @@ export async function benchMain(args: string[], root: string): Promise<number> {
     console.log('  baseline: the same seek replaying from the start, without snapshots');
     const rows = [];
     for (const p of ['spec', 'kvm'] as const) {
-      const r = seekBench(p);
+      const r = inChild<SeekFigures>('seek', p);
       rows.push(r);
       console.log(
         `  ${p.padEnd(5)} median ${r.medianMs.toFixed(1)} ms, max ${r.maxMs.toFixed(1)} ms (${r.snapshots} snapshots over ${fmt(r.history)} events)` +

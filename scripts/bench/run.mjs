@@ -24,4 +24,8 @@ await build({
   },
 });
 const { benchMain } = await import(pathToFileURL(outfile).href);
-process.exitCode = await benchMain(process.argv.slice(2), root);
+process.exitCode = await benchMain(
+  process.argv.slice(2),
+  root,
+  join(dirname(fileURLToPath(import.meta.url)), 'one.mjs'),
+);
