@@ -182,7 +182,7 @@ export function processOne(m: ItsMachine, index: number): void {
   const devid = d.fields.DeviceID !== undefined ? Number(d.fields.DeviceID) : -1;
   const eventid = d.fields.EventID !== undefined ? Number(d.fields.EventID) : -1;
   const intid = d.fields.pINTID !== undefined ? Number(d.fields.pINTID) : -1;
-  emit(m, 'its.cmd', unit, -1, index, intid, devid, eventid, data);
+  emit(m, 'its.cmd', unit, -1, index, intid, devid, eventid, data, true);
   if (!stall) kickQueue(m, its);
 }
 

@@ -57,14 +57,18 @@ interface Chunk {
   intid: Int32Array;
   devid: Float64Array;
   eventid: Float64Array;
-  /** Where the record's packed payload starts in `pay` (-1: none). */
+  /** Where the record's packed payload starts in `pay` (or NO_PAYLOAD, TEXT_PAYLOAD). */
   off: Int32Array;
   /** Packed payloads, back to back; grows by copying (it is per chunk, so the copy is bounded). */
   pay: Float64Array;
   payEnd: number;
-  /** `data` objects of records without a packed payload (created on first use). */
+  /** `data` of records without a packed payload, or its JSON text (created on first use). */
   data: unknown[] | undefined;
 }
+
+/** `off` values of records without a packed payload: data (if any) as given, or as JSON text. */
+const NO_PAYLOAD = -1;
+const TEXT_PAYLOAD = -2;
 
 const newChunk = (): Chunk => ({
   kind: new Uint16Array(CHUNK),
@@ -158,13 +162,20 @@ export class EventLog {
     devid: number,
     eventid: number,
     data: unknown,
+    asText = false,
   ): void {
     const c = this.slot(seq);
     const i = seq & MASK;
     this.ids(c, i, time, kindId(kind), unit, cause, cpu, its, intid, devid, eventid);
-    c.off[i] = -1;
-    if (data !== undefined) (c.data ??= new Array<unknown>(CHUNK))[i] = data;
-    else if (c.data) c.data[i] = undefined;
+    if (data === undefined) {
+      c.off[i] = NO_PAYLOAD;
+      if (c.data) c.data[i] = undefined;
+    } else {
+      // A tree of objects kept for the whole history is what the collector traces again and
+      // again; as JSON text it is one string with nothing inside to trace.
+      c.off[i] = asText ? TEXT_PAYLOAD : NO_PAYLOAD;
+      (c.data ??= new Array<unknown>(CHUNK))[i] = asText ? JSON.stringify(data) : data;
+    }
     if (seq === this.len) this.len++;
   }
 
@@ -306,7 +317,7 @@ export class EventLog {
     if (off >= 0) e.data = this.decode(kindPayload(k)!, c.pay, off);
     else {
       const data = c.data?.[i];
-      if (data !== undefined) e.data = data;
+      if (data !== undefined) e.data = off === TEXT_PAYLOAD ? JSON.parse(data as string) : data;
     }
     return e;
   }

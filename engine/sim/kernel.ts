@@ -53,7 +53,8 @@ export type HandlerTable<M> = Record<string, Handler<M, never>>;
 
 /**
  * Records one event for the running task. Positional ids keep the hot path allocation-free;
- * -1 means "none".
+ * -1 means "none". `asText`: keep the data as JSON text (for large, JSON-only data such as an
+ * ITS command's; see EventLog.put).
  */
 export function emit(
   m: SimContext,
@@ -65,11 +66,12 @@ export function emit(
   devid: number,
   eventid: number,
   data?: unknown,
+  asText = false,
 ): number {
   if (m.emitted) throw new InternalError(`a task emitted a second event (${kind})`);
   const core = m.s.core;
   const seq = core.seq;
-  m.log.put(seq, core.time, kind, unit, m.cause, cpu, its, intid, devid, eventid, data);
+  m.log.put(seq, core.time, kind, unit, m.cause, cpu, its, intid, devid, eventid, data, asText);
   core.seq = seq + 1;
   m.emitted = true;
   return seq;
