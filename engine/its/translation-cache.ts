@@ -43,29 +43,35 @@ export function cacheEnabled(m: ItsMachine): boolean {
 }
 
 /** Records a successful translation; returns the key evicted to make room, if any. */
+/**
+ * Caches a translation; returns the key of the entry a bounded cache dropped to make room for it
+ * (see cacheKeyDevice / cacheKeyEvent), or undefined.
+ */
 export function cacheFill(
   m: ItsMachine,
   its: ItsState,
   devid: number,
   eventid: number,
   e: CacheEntry,
-): { devid: number; eventid: number } | undefined {
+): number | undefined {
   const k = key(m, devid, eventid);
   if (k === undefined) return undefined;
-  let evicted: { devid: number; eventid: number } | undefined;
+  let evicted: number | undefined;
   if (m.itsRules.translationCache === 'bounded-lru') {
     const cap = its.cfg.cacheEntries;
     if (cap <= 0) return undefined;
     its.cache.delete(k);
     if (its.cache.size >= cap) {
-      const oldest = its.cache.keys().next().value!;
-      its.cache.delete(oldest);
-      evicted = { devid: Math.floor(oldest / KEY_DEVICE), eventid: oldest % KEY_DEVICE };
+      evicted = its.cache.keys().next().value!;
+      its.cache.delete(evicted);
     }
   }
   its.cache.set(k, e);
   return evicted;
 }
+
+export const cacheKeyDevice = (k: number): number => Math.floor(k / KEY_DEVICE);
+export const cacheKeyEvent = (k: number): number => k % KEY_DEVICE;
 
 /** Drops every entry; returns how many there were. */
 export function cacheFlush(its: ItsState): number {

@@ -20,7 +20,7 @@ import {
   type EventInfo,
   type Problem,
 } from './lookup';
-import { cacheEnabled, cacheFill, cacheLookup } from './translation-cache';
+import { cacheEnabled, cacheFill, cacheKeyDevice, cacheKeyEvent, cacheLookup } from './translation-cache';
 import { itsUnit } from '../sim/unit-names';
 
 export interface TranslateTask {
@@ -92,13 +92,15 @@ const ITE = payloadKind('its.ite', [
   ['icid', 'num'],
   ['addr', 'num?'],
 ] as const);
-/** 'its.cte' (an eviction, rare, is recorded with its data object; see CteData). */
+/** 'its.cte' (CteData). */
 const CTE = payloadKind('its.cte', [
   ['icid', 'num'],
   ['cpu', 'num'],
   ['rdbase', 'num'],
   ['cached', 'bool'],
   ['addr', 'num?'],
+  ['evictedDevid', 'num?'],
+  ['evictedEventid', 'num?'],
 ] as const);
 
 const DISABLED = 'the ITS is disabled (GITS_CTLR.Enabled = 0): the write is ignored';
@@ -173,31 +175,29 @@ export function translateStep(m: ItsMachine, t: TranslateTask): void {
         return drop(m, t, {
           reason: `LPIs are disabled on PE ${cpu} (GICR_CTLR.EnableLPIs = 0): the MSI is refused (-EBUSY)`,
         });
-      const evicted = cacheFill(m, its, t.devid, t.eventid, { intid: ite.intid, cpu, icid: ite.icid });
+      const ev = cacheFill(m, its, t.devid, t.eventid, { intid: ite.intid, cpu, icid: ite.icid });
+      const { rdbase, addr } = c.value;
+      const intid = ite.intid;
+      const evDev = ev ? cacheKeyDevice(ev) : undefined;
+      const evEvent = ev ? cacheKeyEvent(ev) : undefined;
       const cached = cacheEnabled(m);
-      if (evicted) {
-        const data: CteData = { icid: ite.icid, cpu, rdbase: c.value.rdbase, cached };
-        if (c.value.addr !== undefined) data.addr = c.value.addr;
-        data.evicted = evicted;
-        emit(m, 'its.cte', unit, cpu, t.its, ite.intid, t.devid, t.eventid, data);
-      } else {
-        const { rdbase, addr } = c.value;
-        emitPacked(
-          m,
-          CTE,
-          unit,
-          cpu,
-          t.its,
-          ite.intid,
-          t.devid,
-          t.eventid,
-          ite.icid,
-          cpu,
-          rdbase,
-          cached,
-          addr,
-        );
-      }
+      emitPacked(
+        m,
+        CTE,
+        unit,
+        cpu,
+        t.its,
+        intid,
+        t.devid,
+        t.eventid,
+        ite.icid,
+        cpu,
+        rdbase,
+        cached,
+        addr,
+        evDev,
+        evEvent,
+      );
       toRedistributor(m, t, cpu, ite.intid);
       return;
     }
@@ -209,7 +209,9 @@ export interface CteData {
   icid: number;
   cpu: number;
   rdbase: number;
-  addr?: number;
   cached: boolean;
-  evicted?: { devid: number; eventid: number };
+  addr?: number;
+  /** The translation a bounded cache dropped to make room for this one (LRU). */
+  evictedDevid?: number;
+  evictedEventid?: number;
 }

@@ -15,13 +15,24 @@ const SIGNAL = payloadKind('test.signal', [
   ['dropped', 'num?'],
   ['why', 'str?'],
   ['ok', 'bool?'],
+  ['addr', 'num?'],
+  ['note', 'str'],
 ] as const);
 
-type Values = [number, boolean, string, number | undefined, string | undefined, boolean | undefined];
+type Values = [
+  number,
+  boolean,
+  string,
+  number | undefined,
+  string | undefined,
+  boolean | undefined,
+  number | undefined,
+  string,
+];
 
 /** The object a packed record stands for: declared order, undefined fields left out. */
 function objectOf(v: Values): Record<string, unknown> {
-  const names = ['hppi', 'irq', 'reg', 'dropped', 'why', 'ok'];
+  const names = ['hppi', 'irq', 'reg', 'dropped', 'why', 'ok', 'addr', 'note'];
   const out: Record<string, unknown> = {};
   v.forEach((x, i) => {
     if (x !== undefined) out[names[i]!] = x;
@@ -49,6 +60,8 @@ describe('event log', () => {
       undefined,
       'x',
       false,
+      0x8080_0000_0000,
+      'last',
     );
     const e = log.get(0)!;
     expect(e).toEqual({
@@ -59,9 +72,17 @@ describe('event log', () => {
       cause: null,
       cpu: 1,
       intid: 8192,
-      data: { hppi: 8192, irq: true, reg: 'ICC_IAR1_EL1', why: 'x', ok: false },
+      data: {
+        hppi: 8192,
+        irq: true,
+        reg: 'ICC_IAR1_EL1',
+        why: 'x',
+        ok: false,
+        addr: 0x8080_0000_0000,
+        note: 'last',
+      },
     });
-    expect(Object.keys(e.data as object)).toEqual(['hppi', 'irq', 'reg', 'why', 'ok']);
+    expect(Object.keys(e.data as object)).toEqual(['hppi', 'irq', 'reg', 'why', 'ok', 'addr', 'note']);
     expect(log.kindAt(0)).toBe('test.signal');
     expect(log.count('test.signal')).toBe(1);
     expect(log.count('never.emitted')).toBe(0);
@@ -70,7 +91,7 @@ describe('event log', () => {
   it('refuses a required packed field left undefined', () => {
     const log = new EventLog();
     expect(() =>
-      log.putPacked(0, 0, SIGNAL, U, -1, -1, -1, -1, -1, -1, undefined, true, 'r', 1, 'w', true),
+      log.putPacked(0, 0, SIGNAL, U, -1, -1, -1, -1, -1, -1, undefined, true, 'r', 1, 'w', true, 1, 'n'),
     ).toThrow(/required packed field/);
   });
 
@@ -82,6 +103,8 @@ describe('event log', () => {
     fc.option(fc.integer({ min: -5, max: 5 }), { nil: undefined }),
     fc.option(fc.string({ maxLength: 4 }), { nil: undefined }),
     fc.option(fc.boolean(), { nil: undefined }),
+    fc.option(fc.double({ noNaN: true }), { nil: undefined }),
+    fc.string({ maxLength: 3 }),
   ) as fc.Arbitrary<Values>;
   const op = fc.oneof(
     fc.record({ op: fc.constant('packed' as const), v: value, n: fc.integer({ min: 1, max: 20_000 }) }),
@@ -150,5 +173,7 @@ function valuesOf(d: unknown): Values {
     o.dropped as number | undefined,
     o.why as string | undefined,
     o.ok as boolean | undefined,
+    o.addr as number | undefined,
+    o.note as string,
   ];
 }

@@ -49,7 +49,7 @@ const MASK = CHUNK - 1;
 /** One chunk of the columns: fixed-size typed arrays, so growing never copies history. */
 interface Chunk {
   kind: Uint16Array;
-  unit: Uint16Array;
+  unit: Uint32Array;
   time: Float64Array;
   cause: Int32Array;
   cpu: Int16Array;
@@ -72,7 +72,7 @@ const TEXT_PAYLOAD = -2;
 
 const newChunk = (): Chunk => ({
   kind: new Uint16Array(CHUNK),
-  unit: new Uint16Array(CHUNK),
+  unit: new Uint32Array(CHUNK),
   time: new Float64Array(CHUNK),
   cause: new Int32Array(CHUNK),
   cpu: new Int16Array(CHUNK),
@@ -197,6 +197,8 @@ export class EventLog {
     d: unknown,
     e: unknown,
     f: unknown,
+    g?: unknown,
+    h?: unknown,
   ): void {
     const c = this.slot(seq);
     const i = seq & MASK;
@@ -223,7 +225,9 @@ export class EventLog {
     if (n > 2) pay[o++] = typeof c2 === 'number' ? c2 : this.encode(codes[2]!, c2, slot + 2);
     if (n > 3) pay[o++] = typeof d === 'number' ? d : this.encode(codes[3]!, d, slot + 3);
     if (n > 4) pay[o++] = typeof e === 'number' ? e : this.encode(codes[4]!, e, slot + 4);
-    if (n > 5) pay[o] = typeof f === 'number' ? f : this.encode(codes[5]!, f, slot + 5);
+    if (n > 5) pay[o++] = typeof f === 'number' ? f : this.encode(codes[5]!, f, slot + 5);
+    if (n > 6) pay[o++] = typeof g === 'number' ? g : this.encode(codes[6]!, g, slot + 6);
+    if (n > 7) pay[o] = typeof h === 'number' ? h : this.encode(codes[7]!, h, slot + 7);
     if (seq === this.len) this.len++;
   }
 

@@ -34,7 +34,7 @@ export type ValuesOf<F extends readonly FieldSpec[]> = {
 };
 
 /** The most fields a packed payload may have (the emit path takes them positionally). */
-export const MAX_FIELDS = 6;
+export const MAX_FIELDS = 8;
 
 export interface PayloadKind<V extends readonly unknown[] = readonly unknown[]> {
   readonly kind: string;

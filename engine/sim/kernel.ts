@@ -109,11 +109,13 @@ function emitPackedImpl(
   d?: unknown,
   e?: unknown,
   f?: unknown,
+  g?: unknown,
+  h?: unknown,
 ): number {
   if (m.emitted) throw new InternalError(`a task emitted a second event (${p.kind})`);
   const core = m.s.core;
   const seq = core.seq;
-  m.log.putPacked(seq, core.time, p, unit, m.cause, cpu, its, intid, devid, eventid, a, b, c, d, e, f);
+  m.log.putPacked(seq, core.time, p, unit, m.cause, cpu, its, intid, devid, eventid, a, b, c, d, e, f, g, h);
   core.seq = seq + 1;
   m.emitted = true;
   return seq;

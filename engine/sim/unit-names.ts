@@ -4,7 +4,8 @@
  * Every event records its unit. The log stores the id and names it only when a record is read,
  * so recording costs a number, not a string lookup or a new string per event. Unit names are few
  * (one per CPU, redistributor, ITS and device, and a handful of fixed ones), so one registry
- * serves every machine of the process.
+ * serves every machine of the process: an append-only table of names, not machine state (two
+ * machines that share it cannot see each other through it).
  */
 
 /** A unit's id (see unitName). Branded so that a bare number or string is not taken for one. */
@@ -17,7 +18,6 @@ const IDS = new Map<string, Unit>();
 export function unitId(name: string): Unit {
   let id = IDS.get(name);
   if (id === undefined) {
-    if (NAMES.length > 0xffff) throw new Error('too many unit names');
     id = NAMES.length as Unit;
     NAMES.push(name);
     IDS.set(name, id);
