@@ -3,8 +3,9 @@
  * (../shared/conformance/kvm-unit-tests.md) as scenario files that drive the machine the way the
  * tests drive real hardware: the same register writes, memory writes and ITS commands, in the
  * same order, with the same handler. The files are the product; this script only saves typing
- * the common procedures (S1, S2, S5, S7) into each. `npm run gen:conformance` rewrites them and a
- * test fails if a committed file differs from what this script produces.
+ * the common procedures (S1, S2, S5, S7) into each. `npm run gen` (or `npx tsx
+ * scripts/gen-conformance.ts`) rewrites them and a test fails if a committed file differs from
+ * what this script produces.
  *
  * Layout of the test's memory (its page allocator hands out zeroed RAM from 0x40000000 on QEMU's
  * virt board; these addresses stand in for its allocations):
@@ -168,7 +169,8 @@ function allCpusSetup(cpus: number): Step {
   };
 }
 
-function itsPrereq(): Step[] {
+/** its_prerequisites(4): S1 (at boot), S4 on every CPU, then S5. */
+function itsPrerequisites(): Step[] {
   return [
     itsInit,
     allCpusSetup(4),
@@ -178,6 +180,13 @@ function itsPrereq(): Step[] {
         'CPU 0 gives every redistributor the shared property table (IDbits = 13) and its own pending table, sets GICR_CTLR.EnableLPIs everywhere, then enables the ITS.',
       actions: s5(4),
     },
+  ];
+}
+
+/** its_setup1: its_prerequisites(4), then S7. */
+function itsPrereq(): Step[] {
+  return [
+    ...itsPrerequisites(),
     {
       title: 'S7: map two devices (its_setup1)',
       narration:
@@ -204,7 +213,8 @@ const readonly32 = (reg: string, orig: 'probe'): string[] => {
 
 const ipiSetup = (cpus: number): Step[] => [itsInit, allCpusSetup(cpus)];
 
-export const CASES: Case[] = [
+/** The public cases C1-C4, C22-C28 and C32 of the conformance notes. */
+const PUBLIC_CASES: Case[] = [
   {
     file: 'kut-c01-ipi-self.json',
     id: 'kut-c01-ipi-self',
@@ -467,6 +477,365 @@ export const CASES: Case[] = [
     ],
   },
 ];
+
+/*
+ * The rest of the GICv3/ITS suite of arm/gic.c: the sub-tests and programs whose case numbers the
+ * conformance notes do not publish. Their "case" names the kvm-unit-tests program and sub-test
+ * (the report prefix) instead of a number; "report" lists every report line the file reproduces,
+ * one per line, each also the title of the step that checks it.
+ */
+
+/** The byte of the property table that configures LPI `intid`. */
+const propByte = (intid: number): number => LAYOUT.propTable + intid - 8192;
+const PTZ = 1n << 62n;
+
+const reports = (prefix: string, lines: string[]): string => lines.map((l) => `${prefix}: ${l}`).join('\n');
+
+/** The two INT checks of its-trigger's "int" sub-test (C27, C28), which run first in the program. */
+const itsTriggerInt: Step[] = [
+  {
+    title: 'int: dev=2, eventid=20  -> lpi= 8195, col=3 (C27)',
+    narration: 'The program starts with the "int" sub-test; it leaves LPI 8195 enabled and not pending.',
+    actions: cmd('INT DeviceID=2 EventID=20'),
+    expect: ['expect deliveries cpu3:8195'],
+  },
+  {
+    title: 'int: dev=7, eventid=255 -> lpi= 8196, col=2 (C28)',
+    actions: cmd('INT DeviceID=7 EventID=255'),
+    expect: ['expect deliveries cpu2:8196'],
+  },
+];
+
+const INV_INVALL = 'gicv3: its-trigger: inv/invall';
+const MIGRATION = 'gicv3: its-migration';
+const PENDING_MIGRATION = 'gicv3: its-pending-migration';
+const UNMAPPED_COLLECTION = 'gicv3: its-migrate-unmapped-collection';
+
+/** test_its_pending_migration with 4 CPUs: pe0 = nr_cpus - 1, pe1 = nr_cpus - 2. */
+const PM = { cpus: 4, pe0: 3, pe1: 2, lpis: 256 };
+/** Event i goes to collection[0] (ICID pe0, PE pe0) when i is odd, to collection[1] otherwise. */
+const pmTarget = (i: number): number => (i % 2 ? PM.pe0 : PM.pe1);
+
+function pendingMigrationMapping(): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < PM.lpis; i++) {
+    const pe = pmTarget(i);
+    out.push(
+      ...cmd(`MAPTI DeviceID=2 EventID=${i} pINTID=${8192 + i} ICID=${pe}`),
+      `lpi-config ${8192 + i} 0xa3`,
+      `lpi-pending rd${pe} ${8192 + i} set`,
+    );
+  }
+  return out;
+}
+
+/** What check_lpi_hits wants, as exact deliveries: every LPI once, on its collection's PE. */
+const pendingMigrationDeliveries = (): string =>
+  'expect deliveries ' + Array.from({ length: PM.lpis }, (_, i) => `cpu${pmTarget(i)}:${8192 + i}`).join(' ');
+
+/** The pending table bytes of LPIs 8192..8447 at PE `pe`: odd bits (0xAA) at pe0, even (0x55) at pe1. */
+const pendingBytes = (pe: number, fill: number): string =>
+  `expect mem ${hex(LAYOUT.pendTable(pe) + 8192 / 8)} == ${Array(PM.lpis / 8)
+    .fill(hex(fill))
+    .join(' ')}`;
+
+/** gicv3: ipi on 20 CPUs: Aff0 = n % 16, Aff1 = n / 16 (QEMU's virt board and KVM alike). */
+const IPI20 = 20;
+const evenCpus = [...Array(IPI20).keys()].filter((c) => c % 2 === 0);
+
+const SUITE_CASES: Case[] = [
+  {
+    file: 'kut-its-trigger-inv-invall.json',
+    id: 'kut-its-trigger-inv-invall',
+    caseId: 'its-trigger: inv/invall',
+    test: 'its-trigger',
+    report: reports(INV_INVALL, [
+      'dev2/eventid=20 does not trigger any LPI',
+      'dev2/eventid=20 still does not trigger any LPI',
+      'dev2/eventid=20 pending LPI is received',
+      'dev2/eventid=20 now triggers an LPI',
+    ]),
+    title: 'kvm-unit-tests its-trigger inv/invall: a configuration change needs INV or INVALL',
+    summary:
+      'LPI 8195 is disabled in the property table and INV makes the redistributor see it: INT (2, 20) then delivers nothing. Re-enabling it in memory without an invalidation changes nothing either: a second INT still delivers nothing. INVALL of collection 3 reloads the configuration and the LPI that was left pending reaches PE 3, once; a last INT delivers it again.',
+    cpus: 4,
+    steps: [
+      ...itsPrereq(),
+      ...itsTriggerInt,
+      {
+        title: `${INV_INVALL}: dev2/eventid=20 does not trigger any LPI`,
+        narration:
+          "CPU 0 writes 0xA2 (priority 0xA0, group bit, **Enable = 0**) to LPI 8195's byte of the property table, then sends INV for (2, 20) so that the redistributor re-reads it. The INT that follows makes LPI 8195 pending, but a disabled LPI is never signalled to the CPU interface: nobody takes anything, and the LPI stays pending.",
+        actions: [
+          `lpi-config 8195 0xa2`,
+          ...cmd('INV DeviceID=2 EventID=20'),
+          ...cmd('INT DeviceID=2 EventID=20'),
+        ],
+        expect: [
+          'expect deliveries none',
+          `expect mem8 ${hex(propByte(8195))} == 0xa2`,
+          'expect pending rd3 8195',
+        ],
+      },
+      {
+        title: `${INV_INVALL}: dev2/eventid=20 still does not trigger any LPI`,
+        narration:
+          'The test re-enables LPI 8195 in memory (0xA3) but deliberately sends no INV or INVALL. The redistributor keeps using the configuration it loaded (disabled), so another INT still delivers nothing: the LPI is already pending, and still disabled as far as the GIC knows.',
+        actions: ['lpi-config 8195 0xa3', ...cmd('INT DeviceID=2 EventID=20')],
+        expect: [
+          'expect deliveries none',
+          `expect mem8 ${hex(propByte(8195))} == 0xa3`,
+          'expect pending rd3 8195',
+        ],
+      },
+      {
+        title: `${INV_INVALL}: dev2/eventid=20 pending LPI is received`,
+        narration:
+          "INVALL of collection 3 makes PE 3's redistributor reload the configuration of every LPI of that collection. LPI 8195 is now enabled, and it was left pending by the INTs above (two INTs, one pending bit): PE 3 takes it **once**, without any new INT.",
+        actions: cmd('INVALL ICID=3'),
+        expect: ['expect deliveries cpu3:8195', 'expect not-pending rd3 8195'],
+      },
+      {
+        title: `${INV_INVALL}: dev2/eventid=20 now triggers an LPI`,
+        actions: cmd('INT DeviceID=2 EventID=20'),
+        expect: ['expect deliveries cpu3:8195'],
+      },
+    ],
+  },
+  {
+    file: 'kut-its-migration.json',
+    id: 'kut-its-migration',
+    caseId: 'its-migration',
+    test: 'its-migration',
+    report: reports(MIGRATION, [
+      'dev2/eventid=20 triggers LPI 8195 on PE #3 after migration',
+      'dev7/eventid=255 triggers LPI 8196 on PE #2 after migration',
+    ]),
+    title: 'kvm-unit-tests its-migration: the ITS mappings survive save and restore',
+    summary:
+      'After its_setup1 the whole machine is saved and restored into a new one. The mappings live on: INT (2, 20) reaches PE 3 as LPI 8195 and INT (7, 255) reaches PE 2 as LPI 8196, each exactly once.',
+    cpus: 4,
+    steps: [
+      ...itsPrereq(),
+      {
+        title: 'Migrate the VM',
+        narration:
+          'The test prints "Now migrate the VM, then press a key to continue..." and the harness migrates it. On KVM, userspace first has the vITS write its device, event and collection mappings into the guest\'s own tables (KVM_DEV_ARM_ITS_SAVE_TABLES, ABI revision 0) and the LPI pending latches into the pending tables; the new VM rebuilds everything from memory (KVM_DEV_ARM_ITS_RESTORE_TABLES). Nothing is delivered.',
+        actions: ['migrate'],
+        expect: [
+          'expect deliveries none',
+          'expect events machine.migrate == 1',
+          `expect dte 2 valid=1 size=7 itt=${hex(LAYOUT.itt(0))}`,
+          `expect dte 7 valid=1 size=7 itt=${hex(LAYOUT.itt(1))}`,
+          'expect ite 2 20 intid=8195 icid=3',
+          'expect ite 7 255 intid=8196 icid=2',
+          'expect cte 3 valid=1 target=3',
+          'expect cte 2 valid=1 target=2',
+        ],
+      },
+      {
+        title: `${MIGRATION}: dev2/eventid=20 triggers LPI 8195 on PE #3 after migration`,
+        actions: cmd('INT DeviceID=2 EventID=20'),
+        expect: ['expect deliveries cpu3:8195'],
+      },
+      {
+        title: `${MIGRATION}: dev7/eventid=255 triggers LPI 8196 on PE #2 after migration`,
+        actions: cmd('INT DeviceID=7 EventID=255'),
+        expect: ['expect deliveries cpu2:8196'],
+      },
+    ],
+  },
+  {
+    file: 'kut-its-pending-migration.json',
+    id: 'kut-its-pending-migration',
+    caseId: 'its-pending-migration',
+    test: 'its-pending-migration',
+    report: reports(PENDING_MIGRATION, ['128 LPIs on both PE0 and PE1 after migration']),
+    title: 'kvm-unit-tests its-pending-migration: 256 LPIs made pending through the pending tables',
+    summary:
+      'With LPIs disabled at PE 3 and PE 2, 256 events of device 2 are mapped to LPIs 8192-8447 (odd ones to PE 3, even ones to PE 2) and their pending bits are written straight into the pending tables. Setting EnableLPIs again (PTZ = 0) makes the redistributors read the tables; after migration and a 1 s wait each PE has taken its 128 LPIs exactly once, and PE 0 and PE 1 nothing.',
+    cpus: PM.cpus,
+    steps: [
+      ...itsPrerequisites(),
+      {
+        title: 'Map device 2 and the collections of PE 3 and PE 2',
+        narration: `The test calls the two PEs "PE0" and "PE1": pe0 = nr_cpus - 1 = ${PM.pe0} and pe1 = nr_cpus - 2 = ${PM.pe1}. Collection ${PM.pe0} targets PE ${PM.pe0}, collection ${PM.pe1} targets PE ${PM.pe1}.`,
+        actions: [
+          ...cmd(`MAPD DeviceID=2 Size=7 ITT_addr=${hex(LAYOUT.itt(0))} V=1`),
+          ...cmd(`MAPC ICID=${PM.pe0} RDbase=${PM.pe0} V=1`),
+          ...cmd(`MAPC ICID=${PM.pe1} RDbase=${PM.pe1} V=1`),
+        ],
+        expect: [
+          'expect deliveries none',
+          `expect cte ${PM.pe0} valid=1 target=${PM.pe0}`,
+          `expect cte ${PM.pe1} valid=1 target=${PM.pe1}`,
+        ],
+      },
+      {
+        title: `EnableLPIs off at PE ${PM.pe0} and PE ${PM.pe1}`,
+        narration:
+          'gicv3_lpi_rdist_disable: a read-modify-write of GICR_CTLR that clears EnableLPIs. While it is 0 the redistributor owns no LPI state, and software may write the pending table and GICR_PENDBASER.',
+        actions: [`write rd${PM.pe0} GICR_CTLR &= ~1`, `write rd${PM.pe1} GICR_CTLR &= ~1`],
+        expect: [`expect reg rd${PM.pe0} GICR_CTLR & 1 == 0`, `expect reg rd${PM.pe1} GICR_CTLR & 1 == 0`],
+      },
+      {
+        title: 'Map 256 events, enable their LPIs and mark them pending in memory',
+        narration: `For i = 0..255: MAPTI (2, i) -> LPI 8192 + i in collection ${PM.pe0} when i is odd, ${PM.pe1} when it is even; then the LPI's property byte is set to 0xA3, and its bit is set (a byte read-modify-write) in the pending table of its PE. Nothing is signalled: the two redistributors have LPIs disabled. The pending bytes end up 0xAA at PE ${PM.pe0} and 0x55 at PE ${PM.pe1}.`,
+        actions: pendingMigrationMapping(),
+        expect: [
+          'expect deliveries none',
+          `expect ite 2 0 intid=8192 icid=${PM.pe1}`,
+          `expect ite 2 255 intid=8447 icid=${PM.pe0}`,
+          `expect mem8 ${hex(propByte(8192))} == 0xa3`,
+          `expect mem8 ${hex(propByte(8447))} == 0xa3`,
+          pendingBytes(PM.pe0, 0xaa),
+          pendingBytes(PM.pe1, 0x55),
+        ],
+      },
+      {
+        title: `INVALL collection ${PM.pe0}, then collection ${PM.pe1}`,
+        actions: [...cmd(`INVALL ICID=${PM.pe0}`), ...cmd(`INVALL ICID=${PM.pe1}`)],
+        expect: ['expect deliveries none'],
+      },
+      {
+        title: 'Clear GICR_PENDBASER.PTZ',
+        narration:
+          "A 64-bit read-modify-write of each PE's GICR_PENDBASER that clears PTZ (bit 62). S5 never set it, but the test makes sure: with PTZ = 0 the redistributor must read the pending table, not assume it is zero, when LPIs are enabled again. (KVM reads PTZ as 0 and shows its own cacheability attributes in the value read back.)",
+        actions: [
+          `write64 rd${PM.pe0} GICR_PENDBASER &= ~${hex(PTZ)}`,
+          `write64 rd${PM.pe1} GICR_PENDBASER &= ~${hex(PTZ)}`,
+        ],
+        expect: ['expect deliveries none', `expect reg rd${PM.pe0} GICR_PENDBASER & ${hex(PTZ)} == 0`],
+      },
+      {
+        title: `${PENDING_MIGRATION}: 128 LPIs on both PE0 and PE1 after migration`,
+        narration: `EnableLPIs goes 0 -> 1 at PE ${PM.pe0} then PE ${PM.pe1} (read-modify-write of GICR_CTLR); with PTZ = 0 the redistributor reads the pending table and each PE starts taking its 128 LPIs at once, still before the migration (on KVM too). Then the VM migrates and the test waits 1 s. check_lpi_hits compares every CPU's count of acknowledged interrupts since boot: 128 on PE ${PM.pe0} and PE ${PM.pe1}, 0 on the others. The model also checks that each LPI came exactly once, and that nothing is left pending to fire a second time after the restore.`,
+        actions: [
+          `write rd${PM.pe0} GICR_CTLR |= 1`,
+          `write rd${PM.pe1} GICR_CTLR |= 1`,
+          'migrate',
+          'wait 1000ms',
+        ],
+        expect: [
+          pendingMigrationDeliveries(),
+          ...[...Array(PM.cpus).keys()].map(
+            (c) =>
+              `expect events icc.ack cpu=${c} == ${c === PM.pe0 || c === PM.pe1 ? PM.lpis / 2 : 0} total`,
+          ),
+          `expect not-pending rd${PM.pe0} 8447`,
+          `expect not-pending rd${PM.pe1} 8192`,
+        ],
+      },
+    ],
+  },
+  {
+    file: 'kut-its-migrate-unmapped-collection.json',
+    id: 'kut-its-migrate-unmapped-collection',
+    caseId: 'its-migrate-unmapped-collection',
+    test: 'its-migrate-unmapped-collection',
+    report: reports(UNMAPPED_COLLECTION, [
+      'dev7/eventid= 255 triggered LPI 8196 on PE #2',
+      'Config of LPI 8192 was properly migrated',
+      'dev2/eventid = 0 triggered LPI 8192 on PE0',
+    ]),
+    title:
+      'kvm-unit-tests its-migrate-unmapped-collection: an event of a never-mapped collection survives migration',
+    summary:
+      'After its_setup1, event (2, 0) is mapped to LPI 8192 in collection 0, which has never been mapped, and the VM migrates. On the new side collection 0 is mapped to PE 0 and invalidated: (7, 255) still reaches PE 2, LPI 8192 kept its configuration, and (2, 0) reaches PE 0.',
+    cpus: 4,
+    steps: [
+      ...itsPrereq(),
+      {
+        title: 'MAPTI (2, 0) -> LPI 8192 in collection 0, which is not mapped',
+        narration:
+          'its_create_collection(0, 0) only records the collection; no MAPC is sent. The MAPTI names it anyway, and only then does the test write 0xA3 to LPI 8192\'s property byte. The test runs only with ERRATA_8c58be34494b=y: before Linux 5.6 ("KVM: arm/arm64: vgic-its: Fix restoration of unmapped collections") KVM refused to restore a collection table that holds an unmapped collection, and the test hung waiting for the migration.',
+        actions: [...cmd('MAPTI DeviceID=2 EventID=0 pINTID=8192 ICID=0'), 'lpi-config 8192 0xa3'],
+        expect: ['expect deliveries none', 'expect ite 2 0 intid=8192 icid=0'],
+      },
+      {
+        title: 'Migrate the VM',
+        narration:
+          'KVM saves collection 0 like the others, with a target that says "not mapped", and the ITE of (2, 0) that points at it. Since the 5.6 fix the restore accepts such a collection instead of failing; LPI 8192 is recreated and reads its configuration (now 0xA3) from the property table.',
+        actions: ['migrate'],
+        expect: [
+          'expect deliveries none',
+          'expect ite 2 0 intid=8192 icid=0',
+          'expect ite 7 255 intid=8196 icid=2',
+        ],
+      },
+      {
+        title: 'On the destination: MAPC collection 0 -> PE 0, INVALL collection 0',
+        actions: [...cmd('MAPC ICID=0 RDbase=0 V=1'), ...cmd('INVALL ICID=0')],
+        expect: ['expect deliveries none', 'expect cte 0 valid=1 target=0'],
+      },
+      {
+        title: `${UNMAPPED_COLLECTION}: dev7/eventid= 255 triggered LPI 8196 on PE #2`,
+        actions: cmd('INT DeviceID=7 EventID=255'),
+        expect: ['expect deliveries cpu2:8196'],
+      },
+      {
+        title: `${UNMAPPED_COLLECTION}: Config of LPI 8192 was properly migrated`,
+        narration:
+          "gicv3_lpi_get_config is a plain memory read of LPI 8192's byte in the property table: it must still be 0xA3 (LPI_PROP_DEFAULT).",
+        actions: [],
+        expect: [`expect mem8 ${hex(propByte(8192))} == 0xa3`],
+      },
+      {
+        title: `${UNMAPPED_COLLECTION}: dev2/eventid = 0 triggered LPI 8192 on PE0`,
+        actions: cmd('INT DeviceID=2 EventID=0'),
+        expect: ['expect deliveries cpu0:8192'],
+      },
+    ],
+  },
+  {
+    file: 'kut-gicv3-ipi-two-clusters.json',
+    id: 'kut-gicv3-ipi-two-clusters',
+    caseId: 'ipi (20 CPUs: self, target-list, broadcast)',
+    test: 'gicv3-ipi',
+    report: reports('gicv3: ipi', [
+      'self: Interrupts received',
+      'target-list: Interrupts received',
+      'broadcast: Interrupts received',
+    ]),
+    title: 'kvm-unit-tests gicv3-ipi on 20 CPUs: one SGI write per cluster',
+    summary:
+      'The whole ipi program on a 20-CPU machine (MAX_SMP = 20): CPUs 16-19 are a second cluster (Aff1 = 1), so the target list needs two ICC_SGI1R_EL1 writes, one per cluster, while self and broadcast need one each.',
+    cpus: IPI20,
+    steps: [
+      ...ipiSetup(IPI20),
+      {
+        title: 'gicv3: ipi: self: Interrupts received',
+        narration: 'CPU 1 (Aff 0.0.0.1) sends SGI 1 to itself: TargetList = 1 << 1.',
+        actions: ['cpu1 write ICC_SGI1R_EL1 0x0000000001000002'],
+        expect: ['expect deliveries cpu1:1'],
+      },
+      {
+        title: 'gicv3: ipi: target-list: Interrupts received',
+        narration:
+          'The targets are the even CPUs. gicv3_ipi_send_mask groups them by cluster (MPIDR without Aff0): CPUs 0, 2, ..., 14 share Aff1 = 0 (TargetList 0x5555), CPUs 16 and 18 have Aff1 = 1 and Aff0 = 0 and 2 (TargetList 0x5, Aff1 field [23:16] = 1).',
+        actions: [
+          'cpu1 write ICC_SGI1R_EL1 0x0000000001005555',
+          'cpu1 write ICC_SGI1R_EL1 0x0000000001010005',
+        ],
+        expect: ['expect deliveries ' + evenCpus.map((c) => `cpu${c}:1`).join(' ')],
+      },
+      {
+        title: 'gicv3: ipi: broadcast: Interrupts received',
+        narration: 'IRM = 1 reaches every PE but the sender, whatever its cluster.',
+        actions: ['cpu1 write ICC_SGI1R_EL1 0x0000010001000000'],
+        expect: [
+          'expect deliveries ' +
+            [...Array(IPI20).keys()]
+              .filter((c) => c !== 1)
+              .map((c) => `cpu${c}:1`)
+              .join(' '),
+        ],
+      },
+    ],
+  },
+];
+
+export const CASES: Case[] = [...PUBLIC_CASES, ...SUITE_CASES];
 
 export function render(c: Case): string {
   return JSON.stringify(scenario(c), null, 2) + '\n';

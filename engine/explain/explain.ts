@@ -84,7 +84,7 @@ export function explain(e: SimEvent): string {
         ? `Redistributor ${e.cpu}: SGI ${e.intid} from CPU ${str(d.from)} is now pending.`
         : `Redistributor ${e.cpu} drops SGI ${e.intid}: ${str(d.why)}.`;
     case 'gicr.lpi.pending':
-      return `Redistributor ${e.cpu}: LPI ${e.intid} is now pending (via ${str(d.via)}); its configuration 0x${Number(d.config).toString(16)} (priority 0x${(Number(d.config) & 0xfc).toString(16)}, ${Number(d.config) & 1 ? 'enabled' : 'disabled'}) came from ${d.configFrom === 'cache' ? "the redistributor's cache" : d.configFrom === 'lpi' ? 'the LPI itself (read when it was mapped)' : 'the property table in memory'}.`;
+      return `Redistributor ${e.cpu}: LPI ${e.intid} is now pending (via ${str(d.via)}); its configuration 0x${Number(d.config).toString(16)} (priority 0x${(Number(d.config) & 0xfc).toString(16)}, ${Number(d.config) & 1 ? 'enabled' : 'disabled'}) came from ${d.configFrom === 'cache' ? "the redistributor's cache" : d.configFrom === 'lpi' ? "KVM's copy in the LPI (read from the property table when it was mapped, or at the last INV/INVALL)" : 'the property table in memory'}.`;
     case 'gicr.lpi.already':
       return `Redistributor ${e.cpu}: LPI ${e.intid} was already pending; this ${str(d.via)} merges with it.`;
     case 'gicr.lpi.drop':

@@ -66,6 +66,11 @@ export interface GicRules {
   resetGroup: 0 | 1;
   /** Whether SGIs come out of reset enabled. */
   sgisEnabledAtReset: boolean;
+  /**
+   * Attribute bits (InnerCache [9:7], Shareability [11:10]) GICR_PENDBASER, and GICR_PROPBASER
+   * when an ITS exists, hold at reset.
+   */
+  lpiBaserResetAttrs: number;
 }
 
 export const GIC_RULES: Record<ProfileName, GicRules> = {
@@ -97,6 +102,7 @@ export const GIC_RULES: Record<ProfileName, GicRules> = {
     gicrCtlrFixed: 0x6,
     resetGroup: 1,
     sgisEnabledAtReset: true,
+    lpiBaserResetAttrs: 0x580,
   },
   qemu: {
     gicdCtlrWritable: 0x3,
@@ -126,6 +132,7 @@ export const GIC_RULES: Record<ProfileName, GicRules> = {
     gicrCtlrFixed: 0x2,
     resetGroup: 0,
     sgisEnabledAtReset: false,
+    lpiBaserResetAttrs: 0,
   },
   spec: {
     gicdCtlrWritable: 0x3,
@@ -155,6 +162,7 @@ export const GIC_RULES: Record<ProfileName, GicRules> = {
     gicrCtlrFixed: 0x2,
     resetGroup: 0,
     sgisEnabledAtReset: false,
+    lpiBaserResetAttrs: 0,
   },
 };
 
@@ -384,5 +392,13 @@ export const GIC_RULE_DOCS: readonly RuleDoc[] = [
     qemu: 'No.',
     spec: 'No.',
     sources: '[init]; [qemu src] reset',
+  },
+  {
+    rule: 'lpiBaserResetAttrs',
+    title: 'GICR_PROPBASER / GICR_PENDBASER at reset',
+    kvm: 'Attributes 0x580: InnerCache RaWb (0b011), OuterCache SameAsInner, Inner Shareable. PENDBASER on every vCPU; PROPBASER (one for the VM) once an ITS exists; addresses 0.',
+    qemu: '0.',
+    spec: '0 (the architecture leaves the reset value UNKNOWN; the model picks 0).',
+    sources: '[init] (vgic_v3_enable), [its.c] vgic_its_create; [qemu src] reset',
   },
 ];

@@ -96,6 +96,9 @@ export interface GicReset {
   waker: number;
   group: 0 | 1;
   sgisEnabled: boolean;
+  /** GICR_PENDBASER at reset, and the shared GICR_PROPBASER's (see gic-rules lpiBaserResetAttrs). */
+  pendbaser: bigint;
+  propbaser: bigint;
 }
 
 export function createGicState(cfg: GicConfig, reset: GicReset): GicState {
@@ -122,7 +125,7 @@ export function createGicState(cfg: GicConfig, reset: GicReset): GicState {
         ctlr: 0,
         waker: reset.waker,
         propbaser: 0n,
-        pendbaser: 0n,
+        pendbaser: reset.pendbaser,
         priv,
         privPending: 0,
         lpiPending: new Set<number>(),
@@ -146,7 +149,7 @@ export function createGicState(cfg: GicConfig, reset: GicReset): GicState {
       fiq: 0,
       updateQueued: false,
     })),
-    sharedPropbaser: 0n,
+    sharedPropbaser: reset.propbaser,
     lpis: new Map(),
   };
 }

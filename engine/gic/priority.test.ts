@@ -13,7 +13,7 @@ const cpuIf = (bits = 5) =>
       lpis: false,
       priorityBits: bits,
     },
-    { gicdCtlr: 0, waker: 0, group: 0, sgisEnabled: false },
+    { gicdCtlr: 0, waker: 0, group: 0, sgisEnabled: false, pendbaser: 0n, propbaser: 0n },
   ).cpu[0]!;
 
 describe('CPU interface priorities', () => {

@@ -344,16 +344,37 @@ describe('GICR_PROPBASER and GICR_PENDBASER (§2.2)', () => {
     expect(r.failed).toEqual([]);
   });
 
+  it('kvm: PENDBASER (each vCPU) and PROPBASER (with an ITS) reset to RaWb, SameAsInner, Inner Shareable', () => {
+    // §6.12: "PENDBASER = RaWb / SameAsInner / Inner Shareable"; §5.6: creating an ITS "resets the
+    // VM's PROPBASER to RaWb, SameAsInner, Inner Shareable". InnerCache RaWb is 0b011 in [9:7].
+    const r = runAll(
+      'kvm',
+      [
+        {
+          actions: [],
+          expect: [
+            'expect reg rd0 GICR_PENDBASER == 0x580',
+            'expect reg rd3 GICR_PENDBASER == 0x580',
+            'expect reg rd2 GICR_PROPBASER == 0x580',
+          ],
+        },
+      ],
+      { bringUp: false },
+    );
+    expect(r.failed).toEqual([]);
+  });
+
   it('kvm: PROPBASER clears its RES0 bits and sanitises shareability and cacheability', () => {
     // §2.2: "RES0 mask is [63:59], [55:52], [6:5]. Outer Shareable is turned into Inner Shareable. Inner
     // non-cacheable is turned into RaWb. Outer cacheability other than SameAsInner or nC is turned into
     // SameAsInner." Written: RES0 bits set, OuterCache 2, Outer Shareable, InnerCache nC, IDbits 13.
+    // Read back: Inner Shareable (0x400), InnerCache RaWb = 0b011 (0x180), IDbits 13.
     const r = runAll(
       'kvm',
       [
         {
           actions: ['write64 rd0 GICR_PROPBASER 0xfaf00000401308ed'],
-          expect: ['expect reg rd0 GICR_PROPBASER == 0x4013078d'],
+          expect: ['expect reg rd0 GICR_PROPBASER == 0x4013058d'],
         },
       ],
       { bringUp: false },
@@ -369,7 +390,7 @@ describe('GICR_PROPBASER and GICR_PENDBASER (§2.2)', () => {
       [
         {
           actions: ['write64 rd1 GICR_PENDBASER 0xfaf000004021f8ff'],
-          expect: ['expect reg rd1 GICR_PENDBASER == 0x40210780'],
+          expect: ['expect reg rd1 GICR_PENDBASER == 0x40210580'],
         },
       ],
       { bringUp: false },

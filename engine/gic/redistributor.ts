@@ -65,7 +65,7 @@ function sanitiseAttributes(m: GicMachine, v: bigint): bigint {
   const sh = (r >> 10n) & 3n;
   if (sh === 2n) r = (r & ~(3n << 10n)) | (1n << 10n);
   const inner = (r >> 7n) & 7n;
-  if (inner === 0n || inner === 1n) r = (r & ~(7n << 7n)) | (7n << 7n);
+  if (inner === 0n || inner === 1n) r = (r & ~(7n << 7n)) | (3n << 7n); // RaWb
   const outer = (r >> 56n) & 7n;
   if (outer !== 0n && outer !== 1n) r &= ~(7n << 56n);
   return r;

@@ -51,7 +51,7 @@ function sanitise(v: bigint): bigint {
   let r = v;
   if (((r >> 10n) & 3n) === 2n) r = (r & ~(3n << 10n)) | (1n << 10n);
   const inner = (r >> 59n) & 7n;
-  if (inner === 0n || inner === 1n) r = (r & ~(7n << 59n)) | (7n << 59n);
+  if (inner === 0n || inner === 1n) r = (r & ~(7n << 59n)) | (3n << 59n); // RaWb
   const outer = (r >> 53n) & 7n;
   if (outer !== 0n && outer !== 1n) r &= ~(7n << 53n);
   return r;

@@ -60,7 +60,7 @@ export { BASER_TYPE_COLLECTION, BASER_TYPE_DEVICE, BASER_TYPE_VPE } from './tabl
  */
 export function baserReset(type: number, entrySize: number, kvm: boolean): bigint {
   let v = (BigInt(type) << 56n) | (BigInt(entrySize - 1) << 48n) | (2n << 8n);
-  if (kvm) v |= (7n << 59n) | (1n << 10n); // InnerCache RaWb, Inner Shareable, OuterCache SameAsInner
+  if (kvm) v |= (3n << 59n) | (1n << 10n); // InnerCache RaWb (0b011), Inner Shareable, OuterCache SameAsInner
   return v;
 }
 

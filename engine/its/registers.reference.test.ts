@@ -284,7 +284,7 @@ describe('GITS_CTLR (§2.3, §5.2, §8.1)', () => {
 });
 
 describe('GITS_CBASER (§2.3, §8.1)', () => {
-  /** Queue 0x40121000 (not 64 KiB aligned), InnerCache RaWb, Inner Shareable, 16 pages, Valid. */
+  /** Queue 0x40121000 (not 64 KiB aligned), InnerCache RaWaWb, Inner Shareable, 16 pages, Valid. */
   const CBASER = 'write64 GITS_CBASER 0xb80000004012140f';
 
   it('kvm: a write forces the queue address to 64 KiB alignment and resets CREADR and CWRITER to 0', () => {
@@ -459,8 +459,9 @@ describe('GITS_BASER<n> (§2.3, §8.1)', () => {
     });
     expect(r.failed).toEqual([]);
     expect(r.reads(0).map(([, v]) => v)).toEqual([
-      0x3907000000000600n,
-      0x3c07000000000600n,
+      // InnerCache [61:59] = RaWb = 0b011, Type [58:56], Entry_Size [52:48] = 7, Inner Shareable, 64K.
+      0x1907000000000600n,
+      0x1c07000000000600n,
       0n,
       0n,
       0n,
@@ -633,7 +634,7 @@ describe('access widths (§2.3)', () => {
             'write32 its0+0x108 0x40110600',
             'write32 its0+0x10c 0xbc070000',
             'write32 its0+0x80 0x4012000f', // CBASER low word
-            'write32 its0+0x84 0xb8000000', // CBASER high word: Valid, InnerCache RaWb
+            'write32 its0+0x84 0xb8000000', // CBASER high word: Valid, InnerCache RaWaWb
             'write GITS_CTLR 1',
           ],
           expect: [

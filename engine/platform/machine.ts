@@ -58,6 +58,8 @@ export function initialState(r: ResolvedMachine): MachineState {
     waker: rules.waker === 'raz-wi' ? 0 : 6,
     group: rules.resetGroup,
     sgisEnabled: rules.sgisEnabledAtReset,
+    pendbaser: BigInt(rules.lpiBaserResetAttrs),
+    propbaser: r.its.length > 0 ? BigInt(rules.lpiBaserResetAttrs) : 0n,
   });
   return {
     version: 1,

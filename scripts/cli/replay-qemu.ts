@@ -144,7 +144,7 @@ export async function replayCommand(args: string[]): Promise<number> {
     console.log(`  table entries written alike:  ${pct(r.tableWrites)}`);
     console.log(`  acknowledges alike:           ${pct(r.acknowledges)}`);
     console.log(`  register reads alike:         ${pct(r.registerReads)}`);
-    console.log('  deliveries per CPU (INTID x count), QEMU | model:');
+    console.log('  deliveries per CPU (INTID:count), QEMU | model:');
     const cpus = new Set(
       [...Object.keys(r.deliveries.trace), ...Object.keys(r.deliveries.model)].map(Number),
     );
@@ -152,7 +152,7 @@ export async function replayCommand(args: string[]): Promise<number> {
       const fmt = (t: Record<number, number> | undefined): string =>
         Object.entries(t ?? {})
           .sort((a, b) => Number(a[0]) - Number(b[0]))
-          .map(([k, v]) => `${k}x${v}`)
+          .map(([k, v]) => `${k}:${v}`)
           .join(' ');
       console.log(`    cpu${c}: ${fmt(r.deliveries.trace[c])} | ${fmt(r.deliveries.model[c])}`);
     }
