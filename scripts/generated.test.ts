@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CASES, OUT_DIR, render } from './gen-conformance';
 import { DOCS, profilesMarkdown, schemaJson } from './gen-docs';
+import { INDEX, scenarioIndex } from './gen-index';
 import { GIC_RULE_DOCS, GIC_RULES } from '../engine/gic/gic-rules';
 import { ITS_RULE_DOCS, ITS_RULES } from '../engine/its/its-rules';
 
@@ -22,6 +23,10 @@ describe('generated files are up to date (npm run gen)', () => {
 
   it('docs/scenario.schema.json', () => {
     expect(readFileSync(join(DOCS, 'scenario.schema.json'), 'utf8')).toBe(schemaJson());
+  });
+
+  it('public/scenarios/index.json lists every scenario file, each of which loads', () => {
+    expect(readFileSync(INDEX, 'utf8')).toBe(scenarioIndex());
   });
 });
 

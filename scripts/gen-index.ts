@@ -1,0 +1,51 @@
+/**
+ * Writes public/scenarios/index.json, the catalog the app's scenario picker reads: one entry per
+ * scenario file under public/scenarios/ (id, title, file, track), each file loaded and validated
+ * first, so the catalog never lists a file the engine would refuse. `npm run gen` rewrites it and
+ * a unit test fails when the committed copy is stale.
+ */
+
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatDiagnostic, loadScenario } from '../engine/scenario/loader';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const SCENARIOS = join(here, '..', 'public', 'scenarios');
+export const INDEX = join(SCENARIOS, 'index.json');
+
+/** The picker's group for a scenario: its teaching track, else the suite it conforms to. */
+function trackOf(s: { track?: string; conformance?: { suite: string } }): string {
+  if (s.track) return `Track ${s.track}`;
+  if (s.conformance) return `Conformance: ${s.conformance.suite}`;
+  return 'Scenarios';
+}
+
+function scenarioFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((d) => (d.isDirectory() ? scenarioFiles(join(dir, d.name)) : [join(dir, d.name)]))
+    .filter((f) => f.endsWith('.json') && f !== INDEX);
+}
+
+export function scenarioIndex(): string {
+  const entries = scenarioFiles(SCENARIOS)
+    .map((path) => {
+      const file = relative(SCENARIOS, path).split(sep).join('/');
+      const r = loadScenario(readFileSync(path, 'utf8'), file);
+      if (!r.ok) throw new Error(r.diagnostics.map(formatDiagnostic).join('\n'));
+      const s = r.scenario.meta;
+      return { id: s.id, title: s.title, file, track: trackOf(s) };
+    })
+    .sort((a, b) => a.track.localeCompare(b.track) || a.file.localeCompare(b.file));
+  const ids = new Set<string>();
+  for (const e of entries) {
+    if (ids.has(e.id)) throw new Error(`two scenarios have the id '${e.id}' (${e.file})`);
+    ids.add(e.id);
+  }
+  return JSON.stringify({ scenarios: entries }, null, 2) + '\n';
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  writeFileSync(INDEX, scenarioIndex());
+  console.log(`wrote ${relative(join(here, '..'), INDEX)}`);
+}
