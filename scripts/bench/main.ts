@@ -77,6 +77,10 @@ export async function benchMain(args: string[], root: string, runner: string): P
         `  ${p.padEnd(5)} ${fmt(r.perSecond).padStart(9)} MSI/s (${r.eventsPerMsi.toFixed(1)} events each, ${fmt(r.perSecond * r.eventsPerMsi)} events/s)` +
           ` | minimal loop ${fmt(r.minimalPerSecond).padStart(10)}/s | ratio ${r.ratio.toFixed(2)}x: ${verdict(r.ratio <= 5)}`,
       );
+      console.log(
+        `        kernel floor (same tasks and recorded events, no model) ${fmt(r.kernelFloorPerSecond)}/s:` +
+          ` ${(r.minimalPerSecond / r.kernelFloorPerSecond).toFixed(2)}x the minimal loop`,
+      );
     }
     results.msi = rows;
   }
