@@ -16,6 +16,8 @@ export { ICC_REGISTERS } from './gic/icc-registers';
 
 export { Machine, cloneState } from './platform/machine';
 export type { RunResult, StopReason } from './platform/machine';
+export { runUntil, matches } from './platform/run-until';
+export type { RunTarget, RunUntilResult, EventMatch } from './platform/run-until';
 export type { MachineState } from './platform/platform-machine';
 export type { Input } from './platform/inputs';
 export { resolveMachine } from './platform/machine-config';

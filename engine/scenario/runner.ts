@@ -10,6 +10,7 @@ import type { Action } from './actions';
 import { executeAction } from './execute';
 import { checkExpectation, needsBefore } from './expectations';
 import type { CompiledLine, CompiledStep, Scenario } from './loader';
+import { runUntil } from '../platform/run-until';
 
 /** Events a settle may run before the runner calls it a storm and moves on. */
 export const SETTLE_BUDGET = 200_000;
@@ -79,11 +80,7 @@ export class ScenarioRun {
           this.settle(warnings);
           return undefined;
         }
-        const want = a.until === 'delivery' ? 'icc.ack' : a.until === 'command' ? 'its.cmd' : undefined;
-        const r = m.run({
-          maxEvents: SETTLE_BUDGET,
-          stop: (seq) => want === undefined || m.log.kindAt(seq) === want,
-        });
+        const r = runUntil(m, { until: a.until }, [], SETTLE_BUDGET);
         if (r.reason === 'budget')
           warnings.push(`'run until ${a.until}' gave up after ${SETTLE_BUDGET} events`);
         return undefined;
