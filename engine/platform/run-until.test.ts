@@ -61,7 +61,7 @@ describe('runUntil', () => {
     // Asked for LPI 8195 next, the run stops at CPU 3 taking it (it had not happened yet) or, if
     // CPU 3 took it before CPU 2 took 8196, runs on to idle.
     const acked8195Before = m.log
-      .slice(0, r.at!)
+      .slice(0, r.at)
       .some((x) => x.kind === 'icc.ack' && (x.data as { intid: number }).intid === 8195);
     const next = runUntil(m, { until: 'delivery', intid: 8195 });
     if (acked8195Before) expect(next.reason).toBe('idle');
