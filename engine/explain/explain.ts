@@ -54,7 +54,9 @@ export function explain(e: SimEvent): string {
     case 'icc.ack':
       return Number(d.intid) === 1023
         ? `${cpuName(e)} reads ${str(d.reg)}: 1023, nothing to acknowledge.`
-        : `${cpuName(e)} acknowledges ${intidName(Number(d.intid))} (priority 0x${Number(d.prio).toString(16)}): it is now active and the running priority rises.`;
+        : Number(d.intid) >= 8192
+          ? `${cpuName(e)} acknowledges ${intidName(Number(d.intid))} (priority 0x${Number(d.prio).toString(16)}): it is no longer pending (an LPI has no active state) and the running priority rises to 0x${Number(d.prio).toString(16)}.`
+          : `${cpuName(e)} acknowledges ${intidName(Number(d.intid))} (priority 0x${Number(d.prio).toString(16)}): it is now active and the running priority rises to 0x${Number(d.prio).toString(16)}.`;
     case 'icc.eoi':
       return d.ignored
         ? `${cpuName(e)} writes ${str(d.intid)} to ${str(d.reg)}: ignored (${str(d.ignored)}).`
@@ -147,7 +149,7 @@ export function explain(e: SimEvent): string {
     case 'pe.take':
       return `${cpuName(e)} takes the IRQ exception (PSTATE.I is now set) and enters its handler.`;
     case 'pe.unmask':
-      return `${cpuName(e)}'s handler keeps the interrupt active and unmasks IRQs: only a higher priority can preempt it now.`;
+      return `${cpuName(e)}'s handler holds the interrupt (no EOI, so the running priority stays raised) and unmasks IRQs: only a higher priority can preempt it now.`;
     case 'pe.eret':
       return `${cpuName(e)} returns from the handler; IRQs are unmasked again.`;
     case 'sw.policy':
