@@ -3,8 +3,10 @@
  *
  * Recording must be cheap enough to leave on in benchmarks (ARCHITECTURE.md §7), so the log is
  * columnar: numbers live in typed arrays, kinds and units as small ids, and the `data` of the hot
- * kinds as packed numbers (event-payload.ts); only other kinds keep their `data` object. `get(seq)`
- * materialises a plain record for the UI, the explain layer and tests.
+ * kinds as packed numbers (event-payload.ts); large data (an ITS command's) is kept as JSON text,
+ * and only the remaining kinds keep their `data` object. Kept as objects, a long history's data is
+ * what the garbage collector traces over and over (docs/design.md). `get(seq)` materialises a
+ * plain record for the UI, the explain layer and tests.
  *
  * The log is not part of the snapshot: it is the history itself. After `seek` back, stepping
  * forward rewrites the same records (the model is deterministic); a new input at an earlier
