@@ -36,3 +36,58 @@ export { checkExpectation, deliveriesIn } from './scenario/expectations';
 export { scenarioJsonSchema, SCENARIO_FORMAT } from './scenario/schema';
 
 export { explain } from './explain/explain';
+
+// Read-only inspection views for the UI's inspectors (plain, structured-cloneable results).
+export { inspectCpu, inspectDistributor, inspectRedistributor, INSPECT_ROWS } from './gic/gic-inspect';
+export type {
+  ActivePriority,
+  CpuInterfaceView,
+  CpuIrq,
+  DecodedField,
+  DecodedRegister,
+  DistributorView,
+  InspectError,
+  IrqState,
+  LpiConfigSource,
+  LpiPendingSource,
+  LpiView,
+  RedistributorView,
+  SpiView,
+} from './gic/gic-inspect';
+export {
+  cache,
+  collections,
+  devices,
+  inspectIts,
+  itt,
+  queueSlots,
+  INSPECT_EXAMINED,
+  QUEUE_WINDOW,
+} from './its/its-inspect';
+export type {
+  ItsBaserView,
+  ItsCacheEntryView,
+  ItsCacheView,
+  ItsCollectionView,
+  ItsCollectionsView,
+  ItsDeviceView,
+  ItsDevicesView,
+  ItsEventView,
+  ItsSource,
+  ItsTableInfo,
+  ItsView,
+  IttView,
+  Level1Entry,
+  QueueSlotView,
+  QueueSlotsView,
+} from './its/its-inspect';
+export { readRegister, registerList } from './platform/register-inspect';
+export type { RegisterEntry, RegisterListView, RegisterReading } from './platform/register-inspect';
+export { memoryMap, readMemory, MEMORY_WINDOW } from './platform/memory-inspect';
+export type {
+  MemoryDump,
+  MemoryEntry,
+  MemoryMapView,
+  MemoryStructure,
+  StructureKind,
+} from './platform/memory-inspect';

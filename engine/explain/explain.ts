@@ -54,9 +54,15 @@ export function explain(e: SimEvent): string {
     case 'icc.ack':
       return Number(d.intid) === 1023
         ? `${cpuName(e)} reads ${str(d.reg)}: 1023, nothing to acknowledge.`
-        : Number(d.intid) >= 8192
-          ? `${cpuName(e)} acknowledges ${intidName(Number(d.intid))} (priority 0x${Number(d.prio).toString(16)}): it is no longer pending (an LPI has no active state) and the running priority rises to 0x${Number(d.prio).toString(16)}.`
-          : `${cpuName(e)} acknowledges ${intidName(Number(d.intid))} (priority 0x${Number(d.prio).toString(16)}): it is now active and the running priority rises to 0x${Number(d.prio).toString(16)}.`;
+        : `${cpuName(e)} acknowledges ${intidName(Number(d.intid))} (priority 0x${Number(d.prio).toString(16)}): ${
+            Number(d.intid) >= 8192
+              ? 'it is no longer pending (an LPI has no active state)'
+              : 'it is now active'
+          } and the running priority rises to 0x${Number(d.rpr ?? d.prio).toString(16)}${
+            d.rpr !== undefined && Number(d.rpr) !== Number(d.prio)
+              ? ' (its group priority under the binary point)'
+              : ''
+          }.`;
     case 'icc.eoi':
       return d.ignored
         ? `${cpuName(e)} writes ${str(d.intid)} to ${str(d.reg)}: ignored (${str(d.ignored)}).`

@@ -253,6 +253,9 @@ const ACK = payloadKind('icc.ack', [
   ['intid', 'num'],
   ['prio', 'num'],
   ['group', 'num'],
+  // The running priority after the acknowledge: the group priority, which the binary point may
+  // make coarser than the interrupt's priority.
+  ['rpr', 'num'],
 ] as const);
 /** EOIR and DIR writes: the register and what came of it (an EoiResult). */
 const EOI_FIELDS = [
@@ -270,7 +273,8 @@ export function iccAcknowledge(m: GicMachine, cpu: number, group: number): numbe
   const h = acknowledge(m, cpu, group);
   const reg = group === 0 ? 'ICC_IAR0_EL1' : 'ICC_IAR1_EL1';
   const intid = h.intid === SPURIOUS ? -1 : h.intid;
-  emitPacked(m, ACK, cpuUnit(cpu), cpu, -1, intid, -1, -1, reg, h.intid, h.prio, group);
+  const rpr = runningPriority(m.s.gic.cpu[cpu]!, m.s.gic.cfg.priorityBits);
+  emitPacked(m, ACK, cpuUnit(cpu), cpu, -1, intid, -1, -1, reg, h.intid, h.prio, group, rpr);
   return h.intid;
 }
 

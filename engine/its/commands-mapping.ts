@@ -27,7 +27,10 @@ import { entryAddress } from './tables';
 import { entryBytes, writeCte, writeDte, writeIte } from './table-formats';
 import type { ItsErrorName } from './errors';
 
-/** Writes a DTE or CTE at `id`'s slot (memory-backed profiles). */
+/**
+ * Writes a DTE or CTE at `id`'s slot (memory-backed profiles). 'not written': QEMU found no
+ * level-2 page and let the command succeed without writing (the effect says so already).
+ */
 function writeEntry(
   c: CommandContext,
   type: number,
@@ -35,7 +38,7 @@ function writeEntry(
   errorName: ItsErrorName,
   write: (addr: number) => void,
   fields: Record<string, number | boolean>,
-): CommandOutcome {
+): CommandOutcome | 'not written' {
   const { m, its } = c;
   const at = entryAddress(m, its, type, id, c.touches);
   const table = type === BASER_TYPE_DEVICE ? 'device' : 'collection';
@@ -44,7 +47,7 @@ function writeEntry(
     // QEMU: with no level-2 page the write is silently dropped and the command succeeds.
     if (at.problem === 'l1-invalid' && m.profile === 'qemu') {
       c.effects.push(`entry not written: ${at.reason}`);
-      return OK;
+      return 'not written';
     }
     return failWith(errorName, at.reason);
   }
@@ -110,6 +113,7 @@ export function mapd(c: CommandContext): CommandOutcome {
     (addr) => writeDte(m.s.mem, addr, m.itsRules.tableFormat, { valid, size, itt }),
     { Valid: valid, Size: valid ? size : 0, ITT_addr: valid ? itt : 0 },
   );
+  if (out === 'not written') return OK;
   if (!out.ok) return out;
   cacheOnChange(m, its, false, (d) => d === devid);
   c.effects.push(
@@ -171,6 +175,7 @@ export function mapc(c: CommandContext): CommandOutcome {
     (addr) => writeCte(m.s.mem, addr, m.itsRules.tableFormat, { valid, rdbase: valid ? rd : 0, icid }),
     { Valid: valid, RDbase: valid ? rd : 0 },
   );
+  if (out === 'not written') return OK;
   if (!out.ok) return out;
   cacheOnChange(m, its, false, (_d, _e, e) => e.icid === icid);
   c.effects.push(

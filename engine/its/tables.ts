@@ -90,7 +90,7 @@ export type EntryLookup =
 
 const POW2 = Array.from({ length: 33 }, (_, n) => 2 ** n);
 
-function idLimit(m: ItsMachine, its: ItsState, type: number): number {
+export function idLimit(m: ItsMachine, its: ItsState, type: number): number {
   if (m.profile === 'kvm') return 0x10000; // vgic_its_check_id: DeviceID <= 0xFFFF, ICID < 0x10000
   const bits = type === BASER_TYPE_DEVICE ? its.cfg.devBits : its.cfg.cil ? its.cfg.cidBits : 16;
   return POW2[Math.min(bits, m.profile === 'qemu' ? 16 : 32)]!;

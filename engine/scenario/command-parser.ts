@@ -773,7 +773,7 @@ function expectDeliveries(c: Cursor): Expectation {
     const first = c.peek();
     const cpu = cpuWord(c, exact.length ? `<cpu>:<intid>[x<count>]` : what);
     c.punct(':', `':<intid>'`);
-    const { intid, count } = intidWithCount(c, 'an INTID');
+    const { intid, count } = intidAndCount(c, 'an INTID');
     if (count < 1)
       throw c.failAt(first!, `a delivery count is at least 1 (leave cpu${cpu}:${intid} out instead)`);
     if (exact.some((d) => d.cpu === cpu && d.intid === intid))
@@ -783,20 +783,25 @@ function expectDeliveries(c: Cursor): Expectation {
   return { kind: 'deliveries', exact };
 }
 
+/**
+ * An INTID and its count, the count either attached (`8195x2`) or apart (`8195 x2`). Apart is the
+ * only way to count INTID 0: `0x2` reads as the hexadecimal INTID 2.
+ */
+function intidAndCount(c: Cursor, what: string): { intid: number; count: number } {
+  const r = intidWithCount(c, what);
+  const t = c.peek();
+  if (r.counted || t?.kind !== 'word' || !/^x/i.test(t.text)) return r;
+  const n = parseNumberText(t.text.slice(1));
+  if (n === undefined) throw c.failAt(t, `malformed count ${show(t.text)} (e.g. x2)`);
+  if (n > U32_MAX) throw c.failAt(t, `${show(t.text)} does not fit in 32 bits`);
+  c.take();
+  return { intid: r.intid, count: Number(n) };
+}
+
 function expectDelivered(c: Cursor): Expectation {
   const cpu = cpuWord(c);
-  const r = intidWithCount(c, 'an INTID');
-  let count = r.count;
-  const t = c.peek();
-  // The doc writes the count as a separate `x<count>`; `8195x2` as in deliveries is accepted too.
-  if (!r.counted && t?.kind === 'word' && /^x/i.test(t.text)) {
-    const n = parseNumberText(t.text.slice(1));
-    if (n === undefined) throw c.failAt(t, `malformed count ${show(t.text)} (e.g. x2)`);
-    if (n > U32_MAX) throw c.failAt(t, `${show(t.text)} does not fit in 32 bits`);
-    c.take();
-    count = Number(n);
-  }
-  return { kind: 'delivered', cpu, intid: r.intid, count };
+  const r = intidAndCount(c, 'an INTID');
+  return { kind: 'delivered', cpu, intid: r.intid, count: r.count };
 }
 
 function tableFields(c: Cursor, table: 'dte' | 'ite' | 'cte'): { fields: TableEntryFields; absent?: true } {

@@ -174,6 +174,22 @@ describe('canonical text', () => {
     roundTrip(a);
   });
 
+  it('writes the count of INTID 0 apart from it: cpu0:0x2 would be INTID 2', () => {
+    const a = exp({
+      kind: 'deliveries',
+      exact: [
+        { cpu: 0, intid: 0, count: 2 },
+        { cpu: 1, intid: 8195, count: 3 },
+      ],
+    });
+    expect(printAction(a)).toBe('expect deliveries cpu0:0 x2 cpu1:8195x3');
+    roundTrip(a);
+    expect(parseLine('expect deliveries cpu0:0x2')).toMatchObject({
+      ok: true,
+      action: exp({ kind: 'deliveries', exact: [{ cpu: 0, intid: 2, count: 1 }] }),
+    });
+  });
+
   it('prints durations and lengths in the largest exact unit', () => {
     expect(formatDuration(3_000_000_000)).toBe('3s');
     expect(formatDuration(3_000_001_000)).toBe('3000001us');

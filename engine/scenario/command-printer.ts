@@ -59,6 +59,10 @@ export function formatLength(len: number): string {
   return String(len);
 }
 
+/** `x2` after an INTID, apart from it for INTID 0 (`0x2` would read back as the INTID 2). */
+const countSuffix = (intid: number, count: number): string =>
+  count === 1 ? '' : intid === 0 ? ` x${count}` : `x${count}`;
+
 const itsPrefix = (its: number): string => (its === 0 ? 'its' : `its${its}`);
 const rdPrefix = (rd: number): string => (rd === 0 ? '' : `rd${rd} `);
 
@@ -102,7 +106,7 @@ function expectation(e: Expectation): string {
     case 'deliveries':
       return e.exact.length === 0
         ? 'deliveries none'
-        : `deliveries ${e.exact.map((d) => `cpu${d.cpu}:${d.intid}${d.count !== 1 ? `x${d.count}` : ''}`).join(' ')}`;
+        : `deliveries ${e.exact.map((d) => `cpu${d.cpu}:${d.intid}${countSuffix(d.intid, d.count)}`).join(' ')}`;
     case 'delivered':
       return `delivered cpu${e.cpu} ${e.intid}${e.count !== 1 ? ` x${e.count}` : ''}`;
     case 'reg':
