@@ -1,60 +1,86 @@
 /**
- * The page: a header with the scenario picker and the Run button, then the steps of the open
- * scenario beside its narrated event log. Components read the store through selectors and call
- * its actions; none of them touches the engine.
+ * The page: a header (scenario picker, open a file, theme, help, status), then the steps of the
+ * open scenario with their narration, the stage with the playback bar under it, and the
+ * inspectors. Components read the store through selectors and call its actions; none of them
+ * touches the engine.
  */
 
 import { EventLog } from './components/EventLog';
+import { HelpOverlay } from './components/HelpOverlay';
+import { Notices } from './components/Notices';
+import { OpenFile } from './components/OpenFile';
+import { PlaybackBar } from './components/PlaybackBar';
+import { Stage } from './components/Stage';
 import { ScenarioPicker } from './components/ScenarioPicker';
 import { StatusLine } from './components/StatusLine';
-import { StepList } from './components/StepList';
+import { StepPanel } from './components/StepPanel';
 import { appStore, useApp } from './store';
+import type { Theme } from './store/views-slice';
+
+function StageView() {
+  const shape = useApp((s) => s.session?.shape);
+  const stage = useApp((s) => s.frame?.stage);
+  const speed = useApp((s) => s.speed);
+  const playing = useApp((s) => s.playing);
+  if (!shape || !stage) return <div className="stage-container" />;
+  return (
+    <Stage
+      shape={shape}
+      stage={stage}
+      speed={speed}
+      playing={playing}
+      onSelectPlace={(place) => appStore.getState().selectPlace(place)}
+    />
+  );
+}
 
 export function App() {
-  const title = useApp((s) => s.title);
+  const session = useApp((s) => s.session);
   const status = useApp((s) => s.status);
-  const errors = useApp((s) => s.errors);
   const catalogError = useApp((s) => s.catalogError);
-  const canRun = status === 'ready' || status === 'done';
+  const theme = useApp((s) => s.theme);
 
   return (
     <div className="app">
       <header className="app-header">
         <h1>GIC Lab</h1>
         <ScenarioPicker />
+        <OpenFile />
+        <label className="theme">
+          theme{' '}
+          <select
+            value={theme}
+            onChange={(e) => appStore.getState().setTheme(e.target.value as Theme)}
+            data-testid="theme"
+          >
+            <option value="auto">auto</option>
+            <option value="light">light</option>
+            <option value="dark">dark</option>
+          </select>
+        </label>
         <button
           type="button"
-          className="run"
-          disabled={!canRun}
-          onClick={() => {
-            void appStore.getState().run();
-          }}
+          onClick={() => appStore.getState().toggleHelp(true)}
+          aria-label="Keyboard shortcuts"
+          title="Keyboard shortcuts (?)"
         >
-          Run
+          ?
         </button>
         <StatusLine />
       </header>
 
-      {errors.length > 0 && (
-        <div className="errors" role="alert" data-testid="errors">
-          <strong>
-            {status === 'error' ? 'This scenario could not be loaded:' : 'Something went wrong:'}
-          </strong>
-          <ul>
-            {errors.map((e, i) => (
-              <li key={i}>
-                <code>{e}</code>
-              </li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <Notices />
 
-      {title !== null && (
+      {session && (
         <main className="workspace">
           <section className="panel steps-panel" aria-labelledby="scenario-title">
-            <h2 id="scenario-title">{title}</h2>
-            <StepList />
+            <h2 id="scenario-title">{session.title}</h2>
+            {session.summary && <p className="summary">{session.summary}</p>}
+            <StepPanel />
+          </section>
+          <section className="panel center-panel" aria-label="Machine and playback">
+            <StageView />
+            <PlaybackBar />
           </section>
           <section className="panel log-panel" aria-label="Event log">
             <EventLog />
@@ -62,21 +88,22 @@ export function App() {
         </main>
       )}
 
-      {title === null && status !== 'loading' && errors.length === 0 && (
+      {!session && status !== 'loading' && (
         <p className="empty">
           {catalogError === null ? (
-            'Choose a scenario above, then press Run to see what the GIC does, event by event.'
+            'Choose a scenario above (or open a scenario file, or drop one on the page) to step through what the GIC does, event by event.'
           ) : (
             <>
               {catalogError}. Open a scenario by its file with a link such as{' '}
               <a href="?scenario=conformance/kut-c27-its-int-dev2.json">
                 ?scenario=conformance/kut-c27-its-int-dev2.json
               </a>
-              .
+              , or open a file from disk.
             </>
           )}
         </p>
       )}
+      <HelpOverlay />
     </div>
   );
 }

@@ -1,14 +1,20 @@
 /**
- * Entry point: renders the page and starts the session (scenario index + the scenario named in
- * the URL) from outside React, so the start-up does not depend on effects running once.
+ * Entry point: renders the page and wires what lives outside React: the session start (scenario
+ * index + the scenario and position named in the URL), the keyboard, the play ticker, the URL kept
+ * in step with the position, the theme, and the worker watchdog's notices.
  */
 
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { bindKeyboard } from './keyboard';
+import { startTicker } from './playback/ticker';
 import { appStore } from './store';
-import { scenarioFromUrl } from './url';
+import { readUrl, setPositionInUrl } from './url';
+import type { CrashMode } from './worker/api';
+import { getEngine, onEngineNotice, setWatchdogTimeout } from './worker/client';
 import './styles.css';
+import './app.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
@@ -19,4 +25,51 @@ createRoot(root).render(
   </StrictMode>,
 );
 
-void appStore.getState().start(scenarioFromUrl());
+bindKeyboard(appStore);
+startTicker(appStore);
+
+// The URL follows the position (replaceState, debounced: playing must not rewrite it 60 times a second).
+let urlTimer = 0;
+appStore.subscribe((s, prev) => {
+  if (s.position === prev.position) return;
+  clearTimeout(urlTimer);
+  urlTimer = window.setTimeout(() => setPositionInUrl(appStore.getState().position), 150);
+});
+
+// Theme: 'auto' follows the system (and its changes); the others pin it. The stylesheet knows one
+// attribute, data-theme="dark", so the dark palette is written once.
+const systemDark = window.matchMedia('(prefers-color-scheme: dark)');
+const applyTheme = (): void => {
+  const t = appStore.getState().theme;
+  const dark = t === 'dark' || (t === 'auto' && systemDark.matches);
+  document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+  document.documentElement.style.colorScheme = dark ? 'dark' : 'light';
+};
+applyTheme();
+systemDark.addEventListener('change', applyTheme);
+appStore.subscribe((s, prev) => {
+  if (s.theme !== prev.theme) applyTheme();
+});
+
+// When the watchdog restarts a dead or hung worker it loads the scenario again; the page shows the
+// same position again and says what happened.
+onEngineNotice((n) => {
+  const s = appStore.getState();
+  s.setNotice(
+    `The engine ${n.reason.replace(/^the engine /, '')}; it was restarted and your session restored.`,
+  );
+  void s.seek(s.position);
+});
+
+// `?debug=1` exposes the worker's failure modes to the recovery tests (and to a curious trainer):
+// giclabDebug.crash('throw' | 'hang'); `&watchdog=<ms>` shortens the hang detection.
+const params = new URLSearchParams(window.location.search);
+if (params.get('debug') === '1') {
+  setWatchdogTimeout(Number(params.get('watchdog') ?? 15_000));
+  (window as unknown as { giclabDebug: unknown }).giclabDebug = {
+    crash: (mode: CrashMode) => getEngine().crash(mode),
+  };
+}
+
+const { scenario, at } = readUrl();
+void appStore.getState().start(scenario, at);

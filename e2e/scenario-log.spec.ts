@@ -1,7 +1,8 @@
 /**
  * A scenario played in the browser, checked on what the page shows: the narrated event log
  * (rows with data-seq / data-kind) and the verdict of every expectation. Also: a scenario that
- * cannot be loaded is reported and leaves the page usable.
+ * cannot be loaded is reported and leaves the page usable, and a file dropped on the page that
+ * the engine refuses leaves the open session as it was.
  */
 
 import { readFileSync } from 'node:fs';
@@ -25,9 +26,10 @@ test.afterEach(() => {
   ).toEqual([]);
 });
 
+/** Plays the open scenario to its end (the history is computed when it opens). */
 async function run(page: Page): Promise<void> {
   await expect(page.getByTestId('status')).toHaveAttribute('data-status', 'ready');
-  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByTestId('jump-end').click();
   await expect(page.getByTestId('status')).toHaveAttribute('data-status', 'done');
 }
 
@@ -58,11 +60,14 @@ test('C27: the log shows INT read by the ITS, LPI 8195 pending at GICR3, acknowl
   // Cause before effect: the command, then the pending bit, then the acknowledge.
   expect(int).toBeLessThan(pending);
   expect(pending).toBeLessThan(ack);
-  // The rows are the engine's whole log, in order, from seq 0.
+  // The rows are consecutive events of the engine's log, up to its last one, which is current.
   const seqs = await log
     .locator('tbody tr')
     .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-seq'))));
-  expect(seqs).toEqual(seqs.map((_, i) => i));
+  const length = Number(await page.getByTestId('position').getAttribute('data-length'));
+  expect(seqs.at(-1)).toBe(length - 1);
+  expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+  await expect(log.locator('tr[data-current]')).toHaveAttribute('data-seq', String(length - 1));
 
   const expectations = page.getByTestId('expectation');
   const file = JSON.parse(readFileSync(repoFile(`public/scenarios/${C27}`), 'utf8')) as {
@@ -95,7 +100,7 @@ test('a scenario that does not exist is reported, and the picker still opens ano
   const errors = page.getByTestId('errors');
   await expect(errors).toContainText('missing/does-not-exist.json');
   await expect(errors).toContainText('not found');
-  await expect(page.getByRole('button', { name: 'Run' })).toBeDisabled();
+  await expect(page.getByTestId('play')).toHaveCount(0);
   await page.screenshot({ path: test.info().outputPath('missing-scenario.png') });
 
   const picker = page.getByLabel('Scenario');
@@ -126,12 +131,30 @@ test('a malformed scenario shows the engine diagnostics: file, line, column, fie
 
   await page.goto('/?scenario=broken/bad-json.json');
   await expect(page.getByTestId('errors')).toContainText(/broken\/bad-json\.json:\d+:\d+: invalid JSON/);
-  await expect(page.getByRole('button', { name: 'Run' })).toBeDisabled();
+  await expect(page.getByTestId('play')).toHaveCount(0);
 
   await page.goto('/?scenario=broken/bad-command.json');
   await expect(page.getByTestId('errors')).toContainText(
     /broken\/bad-command\.json:\d+:\d+: steps\[0\]\.actions\[1\]: unknown command 'frobnicate'/,
   );
-  await expect(page.getByRole('button', { name: 'Run' })).toBeDisabled();
+  await expect(page.getByTestId('play')).toHaveCount(0);
   await expect(page.getByLabel('Scenario')).toBeEnabled();
+});
+
+test('a dropped file the engine refuses is reported, and the open scenario stays where it was', async ({
+  page,
+}) => {
+  await page.goto(`/?scenario=${C27}&at=120`);
+  await expect(page.getByTestId('position')).toHaveAttribute('data-position', '120');
+  await page.getByTestId('open-file').setInputFiles({
+    name: 'dropped.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from('{\n  "format": "giclab-scenario/1",\n  "id": "x",\n  "steps": 3\n}\n'),
+  });
+  const errors = page.getByTestId('errors');
+  await expect(errors).toContainText(/dropped\.json:\d+:\d+: /);
+  await expect(errors).toContainText('the scenario you had open is still here');
+  await expect(page.getByRole('heading', { level: 2 })).toHaveText(/C27/);
+  await expect(page.getByTestId('position')).toHaveAttribute('data-position', '120');
+  await page.screenshot({ path: test.info().outputPath('refused-drop.png') });
 });

@@ -33,7 +33,7 @@ for (const s of index.scenarios) {
       new RegExp(`scenario=${encodeURIComponent(s.file).replaceAll('%2F', '(/|%2F)')}`),
     );
     await expect(page.getByTestId('status')).toHaveAttribute('data-status', 'ready');
-    await page.getByRole('button', { name: 'Run' }).click();
+    await page.getByTestId('jump-end').click();
     await expect(page.getByTestId('status')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
 
     const file = JSON.parse(readFileSync(repoFile(`public/scenarios/${s.file}`), 'utf8')) as {

@@ -1,50 +1,150 @@
 /**
  * The narrated event log: one row per engine event (seq, model time, unit, the explain layer's
- * sentence). Rows carry data-seq and data-kind so tests check what the page shows, and the kind
- * family (its., gicr., icc., ...) colours the unit column through CSS.
+ * sentence), linked to playback: the event that brought the machine to the current position is
+ * highlighted and kept in view, events not yet played are dimmed, and clicking a row goes there.
+ * Rows carry data-seq / data-kind / data-current so tests check what the page shows.
+ *
+ * Without a filter the log shows a window of rows around the position (a history may hold
+ * hundreds of thousands of events); with one, it searches the whole history (up to a cap).
  */
 
-import { MAX_EVENT_ROWS, useApp } from '../store';
+import { useEffect, useMemo, useRef } from 'react';
+import { appStore, useApp } from '../store';
+import type { LogFilter } from '../store/views-slice';
+import type { EventRow } from '../worker/api';
+
+const WINDOW = 300;
+/** Most events a filter searches. */
+const FILTER_CAP = 50_000;
+
+function matches(r: EventRow, f: LogFilter): boolean {
+  if (f.unit && !(r.unit === f.unit || r.unit.startsWith(f.unit) || r.kind.startsWith(f.unit + '.')))
+    return false;
+  if (f.intid !== undefined && r.intid !== f.intid) return false;
+  if (f.devid !== undefined && r.devid !== f.devid) return false;
+  if (f.eventid !== undefined && r.eventid !== f.eventid) return false;
+  if (f.cpu !== undefined && r.cpu !== f.cpu) return false;
+  return true;
+}
+
+const num = (v: string): number | undefined => {
+  const t = v.trim();
+  if (!t) return undefined;
+  const n = Number(t);
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+};
+
+function Filters() {
+  const f = useApp((s) => s.filter);
+  const set = (patch: Partial<LogFilter>): void => appStore.getState().setFilter({ ...f, ...patch });
+  const field = (label: string, key: 'intid' | 'devid' | 'eventid' | 'cpu') => (
+    <label>
+      {label}{' '}
+      <input
+        inputMode="numeric"
+        size={6}
+        defaultValue={f[key] ?? ''}
+        onChange={(e) => set({ [key]: num(e.target.value) })}
+        data-testid={`filter-${key}`}
+      />
+    </label>
+  );
+  return (
+    <div className="log-filters" role="search" aria-label="Filter the event log">
+      <label>
+        component{' '}
+        <select value={f.unit} onChange={(e) => set({ unit: e.target.value })} data-testid="filter-unit">
+          <option value="">all</option>
+          <option value="pci">devices</option>
+          <option value="its">ITS</option>
+          <option value="gicd">distributor</option>
+          <option value="gicr">redistributors</option>
+          <option value="cpu">CPUs</option>
+          <option value="mem">memory</option>
+        </select>
+      </label>
+      {field('INTID', 'intid')}
+      {field('DeviceID', 'devid')}
+      {field('EventID', 'eventid')}
+      {field('CPU', 'cpu')}
+    </div>
+  );
+}
 
 export function EventLog() {
-  const events = useApp((s) => s.events);
-  const total = useApp((s) => s.summary?.events ?? 0);
-  const status = useApp((s) => s.status);
+  const rows = useApp((s) => s.rows);
+  const length = useApp((s) => s.length);
+  const position = useApp((s) => s.position);
+  const filter = useApp((s) => s.filter);
+  const filtering =
+    filter.unit !== '' ||
+    [filter.intid, filter.devid, filter.eventid, filter.cpu].some((v) => v !== undefined);
+  const current = position - 1;
+  const from = filtering ? 0 : Math.max(0, Math.min(current - WINDOW / 2, length - WINDOW));
+  const to = filtering ? Math.min(length, FILTER_CAP) : Math.min(length, from + WINDOW);
+  const scroller = useRef<HTMLDivElement>(null);
 
-  if (events.length === 0) {
-    return (
-      <p className="empty">
-        {status === 'running' ? 'Running…' : 'Press Run to see the events of this scenario.'}
-      </p>
-    );
-  }
+  useEffect(() => {
+    void appStore.getState().fetchRows(from, to);
+  }, [from, to]);
+
+  const shown = useMemo(() => {
+    const out: EventRow[] = [];
+    for (let i = from; i < to; i++) {
+      const r = rows[i];
+      if (r && (!filtering || matches(r, filter))) out.push(r);
+    }
+    return out;
+  }, [rows, from, to, filtering, filter]);
+
+  // Keep the current event in view as the position moves.
+  useEffect(() => {
+    const el = scroller.current?.querySelector<HTMLElement>('tr[data-current]');
+    el?.scrollIntoView({ block: 'nearest' });
+  }, [current, shown]);
+
   return (
-    <div className="log-scroll">
-      <table className="event-log" data-testid="event-log">
-        <thead>
-          <tr>
-            <th scope="col">seq</th>
-            <th scope="col">time (ns)</th>
-            <th scope="col">unit</th>
-            <th scope="col">event</th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((e) => (
-            <tr key={e.seq} data-seq={e.seq} data-kind={e.kind} title={e.kind}>
-              <td className="num">{e.seq}</td>
-              <td className="num">{e.time}</td>
-              <td className="unit">{e.unit}</td>
-              <td>{e.text}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {total > events.length && (
-        <p className="hint">
-          Showing the first {events.length} of {total} events (the page holds at most {MAX_EVENT_ROWS}).
-        </p>
-      )}
+    <div className="event-log-view">
+      <Filters />
+      <div className="log-scroll" ref={scroller}>
+        {length === 0 ? (
+          <p className="empty">This scenario has no events.</p>
+        ) : (
+          <table className="event-log" data-testid="event-log">
+            <thead>
+              <tr>
+                <th scope="col">seq</th>
+                <th scope="col">time (ns)</th>
+                <th scope="col">unit</th>
+                <th scope="col">event</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((e) => (
+                <tr
+                  key={e.seq}
+                  data-seq={e.seq}
+                  data-kind={e.kind}
+                  data-current={e.seq === current || undefined}
+                  className={`${e.seq === current ? 'current' : ''} ${e.seq > current ? 'future' : ''}`}
+                  title={e.kind}
+                  onClick={() => void appStore.getState().selectEvent(e.seq)}
+                >
+                  <td className="num">{e.seq}</td>
+                  <td className="num">{e.time}</td>
+                  <td className="unit">{e.unit}</td>
+                  <td>{e.text}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {filtering && length > FILTER_CAP && (
+          <p className="hint">
+            The filter searches the first {FILTER_CAP} events of {length}.
+          </p>
+        )}
+      </div>
     </div>
   );
 }

@@ -1,28 +1,37 @@
-/** One line saying what the session is doing, announced to screen readers as it changes. */
+/** One line saying where the session is, announced to screen readers as it changes. */
 
 import { useApp } from '../store';
 
 export function StatusLine() {
   const status = useApp((s) => s.status);
-  const steps = useApp((s) => s.steps.length);
-  const summary = useApp((s) => s.summary);
+  const session = useApp((s) => s.session);
+  const position = useApp((s) => s.position);
+  const playing = useApp((s) => s.playing);
+  const stoppedAt = useApp((s) => s.stoppedAt);
 
   let text = '';
   let tone = '';
   if (status === 'loading') text = 'Loading…';
-  else if (status === 'ready') text = `${steps} step${steps === 1 ? '' : 's'}, not run yet`;
-  else if (status === 'running') text = 'Running…';
-  else if (status === 'done' && summary) {
-    const all = summary.steps.flatMap((s) => s.expectations);
+  else if (session) {
+    const all = session.steps.flatMap((s) => s.expectations);
     const failed = all.filter((x) => !x.ok).length;
-    text = summary.passed
-      ? `Passed: ${all.length} expectation${all.length === 1 ? '' : 's'} hold, ${summary.events} events`
-      : `Failed: ${failed} of ${all.length} expectations, ${summary.events} events`;
-    tone = summary.passed ? 'pass' : 'fail';
+    if (position >= session.length) {
+      text = session.passed
+        ? `Passed: ${all.length} expectation${all.length === 1 ? '' : 's'} hold, ${session.length} events`
+        : `Failed: ${failed} of ${all.length} expectations, ${session.length} events`;
+      tone = session.passed ? 'pass' : 'fail';
+    } else if (stoppedAt !== null) text = `Stopped at breakpoint ${stoppedAt + 1}`;
+    else text = playing ? 'Playing…' : `${session.steps.length} steps, ${session.length} events`;
   }
+  const done = session !== null && position >= session.length;
 
   return (
-    <output className={`status ${tone}`} data-testid="status" data-status={status} aria-live="polite">
+    <output
+      className={`status ${tone}`}
+      data-testid="status"
+      data-status={status === 'ready' ? (done ? 'done' : playing ? 'playing' : 'ready') : status}
+      aria-live="polite"
+    >
       {text}
     </output>
   );

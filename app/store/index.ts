@@ -9,7 +9,6 @@ import { getEngine } from '../worker/client';
 import { createAppStore, type AppState } from './store';
 
 export type { AppState } from './store';
-export { MAX_EVENT_ROWS } from './session-slice';
 
 export const appStore = createAppStore({ engine: getEngine, fetchScenario, fetchCatalog });
 

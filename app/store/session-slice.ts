@@ -1,20 +1,20 @@
 /**
- * The session slice: which scenario is open, whether it loaded, and the outcome of running it
- * (the step summary and the event rows the log shows). Its actions are plain async functions
- * that talk to the engine worker, so anything (React, the URL, tests) can call them.
+ * The session slice: the scenario catalog, which scenario is open, and what the worker said about
+ * it (its steps, machine shape and history length), or why it could not be opened. Its actions are
+ * plain async functions that talk to the engine worker, so anything (React, the URL, the file
+ * drop, tests) can call them.
  *
- * Every load or run takes a ticket; an answer that arrives after a newer request started is
- * dropped, so a slow fetch can never overwrite the scenario the user picked afterwards.
+ * Every open takes a ticket; an answer that arrives after a newer request started is dropped, so
+ * a slow fetch can never overwrite the scenario the user picked afterwards. A file that cannot be
+ * loaded is reported and leaves the open session as it was: no user work is lost.
  */
 
 import type { StateCreator } from 'zustand';
 import type { ScenarioEntry } from '../scenarios';
-import type { EngineClient, EventRow, RunSummary, StepHeading } from '../worker/api';
+import type { EngineClient, SessionInfo } from '../worker/api';
+import type { AppState } from './store';
 
-/** Most event rows the page holds; the log says when a run produced more. */
-export const MAX_EVENT_ROWS = 5000;
-
-export type SessionStatus = 'idle' | 'loading' | 'ready' | 'running' | 'done' | 'error';
+export type SessionStatus = 'idle' | 'loading' | 'ready' | 'error';
 
 export interface SessionDeps {
   engine: () => EngineClient;
@@ -26,43 +26,62 @@ export interface SessionSlice {
   /** The scenarios listed in /scenarios/index.json (empty when it could not be read). */
   catalog: ScenarioEntry[];
   catalogError: string | null;
-  /** The open scenario's path relative to /scenarios/. */
+  /** The open scenario: its path relative to /scenarios/, or the name of a file from disk. */
   file: string | null;
   status: SessionStatus;
-  title: string | null;
-  steps: StepHeading[];
-  /** Load or run errors, one line each (file:line:column: field: reason for a refused file). */
+  session: SessionInfo | null;
+  /** The open scenario's text, kept so a restarted worker can be given it again. */
+  source: { text: string; name: string } | null;
+  /** Load errors, one line each (file:line:column: field: reason for a refused file). */
   errors: string[];
-  summary: RunSummary | null;
-  events: EventRow[];
 
-  /** Reads the index and opens the scenario named in the URL, if any. */
-  start: (file: string | null) => Promise<void>;
+  /** Reads the index and opens the scenario named in the URL, if any (at `position`). */
+  start: (file: string | null, position?: number) => Promise<void>;
   loadCatalog: () => Promise<void>;
-  open: (file: string) => Promise<void>;
-  run: () => Promise<void>;
+  /** Opens a scenario of the catalog (or any path under /scenarios/). */
+  open: (file: string, position?: number) => Promise<void>;
+  /** Opens scenario text the user gave (a dropped or chosen file). */
+  openText: (text: string, name: string) => Promise<void>;
+  dismissErrors: () => void;
 }
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 export const createSessionSlice =
-  (deps: SessionDeps): StateCreator<SessionSlice> =>
+  (deps: SessionDeps): StateCreator<AppState, [], [], SessionSlice> =>
   (set, get) => {
     let ticket = 0;
+
+    /** Gives the text to the worker; on success the session (and the playback) start over. */
+    const load = async (
+      t: number,
+      text: string,
+      name: string,
+      file: string,
+      position: number,
+    ): Promise<void> => {
+      const r = await deps.engine().load(text, name);
+      if (t !== ticket) return;
+      if (!r.ok) {
+        // The worker kept its session; so does the page.
+        set({ status: get().session ? 'ready' : 'error', errors: r.errors });
+        return;
+      }
+      set({ status: 'ready', session: r.session, file, source: { text, name }, errors: [] });
+      await get().resetPlayback(r.session.length, position);
+    };
 
     return {
       catalog: [],
       catalogError: null,
       file: null,
       status: 'idle',
-      title: null,
-      steps: [],
+      session: null,
+      source: null,
       errors: [],
-      summary: null,
-      events: [],
 
-      start: async (file) => {
-        await Promise.all([get().loadCatalog(), file ? get().open(file) : undefined]);
+      start: async (file, position = 0) => {
+        await Promise.all([get().loadCatalog(), file ? get().open(file, position) : undefined]);
       },
 
       loadCatalog: async () => {
@@ -73,35 +92,28 @@ export const createSessionSlice =
         }
       },
 
-      open: async (file) => {
+      open: async (file, position = 0) => {
         const t = ++ticket;
-        set({ file, status: 'loading', title: null, steps: [], errors: [], summary: null, events: [] });
+        set({ status: 'loading', errors: [] });
         try {
           const text = await deps.fetchScenario(file);
           if (t !== ticket) return;
-          const r = await deps.engine().load(text, file);
-          if (t !== ticket) return;
-          if (r.ok) set({ status: 'ready', title: r.title, steps: r.steps });
-          else set({ status: 'error', errors: r.errors });
+          await load(t, text, file, file, position);
         } catch (e) {
-          if (t === ticket) set({ status: 'error', errors: [message(e)] });
+          if (t === ticket) set({ status: get().session ? 'ready' : 'error', errors: [message(e)] });
         }
       },
 
-      run: async () => {
-        const { status } = get();
-        if (status !== 'ready' && status !== 'done') return;
+      openText: async (text, name) => {
         const t = ++ticket;
-        set({ status: 'running', errors: [], summary: null, events: [] });
+        set({ status: 'loading', errors: [] });
         try {
-          const engine = deps.engine();
-          const summary = await engine.runAll();
-          const events = await engine.events(0, Math.min(summary.events, MAX_EVENT_ROWS));
-          if (t === ticket) set({ status: 'done', summary, events });
+          await load(t, text, name, name, 0);
         } catch (e) {
-          // The scenario is still loaded: report the failure and let the user run it again.
-          if (t === ticket) set({ status: 'ready', errors: [`The run failed: ${message(e)}`] });
+          if (t === ticket) set({ status: get().session ? 'ready' : 'error', errors: [message(e)] });
         }
       },
+
+      dismissErrors: () => set({ errors: [] }),
     };
   };

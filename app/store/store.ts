@@ -1,15 +1,25 @@
 /**
- * The app's one zustand store, built from slices (ARCHITECTURE.md §5). Only the session slice
- * exists so far; playback, selection and views join it here as AppState grows.
+ * The app's one zustand store, built from slices (ARCHITECTURE.md §5): session (which scenario),
+ * playback (where in its history), selection (what the user picked) and views (how the page is
+ * arranged). Actions are callable outside React: the worker client, the URL, the keyboard and the
+ * play ticker all drive it through `getState()`.
  */
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createPlaybackSlice, type PlaybackSlice } from './playback-slice';
+import { createSelectionSlice, type SelectionSlice } from './selection-slice';
 import { createSessionSlice, type SessionDeps, type SessionSlice } from './session-slice';
+import { createViewsSlice, type ViewsSlice } from './views-slice';
 
-export type AppState = SessionSlice;
+export type AppState = SessionSlice & PlaybackSlice & SelectionSlice & ViewsSlice;
 export type AppStore = StoreApi<AppState>;
 
 /** A store wired to the given engine and fetchers (tests pass fakes). */
 export function createAppStore(deps: SessionDeps): AppStore {
-  return createStore<AppState>()((...a) => ({ ...createSessionSlice(deps)(...a) }));
+  return createStore<AppState>()((...a) => ({
+    ...createSessionSlice(deps)(...a),
+    ...createPlaybackSlice(deps)(...a),
+    ...createSelectionSlice(...a),
+    ...createViewsSlice(...a),
+  }));
 }

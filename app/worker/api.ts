@@ -2,14 +2,25 @@
  * The contract between the page and the engine worker: plain, structured-cloneable records only,
  * so the page holds the slice of the model it shows and never the model itself (ARCHITECTURE.md §3).
  * This file holds types only; the page imports it freely, and the worker implements it.
+ *
+ * A session is one scenario, run to its end when it is loaded (scenarios are small and the model
+ * is deterministic), so its whole history exists at once. The page then moves a *position* over
+ * that history: position p is the machine as it was after the first p events (0: as built, before
+ * anything happened; `length`: the end). Stepping, stepping back, scrubbing and jumping are all
+ * "show position p", which the worker answers by seeking (snapshots + exact replay) and describing
+ * what is there.
  */
 
-export interface StepHeading {
-  title: string;
-}
+import type { EventIds, EventMatch } from '../../engine';
 
-export type LoadResponse =
-  { ok: true; title: string; steps: StepHeading[] } | { ok: false; errors: string[] };
+export interface MachineShape {
+  profile: string;
+  /** Affinity of each PE, 'Aff3.Aff2.Aff1.Aff0'. */
+  cpus: string[];
+  its: { index: number; base: number }[];
+  devices: { name: string; rid: number; devid: number; its: number }[];
+  spis: number;
+}
 
 export interface ExpectationResult {
   /** The expectation's command line, e.g. `expect deliveries cpu3:8195`. */
@@ -19,24 +30,36 @@ export interface ExpectationResult {
   message: string;
 }
 
-export interface StepSummary {
+export interface StepInfo {
   title: string;
-  passed: boolean;
-  /** seq of the step's first event, and one past its last. */
+  /** Markdown, as the scenario wrote it. */
+  narration: string;
+  predict?: { question: string; choices: string[]; /** The choice the outcome selects. */ answer?: number };
+  /** Events of the step: [from, to). */
   from: number;
   to: number;
+  passed: boolean;
   expectations: ExpectationResult[];
 }
 
-export interface RunSummary {
+export interface SessionInfo {
+  file: string;
+  title: string;
+  summary: string;
+  goals: string[];
+  shape: MachineShape;
+  steps: StepInfo[];
+  /** Events in the history: positions run from 0 to length. */
+  length: number;
   passed: boolean;
-  /** Number of events in the log (the next seq). */
-  events: number;
-  steps: StepSummary[];
+  /** Where the notable events are (their seq), for the timeline's markers. */
+  marks: { deliveries: number[]; commands: number[]; errors: number[] };
 }
 
+export type LoadResponse = { ok: true; session: SessionInfo } | { ok: false; errors: string[] };
+
 /** One line of the narrated event log. */
-export interface EventRow {
+export interface EventRow extends EventIds {
   seq: number;
   /** Model time in ns. */
   time: number;
@@ -44,15 +67,136 @@ export interface EventRow {
   unit: string;
   /** The sentence the explain layer writes for the event. */
   text: string;
+  /** The event that caused this one (null: an outside input). */
+  cause: number | null;
+  /** Index of the scenario step the event belongs to. */
+  step: number;
+}
+
+/** A place on the stage, along the architectural path of an interrupt. */
+export type Place =
+  | { node: 'device'; name: string }
+  | { node: 'its'; its: number; part: 'translater' | 'cache' | 'dt' | 'itt' | 'ct' | 'queue' }
+  | { node: 'dist' }
+  | { node: 'rd'; cpu: number }
+  | { node: 'cpuif'; cpu: number }
+  | { node: 'cpu'; cpu: number }
+  | { node: 'memory' };
+
+/** An interrupt (or an MSI on its way to becoming one) somewhere on the stage. */
+export interface Token {
+  /** Stable across positions, so a view can move it rather than redraw it. */
+  id: string;
+  kind: 'msi' | 'sgi' | 'ppi' | 'spi' | 'lpi';
+  /** e.g. 'LPI 8195', 'MSI nic0/0'. */
+  label: string;
+  intid?: number;
+  at: Place;
+  state: 'travelling' | 'pending' | 'active' | 'active+pending';
+}
+
+export interface StageCpu {
+  index: number;
+  /** IRQ and FIQ outputs of the CPU interface. */
+  irq: boolean;
+  fiq: boolean;
+  /** Highest priority pending interrupt the CPU interface sees (1023: none), its priority. */
+  hppi: number;
+  hppiPrio: number;
+  /** Running priority (0xff: idle). */
+  rpr: number;
+  /** The PE is in its interrupt handler (depth of nesting). */
+  depth: number;
+}
+
+export interface StageIts {
+  index: number;
+  enabled: boolean;
+  /** Commands between GITS_CREADR and GITS_CWRITER. */
+  waiting: number;
+  stalled: boolean;
+  creadrSlot: number;
+  cwriterSlot: number;
+  slots: number;
+}
+
+/** What the last event touched: its places, and the table entry or register involved. */
+export interface Focus {
+  seq: number;
+  kind: string;
+  places: Place[];
+  /** A table entry (DeviceID for 'dt', EventID for 'itt', ICID for 'ct', slot for 'queue'). */
+  entry?: { table: 'dt' | 'itt' | 'ct' | 'queue' | 'cache'; id: number; devid?: number };
+  /** A register access: its name. */
+  reg?: string;
+}
+
+export interface StageModel {
+  position: number;
+  tokens: Token[];
+  focus?: Focus;
+  cpus: StageCpu[];
+  its: StageIts[];
+}
+
+/** What the page shows at one position. */
+export interface Frame {
+  position: number;
+  /** The event that brought the machine here (position - 1), if any. */
+  event?: EventRow;
+  /** The scenario step that position lies in. */
+  step: number;
+  stage: StageModel;
+}
+
+/** How far a "step" goes. */
+export type Granularity = 'event' | 'transaction' | 'command' | 'delivery' | 'step';
+
+/** Stop at an event with these properties (every given one must match). */
+export interface Breakpoint extends EventMatch {
+  /** An ITS command by name ('MAPTI'). */
+  command?: string;
+  /** Any error: a refused command or access, a dropped MSI. */
+  error?: boolean;
+  /** A write to this register ('GITS_CWRITER', 'GICR_CTLR'). */
+  regWrite?: string;
+}
+
+export interface FindResult {
+  /** The position to show, or -1 when there is nothing in that direction. */
+  position: number;
+  /** Index of the breakpoint that matched, when one did. */
+  breakpoint?: number;
 }
 
 /** The worker's side: what engine-host.ts implements. */
 export interface EngineApi {
+  /** Loads a scenario and runs it to its end; the session starts at position 0. */
   load(text: string, name: string): LoadResponse;
-  runAll(): RunSummary;
+  /** What the page shows at `position` (clamped to 0..length). */
+  frame(position: number): Frame;
+  /** Events [from, to), narrated (at most MAX_EVENTS_PER_CALL). */
   events(from: number, to: number): EventRow[];
+  /**
+   * The next (or previous) position from `position` at the given granularity (`count` of them:
+   * playing moves several events a frame), stopping earlier at an event that matches a breakpoint.
+   */
+  find(
+    position: number,
+    direction: 1 | -1,
+    granularity: Granularity,
+    breakpoints: Breakpoint[],
+    count?: number,
+  ): FindResult;
+  /**
+   * Makes the worker fail on purpose, so the page's recovery can be exercised (the e2e tests and
+   * `?debug` use it; nothing else calls it).
+   */
+  crash(mode: CrashMode): void;
 }
 
+/** What `crash` simulates: a worker that dies of an uncaught error, or one that stops answering. */
+export type CrashMode = 'throw' | 'hang';
 /** The page's side: the same calls, answered asynchronously across the worker boundary. */
 export type EngineClient = {
   [K in keyof EngineApi]: (...args: Parameters<EngineApi[K]>) => Promise<ReturnType<EngineApi[K]>>;

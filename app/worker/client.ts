@@ -1,17 +1,117 @@
 /**
- * The page's handle on the engine worker. The worker starts on first use, not on import, so
- * modules that import the store can be loaded where there is no Worker (Vitest in node).
+ * The page's handle on the engine worker, and the watchdog that keeps it alive.
+ *
+ * The worker starts on first use, not on import, so modules that import the store load where there
+ * is no Worker (Vitest in Node). Every call is watched: if the worker dies (an uncaught error, a
+ * failed module load) or does not answer in time (a hang), it is terminated and a new one started,
+ * the last scenario the page loaded is loaded into it again, and the listeners are told, so the
+ * page can say what happened and show the position it was at. The call that was caught up in it
+ * fails with EngineRestarted; nothing the user did is lost, because the page holds the scenario
+ * text and the position, and the history is deterministic.
  */
 
 import * as Comlink from 'comlink';
 import type { EngineApi, EngineClient } from './api';
+import { EngineRestarted } from './errors';
 
-let client: EngineClient | undefined;
+export { EngineRestarted };
+
+/** How long a call may take before the worker is declared hung. Loading runs a whole scenario. */
+const TIMEOUT_MS: Partial<Record<keyof EngineApi, number>> = { load: 60_000 };
+let defaultTimeoutMs = 15_000;
+
+/** Shortens the hang timeout (the recovery tests use it; a hang must not take 15 s to detect there). */
+export function setWatchdogTimeout(ms: number): void {
+  if (Number.isFinite(ms) && ms > 0) defaultTimeoutMs = ms;
+}
+
+export type EngineNotice = { kind: 'restarted'; reason: string };
+
+type Listener = (n: EngineNotice) => void;
+
+let worker: Worker | undefined;
+let remote: Comlink.Remote<EngineApi> | undefined;
+/** Rejects the calls in flight when the worker dies. */
+let abort: ((reason: string) => void)[] = [];
+let lastLoad: [string, string] | undefined;
+let restoring: Promise<void> | undefined;
+const listeners = new Set<Listener>();
+
+function spawn(): Comlink.Remote<EngineApi> {
+  // Vite recognises this exact `new Worker(new URL(...), { type: 'module' })` form and bundles the worker.
+  const w = new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module' });
+  w.addEventListener('error', (ev) => {
+    ev.preventDefault();
+    restart(`the engine crashed (${ev.message || 'an uncaught error in the worker'})`);
+  });
+  w.addEventListener('messageerror', () => restart('the engine sent a message the page could not read'));
+  worker = w;
+  remote = Comlink.wrap<EngineApi>(w);
+  return remote;
+}
+
+function restart(reason: string): void {
+  if (!worker) return;
+  worker.terminate();
+  worker = undefined;
+  remote = undefined;
+  const pending = abort;
+  abort = [];
+  for (const a of pending) a(reason);
+  const r = spawn();
+  // Load the session again before anything else talks to the new worker.
+  const again = lastLoad;
+  restoring = again
+    ? r.load(again[0], again[1]).then(
+        () => undefined,
+        () => undefined,
+      )
+    : undefined;
+  for (const l of listeners) l({ kind: 'restarted', reason });
+}
+
+async function call<K extends keyof EngineApi>(
+  name: K,
+  args: Parameters<EngineApi[K]>,
+): Promise<ReturnType<EngineApi[K]>> {
+  const r = remote ?? spawn();
+  if (restoring) await restoring;
+  const timeout = TIMEOUT_MS[name] ?? defaultTimeoutMs;
+  return new Promise<ReturnType<EngineApi[K]>>((resolve, reject) => {
+    const fail = (reason: string): void => reject(new EngineRestarted(reason));
+    abort.push(fail);
+    const timer = setTimeout(() => restart(`the engine did not answer for ${timeout / 1000} s`), timeout);
+    const fn = r[name] as unknown as (...a: Parameters<EngineApi[K]>) => Promise<ReturnType<EngineApi[K]>>;
+    fn(...args).then(
+      (v) => {
+        clearTimeout(timer);
+        abort = abort.filter((a) => a !== fail);
+        if (name === 'load' && (v as { ok: boolean }).ok) lastLoad = args as unknown as [string, string];
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        abort = abort.filter((a) => a !== fail);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+const client: EngineClient = {
+  load: (...a) => call('load', a),
+  frame: (...a) => call('frame', a),
+  events: (...a) => call('events', a),
+  find: (...a) => call('find', a),
+  crash: (...a) => call('crash', a),
+};
 
 export function getEngine(): EngineClient {
-  // Vite recognises this exact `new Worker(new URL(...), { type: 'module' })` form and bundles the worker.
-  client ??= Comlink.wrap<EngineApi>(
-    new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module' }),
-  );
   return client;
+}
+
+/** Tells `l` when the worker had to be restarted; returns the unsubscribe function. */
+export function onEngineNotice(l: Listener): () => void {
+  listeners.add(l);
+  return () => listeners.delete(l);
 }

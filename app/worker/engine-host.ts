@@ -1,61 +1,176 @@
 /**
- * The engine host: one scenario and its run, behind the calls of EngineApi. It is a plain class
- * (no worker globals) so that Vitest can drive it directly; engine-worker.ts exposes one instance
- * to the page with comlink. This is, with that file, the only app/ code that runs engine values.
+ * The engine host: one session (a scenario run to its end) behind the calls of EngineApi. It is a
+ * plain class (no worker globals) so that Vitest can drive it directly; engine-worker.ts exposes
+ * one instance to the page with comlink. This is, with the worker's other files, the only app/
+ * code that runs engine values.
+ *
+ * The whole history exists once the scenario is loaded; showing a position means seeking the
+ * machine there (snapshots + exact replay, a few milliseconds at most) and describing it.
  */
 
-import { explain, formatDiagnostic, loadScenario, ScenarioRun, type Scenario } from '../../engine';
-import type { EngineApi, EventRow, LoadResponse, RunSummary } from './api';
+import {
+  explain,
+  formatDiagnostic,
+  loadScenario,
+  matches,
+  ScenarioRun,
+  type Machine,
+  type RunReport,
+  type Scenario,
+  type SimEvent,
+} from '../../engine';
+import type {
+  Breakpoint,
+  CrashMode,
+  EngineApi,
+  EventRow,
+  FindResult,
+  Frame,
+  Granularity,
+  LoadResponse,
+  MachineShape,
+  SessionInfo,
+  StepInfo,
+} from './api';
+import { stageModel } from './stage-model';
 
 /** Most rows one `events` call returns, so a careless range cannot clone a huge log in one go. */
 export const MAX_EVENTS_PER_CALL = 5000;
 
+const SPURIOUS = 1023;
+
+/** Events that report something refused or lost: what an 'error' breakpoint stops at. */
+const ERROR_KINDS = new Set(['its.drop', 'mmio.bad', 'icc.bad', 'input.bad', 'gicr.lpi.drop', 'its.queue']);
+
+function affinityText(a: number): string {
+  return [24, 16, 8, 0].map((s) => (a >>> s) & 0xff).join('.');
+}
+
+function shapeOf(s: Scenario): MachineShape {
+  const r = s.machine;
+  return {
+    profile: r.profile,
+    cpus: r.gic.affinity.map(affinityText),
+    its: r.its.map((c, index) => ({ index, base: c.base })),
+    devices: r.devices.map((d) => ({
+      name: d.name,
+      rid: d.rid,
+      devid: d.rid + d.deviceIdOffset,
+      its: d.its,
+    })),
+    spis: r.gic.spis,
+  };
+}
+
+function stepsOf(s: Scenario, report: RunReport): StepInfo[] {
+  return s.steps.map((st, i) => {
+    const r = report.steps[i]!;
+    const predict = st.predict
+      ? {
+          question: st.predict.question,
+          choices: st.predict.choices.map((c) => c.text),
+          ...(r.answer !== undefined ? { answer: r.answer } : {}),
+        }
+      : undefined;
+    return {
+      title: st.title,
+      narration: st.narration ?? '',
+      ...(predict ? { predict } : {}),
+      from: r.from,
+      to: r.to,
+      passed: r.passed,
+      expectations: [
+        // Refused action lines fail the step without failing an expectation; say so in the list.
+        ...r.actions
+          .filter((a) => !a.ok)
+          .map((a) => ({ text: a.text, ok: false, message: `line ${a.line} refused: ${a.message ?? ''}` })),
+        ...r.expectations.map((x) => ({ text: x.text, ok: x.ok, message: x.message ?? '' })),
+      ],
+    };
+  });
+}
+
 export class EngineHost implements EngineApi {
-  private scenario: Scenario | undefined;
   private run: ScenarioRun | undefined;
+  private info: SessionInfo | undefined;
+
+  private get machine(): Machine {
+    if (!this.run) throw new Error('no scenario is loaded');
+    return this.run.machine;
+  }
 
   load(text: string, name: string): LoadResponse {
     const r = loadScenario(text, name);
-    // A refused file leaves nothing loaded, so the page and the worker cannot disagree on what
-    // "Run" would run; the engine itself never saw the bad file.
-    this.run = undefined;
     if (!r.ok) {
-      this.scenario = undefined;
+      // A refused file leaves the session as it was: the page keeps showing it, and the engine
+      // never saw the bad file.
       return { ok: false, errors: r.diagnostics.map(formatDiagnostic) };
     }
-    this.scenario = r.scenario;
-    return {
-      ok: true,
-      title: r.scenario.meta.title,
-      steps: r.scenario.steps.map((s) => ({ title: s.title })),
-    };
-  }
-
-  /** Runs every step on a fresh machine (running twice gives the same log: the model is deterministic). */
-  runAll(): RunSummary {
-    if (!this.scenario) throw new Error('no scenario is loaded');
-    this.run = new ScenarioRun(this.scenario);
-    const report = this.run.runAll();
-    return {
+    const run = new ScenarioRun(r.scenario);
+    const report = run.runAll();
+    const s = r.scenario;
+    this.run = run;
+    this.info = {
+      file: s.file,
+      title: s.meta.title,
+      summary: s.meta.summary ?? '',
+      goals: s.meta.goals ?? [],
+      shape: shapeOf(s),
+      steps: stepsOf(s, report),
+      length: run.machine.log.length,
       passed: report.passed,
-      events: report.events,
-      steps: report.steps.map((s) => ({
-        title: s.title,
-        // Refused action lines fail the step without failing an expectation; say so in the list.
-        passed: s.passed,
-        from: s.from,
-        to: s.to,
-        expectations: [
-          ...s.actions
-            .filter((a) => !a.ok)
-            .map((a) => ({ text: a.text, ok: false, message: `line ${a.line} refused: ${a.message ?? ''}` })),
-          ...s.expectations.map((x) => ({ text: x.text, ok: x.ok, message: x.message ?? '' })),
-        ],
-      })),
+      marks: marksOf(run.machine),
+    };
+    run.machine.seek(0);
+    return { ok: true, session: this.info };
+  }
+
+  /** Index of the step position p lies in (the step whose events are being shown). */
+  private stepAt(p: number): number {
+    const steps = this.info?.steps ?? [];
+    for (let i = 0; i < steps.length; i++) if (p <= steps[i]!.to) return i;
+    return Math.max(0, steps.length - 1);
+  }
+
+  private stepOfEvent(seq: number): number {
+    const steps = this.info?.steps ?? [];
+    for (let i = 0; i < steps.length; i++) if (seq < steps[i]!.to) return i;
+    return Math.max(0, steps.length - 1);
+  }
+
+  private row(e: SimEvent): EventRow {
+    const row: EventRow = {
+      seq: e.seq,
+      time: e.time,
+      kind: e.kind,
+      unit: e.unit,
+      text: explain(e),
+      cause: e.cause,
+      step: this.stepOfEvent(e.seq),
+    };
+    if (e.cpu !== undefined) row.cpu = e.cpu;
+    if (e.its !== undefined) row.its = e.its;
+    if (e.intid !== undefined) row.intid = e.intid;
+    if (e.devid !== undefined) row.devid = e.devid;
+    if (e.eventid !== undefined) row.eventid = e.eventid;
+    return row;
+  }
+
+  frame(position: number): Frame {
+    const m = this.machine;
+    const length = this.info!.length;
+    const p = Math.max(0, Math.min(length, Math.floor(position) || 0));
+    if (m.seq !== p) m.seek(p);
+    const last = p > 0 ? m.log.get(p - 1) : undefined;
+    return {
+      position: p,
+      ...(last ? { event: this.row(last) } : {}),
+      step: this.stepAt(p),
+      stage: stageModel(m, p, last),
     };
   }
 
-  /** Events [from, to) of the last run, narrated; clamped to the log and to MAX_EVENTS_PER_CALL. */
+  /** Events [from, to) of the history, narrated; clamped to the log and to MAX_EVENTS_PER_CALL. */
   events(from: number, to: number): EventRow[] {
     const log = this.run?.machine.log;
     if (!log) return [];
@@ -64,8 +179,105 @@ export class EngineHost implements EngineApi {
     const rows: EventRow[] = [];
     for (let i = start; i < end; i++) {
       const e = log.get(i);
-      if (e) rows.push({ seq: e.seq, time: e.time, kind: e.kind, unit: e.unit, text: explain(e) });
+      if (e) rows.push(this.row(e));
     }
     return rows;
   }
+
+  find(
+    position: number,
+    direction: 1 | -1,
+    granularity: Granularity,
+    breakpoints: Breakpoint[],
+    count = 1,
+  ): FindResult {
+    if (!this.run || !this.info) return { position: -1 };
+    const log = this.run.machine.log;
+    const length = this.info.length;
+    const p = Math.max(0, Math.min(length, Math.floor(position) || 0));
+    if (granularity === 'step') return { position: this.stepBoundary(p, direction) };
+    // Position p shows event p-1 as "the last one"; moving forward looks at events p, p+1, ...;
+    // moving back at events p-2, p-3, ... (event p-1 is the one already shown).
+    let left = Math.max(1, Math.floor(count));
+    for (let seq = direction > 0 ? p : p - 2; seq >= 0 && seq < length; seq += direction) {
+      const e = log.get(seq)!;
+      const b = breakpoints.findIndex((bp) => matchesBreakpoint(e, bp));
+      if (b >= 0) return { position: seq + 1, breakpoint: b };
+      if (reaches(e, granularity, log.get(seq + 1)) && --left === 0) return { position: seq + 1 };
+    }
+    // Nothing further that way: the ends of the history are positions too.
+    if (direction > 0) return { position: p < length ? length : -1 };
+    return { position: p > 0 ? 0 : -1 };
+  }
+
+  crash(mode: CrashMode): void {
+    if (mode === 'hang') for (;;);
+    // Thrown outside the call, as a bug in an event handler would be: the worker's error event.
+    setTimeout(() => {
+      throw new Error('engine crash requested (recovery test)');
+    }, 0);
+  }
+
+  private stepBoundary(p: number, direction: 1 | -1): number {
+    const bounds = [0, ...this.info!.steps.map((s) => s.to)];
+    if (direction > 0) return bounds.find((b) => b > p) ?? -1;
+    return [...bounds].reverse().find((b) => b < p) ?? -1;
+  }
+}
+
+/** Most markers of each kind the timeline gets (a storm's thousands would only smear it). */
+const MAX_MARKS = 2000;
+
+function marksOf(m: Machine): SessionInfo['marks'] {
+  const marks: SessionInfo['marks'] = { deliveries: [], commands: [], errors: [] };
+  const log = m.log;
+  for (let seq = 0; seq < log.length; seq++) {
+    const kind = log.kindAt(seq)!;
+    if (kind === 'icc.ack' || kind === 'its.cmd' || ERROR_KINDS.has(kind)) {
+      const e = log.get(seq)!;
+      const list =
+        kind === 'icc.ack'
+          ? (e.data as { intid: number }).intid === SPURIOUS
+            ? undefined
+            : marks.deliveries
+          : kind === 'its.cmd' && (e.data as { outcome: string }).outcome === 'ok'
+            ? marks.commands
+            : marks.errors;
+      if (list && list.length < MAX_MARKS) list.push(seq);
+    }
+  }
+  return marks;
+}
+
+/** Whether stopping right after `e` completes a move of this granularity. */
+function reaches(e: SimEvent, g: Granularity, next: SimEvent | undefined): boolean {
+  switch (g) {
+    case 'event':
+      return true;
+    case 'command':
+      return e.kind === 'its.cmd';
+    case 'delivery':
+      return e.kind === 'icc.ack' && (e.data as { intid: number }).intid !== SPURIOUS;
+    case 'transaction':
+      // A transaction is an outside input and everything it set off: it ends where the next
+      // input begins (or at the end of the history).
+      return next === undefined || next.cause === null;
+    case 'step':
+      return false;
+  }
+}
+
+export function matchesBreakpoint(e: SimEvent, b: Breakpoint): boolean {
+  // A breakpoint with nothing in it would stop everywhere: it stops nowhere.
+  if (Object.values(b).every((v) => v === undefined || v === false)) return false;
+  const d = (e.data ?? {}) as Record<string, unknown>;
+  if (!matches(e, b)) return false;
+  if (b.command !== undefined && !(e.kind === 'its.cmd' && d.command === b.command)) return false;
+  if (b.error && !(ERROR_KINDS.has(e.kind) || (e.kind === 'its.cmd' && d.outcome !== 'ok'))) return false;
+  if (
+    b.regWrite !== undefined &&
+    !((e.kind === 'mmio.write' || e.kind === 'icc.write') && d.reg === b.regWrite)
+  )
+    return false;
+  return true;
 }

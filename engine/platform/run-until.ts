@@ -8,18 +8,13 @@
  * the moment the interrupt reaches software, the same as a scenario's `expect deliveries` counts.
  */
 
-import type { SimEvent } from '../sim/event-log';
+import type { EventIds, SimEvent } from '../sim/event-log';
 import type { Machine, RunResult } from './machine';
 
 /** Identifiers an event must carry to match (every given one must match). */
-export interface EventMatch {
+export interface EventMatch extends EventIds {
   kind?: string;
   unit?: string;
-  cpu?: number;
-  its?: number;
-  intid?: number;
-  devid?: number;
-  eventid?: number;
 }
 
 export type RunTarget =

@@ -16,7 +16,7 @@
 import { findKindId, kindId, kindName, kindPayload, MAX_FIELDS, type PayloadKind } from './event-payload';
 import { unitName, type Unit } from './unit-names';
 
-export interface SimEvent<D = unknown> {
+export interface SimEvent<D = unknown> extends EventIds {
   seq: number;
   /** Model time in ns. */
   time: number;
@@ -25,19 +25,14 @@ export interface SimEvent<D = unknown> {
   unit: string;
   /** seq of the event that caused this one, or null for an external input. */
   cause: number | null;
-  /** PE / redistributor / CPU interface index involved. */
-  cpu?: number;
-  /** ITS index involved. */
-  its?: number;
-  intid?: number;
-  devid?: number;
-  eventid?: number;
   data?: D;
 }
 
 /** Identifiers an event may carry; -1 (or undefined) means "none". */
 export interface EventIds {
+  /** PE / redistributor / CPU interface index involved. */
   cpu?: number;
+  /** ITS index involved. */
   its?: number;
   intid?: number;
   devid?: number;

@@ -1,0 +1,113 @@
+/**
+ * Playback: step back and forward at a granularity, jump to either end, play and pause at a speed,
+ * and the timeline. Every control is a real button or select (keyboard reachable, labelled); the
+ * same actions have shortcuts (app/keyboard.ts, listed in the help overlay).
+ */
+
+import { appStore, useApp } from '../store';
+import { SPEEDS } from '../store/playback-slice';
+import type { Granularity } from '../worker/api';
+import { Icon } from './Icon';
+import { Timeline } from './Timeline';
+
+const GRANULARITIES: { value: Granularity; label: string }[] = [
+  { value: 'event', label: 'event' },
+  { value: 'transaction', label: 'transaction' },
+  { value: 'command', label: 'ITS command' },
+  { value: 'delivery', label: 'delivery' },
+  { value: 'step', label: 'scenario step' },
+];
+
+export function PlaybackBar() {
+  const position = useApp((s) => s.position);
+  const length = useApp((s) => s.length);
+  const playing = useApp((s) => s.playing);
+  const speed = useApp((s) => s.speed);
+  const granularity = useApp((s) => s.granularity);
+  const ready = useApp((s) => s.session !== null);
+  const st = appStore.getState;
+
+  return (
+    <div className="playback" role="toolbar" aria-label="Playback" data-testid="playback">
+      <div className="controls">
+        <button
+          type="button"
+          onClick={() => void st().jumpStart()}
+          disabled={!ready || position === 0}
+          title="Jump to the start (Home)"
+          aria-label="Jump to the start"
+        >
+          <Icon name="jump-start" />
+        </button>
+        <button
+          type="button"
+          onClick={() => void st().stepBack()}
+          disabled={!ready || position === 0}
+          title="Step back (←)"
+          aria-label="Step back"
+        >
+          <Icon name="step-back" />
+        </button>
+        <button
+          type="button"
+          className="play"
+          onClick={() => st().togglePlay()}
+          disabled={!ready || length === 0}
+          title="Play / pause (Space)"
+          aria-label={playing ? 'Pause' : 'Play'}
+          data-testid="play"
+        >
+          <Icon name={playing ? 'pause' : 'play'} />
+        </button>
+        <button
+          type="button"
+          onClick={() => void st().stepForward()}
+          disabled={!ready || position >= length}
+          title="Step forward (→)"
+          aria-label="Step forward"
+          data-testid="step-forward"
+        >
+          <Icon name="step-forward" />
+        </button>
+        <button
+          type="button"
+          onClick={() => void st().jumpEnd()}
+          disabled={!ready || position >= length}
+          title="Jump to the end (End)"
+          aria-label="Jump to the end"
+          data-testid="jump-end"
+        >
+          <Icon name="jump-end" />
+        </button>
+        <label>
+          step by{' '}
+          <select
+            value={granularity}
+            onChange={(e) => st().setGranularity(e.target.value as Granularity)}
+            data-testid="granularity"
+          >
+            {GRANULARITIES.map((g) => (
+              <option key={g.value} value={g.value}>
+                {g.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          speed{' '}
+          <select value={speed} onChange={(e) => st().setSpeed(Number(e.target.value))} data-testid="speed">
+            {SPEEDS.map((v) => (
+              <option key={v} value={v}>
+                {v} events/s
+              </option>
+            ))}
+          </select>
+        </label>
+        <output className="position" data-testid="position" data-position={position} data-length={length}>
+          event {position} of {length}
+        </output>
+      </div>
+      <Timeline />
+    </div>
+  );
+}

@@ -1,0 +1,95 @@
+/**
+ * Keyboard shortcuts: one table, used both to handle keys and to list them in the help overlay,
+ * so the two cannot disagree. Keys typed into a form field (the console, a filter) are left alone.
+ */
+
+import type { AppStore } from './store/store';
+import type { Granularity } from './worker/api';
+import { SPEEDS } from './store/playback-slice';
+
+export interface Shortcut {
+  keys: string[];
+  /** What the help overlay says. */
+  does: string;
+  run: (store: AppStore) => void;
+}
+
+const granularity = (g: Granularity) => (store: AppStore) => store.getState().setGranularity(g);
+
+function changeSpeed(store: AppStore, dir: 1 | -1): void {
+  const s = store.getState();
+  const i = SPEEDS.findIndex((v) => v >= s.speed);
+  const next = SPEEDS[Math.max(0, Math.min(SPEEDS.length - 1, (i < 0 ? SPEEDS.length - 1 : i) + dir))]!;
+  s.setSpeed(next);
+}
+
+export const SHORTCUTS: Shortcut[] = [
+  {
+    keys: ['ArrowRight', 'l'],
+    does: 'Step forward (at the chosen granularity)',
+    run: (s) => void s.getState().stepForward(),
+  },
+  { keys: ['ArrowLeft', 'h'], does: 'Step back', run: (s) => void s.getState().stepBack() },
+  { keys: [' ', 'k'], does: 'Play / pause', run: (s) => s.getState().togglePlay() },
+  { keys: ['Home'], does: 'Jump to the start', run: (s) => void s.getState().jumpStart() },
+  { keys: ['End'], does: 'Jump to the end', run: (s) => void s.getState().jumpEnd() },
+  { keys: [']', 'PageDown'], does: 'Next scenario step', run: (s) => void s.getState().stepForward('step') },
+  { keys: ['[', 'PageUp'], does: 'Previous scenario step', run: (s) => void s.getState().stepBack('step') },
+  { keys: ['1'], does: 'Granularity: one event', run: granularity('event') },
+  {
+    keys: ['2'],
+    does: 'Granularity: one transaction (an input and all it sets off)',
+    run: granularity('transaction'),
+  },
+  { keys: ['3'], does: 'Granularity: the next ITS command', run: granularity('command') },
+  { keys: ['4'], does: 'Granularity: the next interrupt a CPU takes', run: granularity('delivery') },
+  { keys: ['5'], does: 'Granularity: the next scenario step', run: granularity('step') },
+  { keys: ['+', '='], does: 'Play faster', run: (s) => changeSpeed(s, 1) },
+  { keys: ['-'], does: 'Play slower', run: (s) => changeSpeed(s, -1) },
+  {
+    keys: ['t'],
+    does: 'Switch theme (auto, light, dark)',
+    run: (s) => {
+      const order = ['auto', 'light', 'dark'] as const;
+      const t = s.getState().theme;
+      s.getState().setTheme(order[(order.indexOf(t) + 1) % order.length]!);
+    },
+  },
+  { keys: ['?'], does: 'Show or hide this help', run: (s) => s.getState().toggleHelp() },
+  {
+    keys: ['Escape'],
+    does: 'Close the help; clear the selection',
+    run: (s) => {
+      s.getState().toggleHelp(false);
+      s.getState().clearSelection();
+    },
+  },
+];
+
+const BY_KEY = new Map<string, Shortcut>();
+for (const sc of SHORTCUTS) for (const k of sc.keys) BY_KEY.set(k, sc);
+
+function typingInto(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  const tag = target.tagName;
+  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || target.isContentEditable;
+}
+
+export function bindKeyboard(store: AppStore, target: Window = window): () => void {
+  const onKey = (ev: KeyboardEvent): void => {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || typingInto(ev.target)) return;
+    // Space and Enter keep their meaning on buttons (activating them).
+    if ((ev.key === ' ' || ev.key === 'Enter') && ev.target instanceof HTMLButtonElement) return;
+    const sc = BY_KEY.get(ev.key);
+    if (!sc) return;
+    ev.preventDefault();
+    sc.run(store);
+  };
+  target.addEventListener('keydown', onKey);
+  return () => target.removeEventListener('keydown', onKey);
+}
+
+/** How a key is shown in the help overlay. */
+export function keyLabel(k: string): string {
+  return k === ' ' ? 'Space' : k === 'ArrowRight' ? '→' : k === 'ArrowLeft' ? '←' : k;
+}
