@@ -5,10 +5,11 @@
  * touches the engine.
  */
 
-import { EventLog } from './components/EventLog';
 import { HelpOverlay } from './components/HelpOverlay';
+import { Inspectors } from './components/Inspectors';
 import { Notices } from './components/Notices';
 import { OpenFile } from './components/OpenFile';
+import { NewSandbox } from './sandbox/NewSandbox';
 import { PlaybackBar } from './components/PlaybackBar';
 import { Stage } from './components/Stage';
 import { ScenarioPicker } from './components/ScenarioPicker';
@@ -30,6 +31,7 @@ function StageView() {
       speed={speed}
       playing={playing}
       onSelectPlace={(place) => appStore.getState().selectPlace(place)}
+      onSelectToken={(token) => appStore.getState().selectToken(token)}
     />
   );
 }
@@ -46,6 +48,7 @@ export function App() {
         <h1>GIC Lab</h1>
         <ScenarioPicker />
         <OpenFile />
+        <NewSandbox />
         <label className="theme">
           theme{' '}
           <select
@@ -82,8 +85,8 @@ export function App() {
             <StageView />
             <PlaybackBar />
           </section>
-          <section className="panel log-panel" aria-label="Event log">
-            <EventLog />
+          <section className="panel log-panel" aria-label="Inspectors">
+            <Inspectors />
           </section>
         </main>
       )}

@@ -6,6 +6,7 @@
 import type { AppStore } from './store/store';
 import type { Granularity } from './worker/api';
 import { SPEEDS } from './store/playback-slice';
+import { TABS } from './store/views-slice';
 
 export interface Shortcut {
   keys: string[];
@@ -55,12 +56,19 @@ export const SHORTCUTS: Shortcut[] = [
       s.getState().setTheme(order[(order.indexOf(t) + 1) % order.length]!);
     },
   },
+  ...TABS.map((t): Shortcut => ({
+    keys: [t.key],
+    does: t.id === 'console' ? 'Open the sandbox console' : `Open the ${t.label} inspector`,
+    run: (s) => s.getState().setTab(t.id),
+  })),
+  { keys: ['b'], does: 'Show or hide the breakpoints', run: (s) => s.getState().toggleBreakpoints() },
   { keys: ['?'], does: 'Show or hide this help', run: (s) => s.getState().toggleHelp() },
   {
     keys: ['Escape'],
-    does: 'Close the help; clear the selection',
+    does: 'Close the help and the breakpoints; clear the selection',
     run: (s) => {
       s.getState().toggleHelp(false);
+      s.getState().toggleBreakpoints(false);
       s.getState().clearSelection();
     },
   },

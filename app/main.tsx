@@ -10,7 +10,7 @@ import { App } from './App';
 import { bindKeyboard } from './keyboard';
 import { startTicker } from './playback/ticker';
 import { appStore } from './store';
-import { readUrl, setPositionInUrl } from './url';
+import { clearScenarioInUrl, readUrl, setPositionInUrl } from './url';
 import type { CrashMode } from './worker/api';
 import { getEngine, onEngineNotice, setWatchdogTimeout } from './worker/client';
 import './styles.css';
@@ -34,6 +34,12 @@ appStore.subscribe((s, prev) => {
   if (s.position === prev.position) return;
   clearTimeout(urlTimer);
   urlTimer = window.setTimeout(() => setPositionInUrl(appStore.getState().position), 150);
+});
+
+// A session opened from text (a file from disk, a sandbox) has no link: the URL must not keep
+// naming the scenario that was open before it.
+appStore.subscribe((s, prev) => {
+  if (s.source !== prev.source && s.source && s.file !== readUrl().scenario) clearScenarioInUrl();
 });
 
 // Theme: 'auto' follows the system (and its changes); the others pin it. The stylesheet knows one
@@ -62,12 +68,28 @@ onEngineNotice((n) => {
 });
 
 // `?debug=1` exposes the worker's failure modes to the recovery tests (and to a curious trainer):
-// giclabDebug.crash('throw' | 'hang'); `&watchdog=<ms>` shortens the hang detection.
+// giclabDebug.crash('throw' | 'hang'); `&watchdog=<ms>` shortens the hang detection. It also
+// exposes a read-only copy of where playback is, giclabDebug.state(), which the UI benchmark
+// (scripts/bench/ui.mjs) reads to see how fast the position really advances.
 const params = new URLSearchParams(window.location.search);
 if (params.get('debug') === '1') {
   setWatchdogTimeout(Number(params.get('watchdog') ?? 15_000));
   (window as unknown as { giclabDebug: unknown }).giclabDebug = {
     crash: (mode: CrashMode) => getEngine().crash(mode),
+    state: () => {
+      const s = appStore.getState();
+      return {
+        status: s.status,
+        position: s.position,
+        length: s.length,
+        playing: s.playing,
+        speed: s.speed,
+        /** The position the stage is showing (it may trail `position` while a frame is fetched). */
+        shown: s.frame?.position ?? null,
+        tokens: s.frame?.stage.tokens.length ?? 0,
+        steps: s.session?.steps.map((st) => ({ title: st.title, from: st.from, to: st.to })) ?? [],
+      };
+    },
   };
 }
 

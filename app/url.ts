@@ -36,3 +36,15 @@ export function setPositionInUrl(at: number): void {
   else q.delete('at');
   write(q, false);
 }
+
+/**
+ * The open session did not come from a link (a file from disk, a sandbox): the URL stops naming a
+ * scenario, since reopening it would show something else. Other parameters (debug) stay.
+ */
+export function clearScenarioInUrl(): void {
+  const q = new URLSearchParams(window.location.search);
+  if (!q.has('scenario') && !q.has('at')) return;
+  q.delete('scenario');
+  q.delete('at');
+  write(q, true);
+}

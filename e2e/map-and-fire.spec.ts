@@ -5,19 +5,10 @@
  * survives its engine worker crashing or hanging.
  */
 
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, position, test } from './page-checks';
 
 const FILE = 'track2/2.2-map-and-fire.json';
-
-let pageErrors: string[] = [];
-test.beforeEach(({ page }) => {
-  pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-});
-test.afterEach(() => expect(pageErrors, 'uncaught errors in the page').toEqual([]));
-
-const position = async (page: Page): Promise<number> =>
-  Number(await page.getByTestId('position').getAttribute('data-position'));
 
 /** What the stage shows, as data: the tokens (where, in which state) and the lit boxes. */
 async function stageView(page: Page): Promise<string> {
@@ -206,4 +197,69 @@ test('light and dark, on a laptop and on a projector', async ({ page }) => {
   await expect.poll(() => position(page)).toBe(44);
   await page.keyboard.press('End');
   await expect(page.getByTestId('status')).toHaveAttribute('data-status', 'done');
+});
+
+test('breakpoints: on a command, a DeviceID/EventID and a register write stop playback there', async ({
+  page,
+}) => {
+  await page.goto(`/?scenario=${FILE}`);
+  await expect(page.getByRole('heading', { level: 2 })).toHaveText('Map and fire');
+  const current = page.getByTestId('event-log').locator('tr[data-current]');
+
+  await page.keyboard.press('b');
+  const panel = page.getByTestId('breakpoint-panel');
+  await expect(panel).toBeVisible();
+  // A malformed breakpoint is refused with the reason, and nothing is added.
+  await page.getByTestId('bp-intid').fill('lpi');
+  await page.getByTestId('bp-add').click();
+  await expect(page.getByTestId('bp-error')).toContainText("'lpi' is not a number");
+  await expect(page.getByTestId('breakpoint-list')).toHaveCount(0);
+
+  await page.getByTestId('bp-kind').selectOption('command');
+  await page.getByTestId('bp-command').selectOption('MAPTI');
+  await page.getByTestId('bp-add').click();
+  await page.getByTestId('bp-kind').selectOption('device');
+  await page.getByTestId('bp-devid').fill('16');
+  await page.getByTestId('bp-eventid').fill('3');
+  await page.getByTestId('bp-add').click();
+  await page.getByTestId('bp-kind').selectOption('register');
+  await page.getByTestId('bp-register').fill('icc_eoir1');
+  await page.getByTestId('bp-add').click();
+  await expect(page.getByTestId('breakpoint-list').locator('li')).toHaveText([
+    /stop at an ITS MAPTI command/,
+    /stop at DeviceID 16, EventID 3/,
+    /stop at a write to ICC_EOIR1_EL1/,
+  ]);
+  await page.screenshot({ path: test.info().outputPath('breakpoints.png') });
+  await page.keyboard.press('Escape');
+  await expect(panel).toBeHidden();
+
+  // Play: it stops right after the MAPTI command is read, then at the MSI's first event that
+  // names DeviceID 16 and EventID 3, then at the EOI.
+  await page.getByTestId('speed').selectOption('100');
+  await page.getByTestId('play').click();
+  await expect(page.getByTestId('status')).toHaveText('Stopped at breakpoint 1');
+  await expect(current).toHaveAttribute('data-kind', 'its.cmd');
+  await expect(current).toContainText('MAPTI');
+
+  await page.getByTestId('play').click();
+  await expect(page.getByTestId('status')).toHaveText('Stopped at breakpoint 2');
+  await expect(current).toContainText(/DeviceID 16/);
+  await expect(current).toContainText(/EventID 3/);
+  await expect(current).toHaveAttribute('data-kind', 'pci.msi');
+
+  // Every event of the MSI's walk names DeviceID 16 and EventID 3: playing on stops at the next.
+  await page.getByTestId('play').click();
+  await expect(current).toHaveAttribute('data-kind', 'its.translater');
+  await expect(page.getByTestId('status')).toHaveText('Stopped at breakpoint 2');
+
+  // Without it, playing runs on to the EOI.
+  await page.keyboard.press('b');
+  await page.getByRole('button', { name: 'Remove breakpoint 2' }).click();
+  await page.keyboard.press('Escape');
+  await page.getByTestId('play').click();
+  await expect(page.getByTestId('status')).toHaveText('Stopped at breakpoint 2');
+  await expect(current).toHaveAttribute('data-kind', 'icc.eoi');
+  await page.keyboard.press('b');
+  await expect(panel.locator('li[data-hit="true"]')).toHaveText(/2\. stop at a write to ICC_EOIR1_EL1/);
 });

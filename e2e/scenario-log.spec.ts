@@ -7,24 +7,12 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { type Locator, type Page } from '@playwright/test';
+import { expect, test } from './page-checks';
 
 const C27 = 'conformance/kut-c27-its-int-dev2.json';
 /** A file of the repository, wherever the tests are started from. */
 const repoFile = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
-
-/** Uncaught exceptions in the page fail the test, whatever it checks. */
-let pageErrors: Error[] = [];
-test.beforeEach(({ page }) => {
-  pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(e));
-});
-test.afterEach(() => {
-  expect(
-    pageErrors.map((e) => e.message),
-    'uncaught errors in the page',
-  ).toEqual([]);
-});
 
 /** Plays the open scenario to its end (the history is computed when it opens). */
 async function run(page: Page): Promise<void> {
@@ -157,4 +145,18 @@ test('a dropped file the engine refuses is reported, and the open scenario stays
   await expect(page.getByRole('heading', { level: 2 })).toHaveText(/C27/);
   await expect(page.getByTestId('position')).toHaveAttribute('data-position', '120');
   await page.screenshot({ path: test.info().outputPath('refused-drop.png') });
+
+  // A file that loads replaces the session, and the URL stops naming the scenario it replaced
+  // (a link to it would open something else).
+  await expect(page).toHaveURL(new RegExp(`scenario=${C27}&at=120`));
+  await page.getByTestId('open-file').setInputFiles({
+    name: 'mine.json',
+    mimeType: 'application/json',
+    buffer: readFileSync(repoFile('public/scenarios/track2/2.2-map-and-fire.json')),
+  });
+  await expect(page.getByRole('heading', { level: 2 })).toHaveText('Map and fire');
+  await expect(page).not.toHaveURL(/scenario=/);
+  await page.getByTestId('step-forward').click();
+  await expect(page.getByTestId('position')).toHaveAttribute('data-position', '1');
+  await expect(page).not.toHaveURL(/at=/);
 });

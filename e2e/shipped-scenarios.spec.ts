@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './page-checks';
 
 const repoFile = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
 const index = JSON.parse(readFileSync(repoFile('public/scenarios/index.json'), 'utf8')) as {
@@ -24,8 +24,6 @@ test('the picker lists every shipped scenario', async ({ page }) => {
 
 for (const s of index.scenarios) {
   test(`${s.id} plays to its end and every expectation holds`, async ({ page }) => {
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
     await page.goto('/');
     await page.getByTestId('scenario-picker').selectOption(s.file);
     await expect(page.getByRole('heading', { level: 2 })).toHaveText(s.title);
@@ -44,6 +42,20 @@ for (const s of index.scenarios) {
     await expect(expectations).toHaveCount(count);
     await expect(expectations.and(page.locator('[data-ok="true"]'))).toHaveCount(count);
     await expect(page.getByTestId('status')).toHaveText(/^Passed/);
-    expect(errors, 'uncaught errors in the page').toEqual([]);
+
+    // The key views: the end of each scenario step (steps with no events of their own share the
+    // position of the one before), kept as screenshots to look at.
+    const position = page.getByTestId('position');
+    const length = Number(await position.getAttribute('data-length'));
+    await page.getByTestId('jump-start').click();
+    await expect(position).toHaveAttribute('data-position', '0');
+    for (let p = 0, shots = 0; p < length && shots <= file.steps.length; shots++) {
+      await page.keyboard.press(']');
+      await expect.poll(async () => Number(await position.getAttribute('data-position'))).toBeGreaterThan(p);
+      p = Number(await position.getAttribute('data-position'));
+      const step = await page.locator('[data-testid="step"][data-current="true"]').getAttribute('data-step');
+      await page.screenshot({ path: test.info().outputPath(`${s.id}-step${Number(step) + 1}.png`) });
+    }
+    await expect(position).toHaveAttribute('data-position', String(length));
   });
 }

@@ -34,8 +34,11 @@ const num = (v: string): number | undefined => {
   return Number.isInteger(n) && n >= 0 ? n : undefined;
 };
 
+const NO_DEVICES: { name: string }[] = [];
+
 function Filters() {
   const f = useApp((s) => s.filter);
+  const devices = useApp((s) => s.session?.shape.devices) ?? NO_DEVICES;
   const set = (patch: Partial<LogFilter>): void => appStore.getState().setFilter({ ...f, ...patch });
   const field = (label: string, key: 'intid' | 'devid' | 'eventid' | 'cpu') => (
     <label>
@@ -61,6 +64,11 @@ function Filters() {
           <option value="gicr">redistributors</option>
           <option value="cpu">CPUs</option>
           <option value="mem">memory</option>
+          {devices.map((d) => (
+            <option key={d.name} value={`pci ${d.name}`}>
+              device {d.name}
+            </option>
+          ))}
         </select>
       </label>
       {field('INTID', 'intid')}
@@ -76,6 +84,7 @@ export function EventLog() {
   const length = useApp((s) => s.length);
   const position = useApp((s) => s.position);
   const filter = useApp((s) => s.filter);
+  const filterEpoch = useApp((s) => s.filterEpoch);
   const filtering =
     filter.unit !== '' ||
     [filter.intid, filter.devid, filter.eventid, filter.cpu].some((v) => v !== undefined);
@@ -105,7 +114,8 @@ export function EventLog() {
 
   return (
     <div className="event-log-view">
-      <Filters />
+      {/* Remounted when the filter is set from elsewhere (a token, a device), so its fields show it. */}
+      <Filters key={filterEpoch} />
       <div className="log-scroll" ref={scroller}>
         {length === 0 ? (
           <p className="empty">This scenario has no events.</p>

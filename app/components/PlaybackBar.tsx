@@ -7,6 +7,7 @@
 import { appStore, useApp } from '../store';
 import { SPEEDS } from '../store/playback-slice';
 import type { Granularity } from '../worker/api';
+import { Breakpoints } from './Breakpoints';
 import { Icon } from './Icon';
 import { Timeline } from './Timeline';
 
@@ -36,6 +37,7 @@ export function PlaybackBar() {
           disabled={!ready || position === 0}
           title="Jump to the start (Home)"
           aria-label="Jump to the start"
+          data-testid="jump-start"
         >
           <Icon name="jump-start" />
         </button>
@@ -95,15 +97,28 @@ export function PlaybackBar() {
         </label>
         <label>
           speed{' '}
-          <select value={speed} onChange={(e) => st().setSpeed(Number(e.target.value))} data-testid="speed">
+          <select
+            value={speed}
+            title="Events per second while playing (+ / -)"
+            onChange={(e) => st().setSpeed(Number(e.target.value))}
+            data-testid="speed"
+          >
             {SPEEDS.map((v) => (
               <option key={v} value={v}>
-                {v} events/s
+                {v} ev/s
               </option>
             ))}
           </select>
         </label>
-        <output className="position" data-testid="position" data-position={position} data-length={length}>
+        <Breakpoints />
+        <output
+          className="position"
+          data-testid="position"
+          data-position={position}
+          data-length={length}
+          // Wide enough for the largest position: the bar never reflows while playing.
+          style={{ minWidth: `${10 + 2 * String(length).length}ch` }}
+        >
           event {position} of {length}
         </output>
       </div>

@@ -10,7 +10,7 @@ import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { Size } from '../stage/layout';
 import { createStage, type StageHandle } from '../stage/stage';
 import { transitionMs } from '../stage/view';
-import type { MachineShape, Place, StageModel } from '../worker/api';
+import type { MachineShape, Place, StageModel, Token } from '../worker/api';
 
 export interface StageProps {
   shape: MachineShape;
@@ -20,6 +20,8 @@ export interface StageProps {
   playing: boolean;
   /** A box was clicked (or Enter/Space pressed on it). */
   onSelectPlace?: (place: Place) => void;
+  /** An interrupt token was clicked. */
+  onSelectToken?: (token: Token) => void;
 }
 
 const REDUCED_MOTION = '(prefers-reduced-motion: reduce)';
@@ -33,7 +35,7 @@ function subscribeReducedMotion(onChange: () => void): () => void {
 const prefersReducedMotion = (): boolean =>
   typeof window !== 'undefined' && !!window.matchMedia && window.matchMedia(REDUCED_MOTION).matches;
 
-export function Stage({ shape, stage, speed, playing, onSelectPlace }: StageProps) {
+export function Stage({ shape, stage, speed, playing, onSelectPlace, onSelectToken }: StageProps) {
   const boxRef = useRef<HTMLDivElement>(null);
   const svgRef = useRef<SVGSVGElement>(null);
   const handleRef = useRef<StageHandle | null>(null);
@@ -42,10 +44,10 @@ export function Stage({ shape, stage, speed, playing, onSelectPlace }: StageProp
   const reducedMotion = useSyncExternalStore(subscribeReducedMotion, prefersReducedMotion, () => false);
 
   // Read by the stage's handlers and the frame effect, without re-running either when they change.
-  const latest = useRef({ onSelectPlace, speed, playing, reducedMotion });
+  const latest = useRef({ onSelectPlace, onSelectToken, speed, playing, reducedMotion });
   useEffect(() => {
-    latest.current = { onSelectPlace, speed, playing, reducedMotion };
-  }, [onSelectPlace, speed, playing, reducedMotion]);
+    latest.current = { onSelectPlace, onSelectToken, speed, playing, reducedMotion };
+  }, [onSelectPlace, onSelectToken, speed, playing, reducedMotion]);
 
   useEffect(() => {
     const box = boxRef.current;
@@ -77,6 +79,7 @@ export function Stage({ shape, stage, speed, playing, onSelectPlace }: StageProp
       handleRef.current = createStage(svg, {
         size,
         onSelectPlace: (p) => latest.current.onSelectPlace?.(p),
+        onSelectToken: (t) => latest.current.onSelectToken?.(t),
       });
   }, [size]);
 

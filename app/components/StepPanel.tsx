@@ -70,6 +70,7 @@ export function StepPanel() {
             key={i}
             className={`step ${state} ${isCurrent ? 'current' : ''}`}
             data-testid="step"
+            data-step={i}
             data-state={state}
             data-current={isCurrent || undefined}
             aria-current={isCurrent ? 'step' : undefined}

@@ -14,5 +14,6 @@ export function machine(devices: number, cpus: number, its = 1): MachineShape {
       its: its ? i % its : 0,
     })),
     spis: 256,
+    itsCommands: ['MAPD', 'MAPC', 'MAPTI', 'INT', 'SYNC'],
   };
 }

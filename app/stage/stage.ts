@@ -11,13 +11,13 @@
  * Test hooks: data-node on every box ('device:nic0', 'its0', 'its0/dt', 'dist', 'rd3', 'cpuif3',
  * 'cpu3', 'memory'), data-focus="true" on the last event's places, data-irq/data-fiq/data-depth on
  * CPUs, data-waiting/data-stalled/data-creadr/data-cwriter on command queues, data-wire (and
- * class "hot") on wires, data-token-id/-kind/-state/-at on tokens.
+ * class "hot") on wires, data-token-id/-kind/-state/-at/-intid on tokens.
  */
 
 // `interrupt` is used by name: d3 declares itself free of side effects, so a bundler keeps
 // d3-transition (which adds .transition() to selections) only when something is imported from it.
 import { easeCubicInOut, interrupt, select, type Selection } from 'd3';
-import type { MachineShape, Place, StageModel } from '../worker/api';
+import type { MachineShape, Place, StageModel, Token } from '../worker/api';
 import { layout, type Point, type Size, type StageLayout, type StageNode, type Wire } from './layout';
 import {
   diffTokens,
@@ -41,6 +41,8 @@ export interface StageOptions {
   size: Size;
   /** Called when the user clicks a box, or presses Enter or Space on it. */
   onSelectPlace?: (place: Place) => void;
+  /** Called when the user clicks an interrupt token. */
+  onSelectToken?: (token: Token) => void;
 }
 
 export interface StageHandle {
@@ -287,6 +289,7 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
       .attr('data-token-kind', d.token.kind)
       .attr('data-token-state', d.token.state)
       .attr('data-token-at', d.node)
+      .attr('data-token-intid', d.token.intid ?? null)
       .attr('role', 'img')
       .attr('aria-label', d.aria);
     const left = -d.w / 2;
@@ -336,6 +339,11 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
       .join(
         (enter) => {
           const g = enter.append('g');
+          // The datum is read at click time: a token keeps its element as it moves.
+          g.on('click', function () {
+            const d = select<SVGGElement, TokenView>(this).datum();
+            opts.onSelectToken?.(d.token);
+          });
           g.append('title');
           g.append('rect').attr('class', 'stage-token-ring');
           g.append('rect').attr('class', 'stage-token-body');

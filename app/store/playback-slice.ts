@@ -19,7 +19,7 @@ import type { AppState } from './store';
 /** Event rows fetched per request; the log view asks for windows as it scrolls. */
 export const ROWS_PER_FETCH = 2000;
 
-export const SPEEDS = [1, 2, 5, 10, 25, 100, 1000] as const;
+export const SPEEDS = [1, 2, 5, 10, 25, 100, 1000, 5000, 20000] as const;
 
 export interface PlaybackSlice {
   /** Events in the history; positions run from 0 to length. */
@@ -211,7 +211,9 @@ export const createPlaybackSlice =
       setSpeed: (speed) => set({ speed: Math.max(0.1, speed) }),
       setGranularity: (granularity) => set({ granularity }),
       addBreakpoint: (b) => set({ breakpoints: [...get().breakpoints, b] }),
-      removeBreakpoint: (index) => set({ breakpoints: get().breakpoints.filter((_, i) => i !== index) }),
+      // The numbers of the others change: the 'stopped at' mark would point at the wrong one.
+      removeBreakpoint: (index) =>
+        set({ breakpoints: get().breakpoints.filter((_, i) => i !== index), stoppedAt: null }),
 
       fetchRows: async (from, to) => {
         const { length, rows } = get();

@@ -11,7 +11,7 @@
 
 import type { StateCreator } from 'zustand';
 import type { ScenarioEntry } from '../scenarios';
-import type { EngineClient, SessionInfo } from '../worker/api';
+import type { EngineClient, InspectRequest, InspectResult, SessionInfo } from '../worker/api';
 import type { AppState } from './store';
 
 export type SessionStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -43,6 +43,11 @@ export interface SessionSlice {
   /** Opens scenario text the user gave (a dropped or chosen file). */
   openText: (text: string, name: string) => Promise<void>;
   dismissErrors: () => void;
+  /**
+   * A view of the machine at `position` (default: the position asked for), the inspectors' one
+   * way to the engine.
+   */
+  inspect: (request: InspectRequest, position?: number) => Promise<InspectResult>;
 }
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -68,6 +73,8 @@ export const createSessionSlice =
         return;
       }
       set({ status: 'ready', session: r.session, file, source: { text, name }, errors: [] });
+      // The console's transcript was about the machine just replaced (its input history stays).
+      get().clearTranscript();
       await get().resetPlayback(r.session.length, position);
     };
 
@@ -115,5 +122,7 @@ export const createSessionSlice =
       },
 
       dismissErrors: () => set({ errors: [] }),
+
+      inspect: (request, position) => deps.engine().inspect(position ?? get().position, request),
     };
   };

@@ -6,22 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EngineHost } from '../worker/engine-host';
+import { inProcessClient } from '../worker/in-process-client';
 import type { EngineClient } from '../worker/api';
 import type { SessionDeps } from './session-slice';
 import { createAppStore } from './store';
 
 const c27 = readFileSync('public/scenarios/conformance/kut-c27-its-int-dev2.json', 'utf8');
 
-/** The engine host behind the same asynchronous interface the worker gives. */
-function inProcess(host = new EngineHost()): EngineClient {
-  return {
-    load: (...a) => Promise.resolve(host.load(...a)),
-    frame: (...a) => Promise.resolve(host.frame(...a)),
-    events: (...a) => Promise.resolve(host.events(...a)),
-    find: (...a) => Promise.resolve(host.find(...a)),
-    crash: () => Promise.resolve(),
-  };
-}
+const inProcess = inProcessClient;
 
 function deps(over: Partial<SessionDeps> = {}): SessionDeps {
   const engine = inProcess();

@@ -1,17 +1,18 @@
 /**
  * The app's one zustand store, built from slices (ARCHITECTURE.md §5): session (which scenario),
- * playback (where in its history), selection (what the user picked) and views (how the page is
- * arranged). Actions are callable outside React: the worker client, the URL, the keyboard and the
+ * playback (where in its history), selection (what the user picked), views (how the page is
+ * arranged) and sandbox (the console). Actions are callable outside React: the worker client, the URL, the keyboard and the
  * play ticker all drive it through `getState()`.
  */
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createPlaybackSlice, type PlaybackSlice } from './playback-slice';
+import { createSandboxSlice, type SandboxSlice } from './sandbox-slice';
 import { createSelectionSlice, type SelectionSlice } from './selection-slice';
 import { createSessionSlice, type SessionDeps, type SessionSlice } from './session-slice';
 import { createViewsSlice, type ViewsSlice } from './views-slice';
 
-export type AppState = SessionSlice & PlaybackSlice & SelectionSlice & ViewsSlice;
+export type AppState = SessionSlice & PlaybackSlice & SelectionSlice & ViewsSlice & SandboxSlice;
 export type AppStore = StoreApi<AppState>;
 
 /** A store wired to the given engine and fetchers (tests pass fakes). */
@@ -21,5 +22,6 @@ export function createAppStore(deps: SessionDeps): AppStore {
     ...createPlaybackSlice(deps)(...a),
     ...createSelectionSlice(...a),
     ...createViewsSlice(...a),
+    ...createSandboxSlice(deps)(...a),
   }));
 }

@@ -7,7 +7,18 @@
 import type { StateCreator } from 'zustand';
 import type { AppState } from './store';
 
-export type InspectorTab = 'events' | 'its' | 'redistributors' | 'cpus' | 'registers' | 'memory';
+export type InspectorTab = 'events' | 'its' | 'redistributors' | 'cpus' | 'registers' | 'memory' | 'console';
+/** The inspector tabs, in order, with the key that opens each. */
+export const TABS: { id: InspectorTab; label: string; key: string }[] = [
+  { id: 'events', label: 'Events', key: 'e' },
+  { id: 'its', label: 'ITS', key: 'i' },
+  { id: 'redistributors', label: 'Redistributors', key: 'r' },
+  { id: 'cpus', label: 'CPU interfaces', key: 'c' },
+  { id: 'registers', label: 'Registers', key: 'g' },
+  { id: 'memory', label: 'Memory', key: 'm' },
+  { id: 'console', label: 'Console', key: '`' },
+];
+
 export type Theme = 'auto' | 'light' | 'dark';
 
 export interface LogFilter {
@@ -23,25 +34,35 @@ export interface ViewsSlice {
   tab: InspectorTab;
   theme: Theme;
   filter: LogFilter;
+  /** Bumped when something other than the log's own fields sets the filter, so they show it. */
+  filterEpoch: number;
   helpOpen: boolean;
+  /** Whether the breakpoint panel of the playback bar is open. */
+  breakpointsOpen: boolean;
   /** A message from the engine's host (e.g. the worker was restarted), shown until dismissed. */
   notice: string | null;
   setNotice: (notice: string | null) => void;
   setTab: (tab: InspectorTab) => void;
   setTheme: (theme: Theme) => void;
-  setFilter: (filter: LogFilter) => void;
+  /** Sets the log's filter; `fromOutside`: not typed into the log's fields (they are refreshed). */
+  setFilter: (filter: LogFilter, fromOutside?: boolean) => void;
   toggleHelp: (open?: boolean) => void;
+  toggleBreakpoints: (open?: boolean) => void;
 }
 
 export const createViewsSlice: StateCreator<AppState, [], [], ViewsSlice> = (set, get) => ({
   tab: 'events',
   theme: 'auto',
   filter: { unit: '' },
+  filterEpoch: 0,
   helpOpen: false,
+  breakpointsOpen: false,
   notice: null,
   setNotice: (notice) => set({ notice }),
   setTab: (tab) => set({ tab }),
   setTheme: (theme) => set({ theme }),
-  setFilter: (filter) => set({ filter }),
+  setFilter: (filter, fromOutside = false) =>
+    set(fromOutside ? { filter, filterEpoch: get().filterEpoch + 1 } : { filter }),
   toggleHelp: (open) => set({ helpOpen: open ?? !get().helpOpen }),
+  toggleBreakpoints: (open) => set({ breakpointsOpen: open ?? !get().breakpointsOpen }),
 });

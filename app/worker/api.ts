@@ -1,7 +1,7 @@
 /**
  * The contract between the page and the engine worker: plain, structured-cloneable records only,
  * so the page holds the slice of the model it shows and never the model itself (ARCHITECTURE.md §3).
- * This file holds types only; the page imports it freely, and the worker implements it.
+ * This file holds types (and the list of calls) only; the page imports it freely, and the worker implements it.
  *
  * A session is one scenario, run to its end when it is loaded (scenarios are small and the model
  * is deterministic), so its whole history exists at once. The page then moves a *position* over
@@ -11,7 +11,25 @@
  * what is there.
  */
 
-import type { EventIds, EventMatch } from '../../engine';
+import type {
+  CpuInterfaceView,
+  DistributorView,
+  EventIds,
+  Completion,
+  EventMatch,
+  InspectError,
+  ItsCacheView,
+  ItsCollectionsView,
+  ItsDevicesView,
+  ItsView,
+  IttView,
+  MemoryDump,
+  MemoryMapView,
+  QueueSlotsView,
+  RedistributorView,
+  RegisterListView,
+  RegisterReading,
+} from '../../engine';
 
 export interface MachineShape {
   profile: string;
@@ -20,6 +38,8 @@ export interface MachineShape {
   its: { index: number; base: number }[];
   devices: { name: string; rid: number; devid: number; its: number }[];
   spis: number;
+  /** The ITS commands the model decodes, by name (breakpoint and console choices). */
+  itsCommands: string[];
 }
 
 export interface ExpectationResult {
@@ -188,15 +208,133 @@ export interface EngineApi {
     breakpoints: Breakpoint[],
     count?: number,
   ): FindResult;
+  /** A view of the machine at `position` (clamped), or why it cannot be given. */
+  inspect(position: number, request: InspectRequest): InspectResult;
   /**
    * Makes the worker fail on purpose, so the page's recovery can be exercised (the e2e tests and
    * `?debug` use it; nothing else calls it).
    */
   crash(mode: CrashMode): void;
+  /**
+   * The sandbox console: runs one command-language line at the END of the history, as a new step
+   * of the session (an `expect` line is checked against the last step and recorded there). `shown`
+   * is the position the page shows; when it is earlier, the line still runs at the end and the
+   * answer says so. A line that does not parse, or names something the machine lacks, is refused
+   * and changes nothing.
+   */
+  exec(line: string, shown?: number): ExecResponse;
+  /** Completion of the word at `cursor` in a console line, for the machine of the session. */
+  complete(line: string, cursor: number): Completion;
+  /**
+   * The session as scenario text (giclab-scenario/1): the loaded scenario's machine and steps,
+   * then one step per console line. `title` renames it (and gives it an id).
+   */
+  save(title?: string): string;
 }
+
+/** Completion of a console line: the range to replace and the candidates (engine/scenario/completion.ts). */
+export type { Candidate, Completion } from '../../engine';
+
+/** What the console shows for a line it ran. */
+export type ExecResponse =
+  | {
+      ok: true;
+      /** 'failed': an expectation that does not hold; the line is still part of the session. */
+      outcome: 'ok' | 'failed';
+      kind: 'action' | 'control' | 'expect';
+      /** What happened, in a sentence: the value read, the events, what the CPUs took, the check. */
+      message: string;
+      /** E.g. a storm that did not settle within the budget. */
+      warnings: string[];
+      /** Events the line added, [from, to) (none for an expectation). */
+      from: number;
+      to: number;
+      /** The page showed an earlier position: the line ran at the end of the history instead. */
+      movedToEnd: boolean;
+      /** The new end of the history (session.length): the page jumps there. */
+      length: number;
+      session: SessionInfo;
+    }
+  | {
+      ok: false;
+      /** Why the line was refused. */
+      error: string;
+      /** 1-based column of the token at fault (1 when the refusal names no token). */
+      column: number;
+    };
+
+/**
+ * What an inspector asks for: one read-only view of the machine at a position. Views are the
+ * engine's inspection views (engine/its/its-inspect.ts, engine/gic/gic-inspect.ts,
+ * engine/platform/register-inspect.ts, engine/platform/memory-inspect.ts), so the inspectors show
+ * exactly what the engine holds, and each asks only for what it shows (ARCHITECTURE.md §3).
+ */
+export type InspectRequest =
+  | { view: 'its'; its: number }
+  | { view: 'queue'; its: number; from: number; count: number }
+  | { view: 'devices'; its: number }
+  | { view: 'itt'; its: number; devid: number }
+  | { view: 'collections'; its: number }
+  | { view: 'cache'; its: number }
+  | { view: 'cpu'; cpu: number }
+  | { view: 'redistributor'; cpu: number }
+  | { view: 'distributor' }
+  | { view: 'registers'; unit: string }
+  | { view: 'register'; unit: string; name: string }
+  | { view: 'memoryMap' }
+  | { view: 'memory'; addr: number; len: number };
+
+/** One access to a register in the history up to the position shown. */
+export interface RegisterAccess {
+  seq: number;
+  access: 'read' | 'write';
+  /** Hex, as the event recorded it. */
+  value: string;
+  /** Who made the access ('cpu0', 'its0'...), as the event recorded it. */
+  by: string;
+}
+
+/** A register read now, with the accesses made to it before the position (newest last). */
+export type RegisterHistoryView = RegisterReading & {
+  history: RegisterAccess[];
+  /** More accesses happened than `history` holds (the oldest were left out). */
+  truncated: boolean;
+};
+
+export interface InspectResults {
+  its: ItsView;
+  queue: QueueSlotsView;
+  devices: ItsDevicesView;
+  itt: IttView;
+  collections: ItsCollectionsView;
+  cache: ItsCacheView;
+  cpu: CpuInterfaceView;
+  redistributor: RedistributorView;
+  distributor: DistributorView;
+  registers: RegisterListView;
+  register: RegisterHistoryView;
+  memoryMap: MemoryMapView;
+  memory: MemoryDump;
+}
+
+export type InspectResult<V extends InspectRequest['view'] = InspectRequest['view']> =
+  InspectResults[V] | InspectError;
 
 /** What `crash` simulates: a worker that dies of an uncaught error, or one that stops answering. */
 export type CrashMode = 'throw' | 'hang';
+/** Every call of EngineApi, so clients can be built from the list (the worker's, the tests'). */
+export const ENGINE_CALLS = [
+  'load',
+  'frame',
+  'events',
+  'find',
+  'inspect',
+  'crash',
+  'exec',
+  'complete',
+  'save',
+] as const satisfies readonly (keyof EngineApi)[];
+
 /** The page's side: the same calls, answered asynchronously across the worker boundary. */
 export type EngineClient = {
   [K in keyof EngineApi]: (...args: Parameters<EngineApi[K]>) => Promise<ReturnType<EngineApi[K]>>;

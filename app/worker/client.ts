@@ -4,14 +4,15 @@
  * The worker starts on first use, not on import, so modules that import the store load where there
  * is no Worker (Vitest in Node). Every call is watched: if the worker dies (an uncaught error, a
  * failed module load) or does not answer in time (a hang), it is terminated and a new one started,
- * the last scenario the page loaded is loaded into it again, and the listeners are told, so the
- * page can say what happened and show the position it was at. The call that was caught up in it
- * fails with EngineRestarted; nothing the user did is lost, because the page holds the scenario
- * text and the position, and the history is deterministic.
+ * the last scenario the page loaded is loaded into it again, with the sandbox console's lines run
+ * since then, and the listeners are told, so the page can say what happened and show the position
+ * it was at. The call that was caught up in it fails with EngineRestarted; nothing the user did is
+ * lost, because the client holds the scenario text and the console lines, the page the position,
+ * and the history is deterministic.
  */
 
 import * as Comlink from 'comlink';
-import type { EngineApi, EngineClient } from './api';
+import { ENGINE_CALLS, type EngineApi, type EngineClient } from './api';
 import { EngineRestarted } from './errors';
 
 export { EngineRestarted };
@@ -34,6 +35,8 @@ let remote: Comlink.Remote<EngineApi> | undefined;
 /** Rejects the calls in flight when the worker dies. */
 let abort: ((reason: string) => void)[] = [];
 let lastLoad: [string, string] | undefined;
+/** The console lines the worker ran since that load, in order: a restarted worker runs them again. */
+let consoleLines: string[] = [];
 let restoring: Promise<void> | undefined;
 const listeners = new Set<Listener>();
 
@@ -59,13 +62,16 @@ function restart(reason: string): void {
   abort = [];
   for (const a of pending) a(reason);
   const r = spawn();
-  // Load the session again before anything else talks to the new worker.
+  // Load the session again, and run its console lines again, before anything else talks to the
+  // new worker: the history is deterministic, so the page's session and position still hold.
   const again = lastLoad;
+  const lines = consoleLines.slice();
   restoring = again
-    ? r.load(again[0], again[1]).then(
-        () => undefined,
-        () => undefined,
-      )
+    ? (async () => {
+        const loaded = await r.load(again[0], again[1]);
+        if (!loaded.ok) return;
+        for (const l of lines) await r.exec(l);
+      })().catch(() => undefined)
     : undefined;
   for (const l of listeners) l({ kind: 'restarted', reason });
 }
@@ -86,7 +92,11 @@ async function call<K extends keyof EngineApi>(
       (v) => {
         clearTimeout(timer);
         abort = abort.filter((a) => a !== fail);
-        if (name === 'load' && (v as { ok: boolean }).ok) lastLoad = args as unknown as [string, string];
+        if (name === 'load' && (v as { ok: boolean }).ok) {
+          lastLoad = args as unknown as [string, string];
+          consoleLines = [];
+        }
+        if (name === 'exec' && (v as { ok: boolean }).ok) consoleLines.push(args[0] as string);
         resolve(v);
       },
       (e: unknown) => {
@@ -98,13 +108,9 @@ async function call<K extends keyof EngineApi>(
   });
 }
 
-const client: EngineClient = {
-  load: (...a) => call('load', a),
-  frame: (...a) => call('frame', a),
-  events: (...a) => call('events', a),
-  find: (...a) => call('find', a),
-  crash: (...a) => call('crash', a),
-};
+const client = Object.fromEntries(
+  ENGINE_CALLS.map((name) => [name, (...a: never[]) => call(name, a as never)]),
+) as unknown as EngineClient;
 
 export function getEngine(): EngineClient {
   return client;

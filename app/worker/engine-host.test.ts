@@ -129,6 +129,15 @@ describe('EngineHost', () => {
     expect(rows[w.position - 1]!.text).toMatch(/GITS_CWRITER/);
   });
 
+  it('stops at writes to CPU interface registers too, EOIs included (they have kinds of their own)', () => {
+    const host = open();
+    const rows = host.events(0, MAX_EVENTS_PER_CALL);
+    const eoi = host.find(0, 1, 'event', [{ regWrite: 'ICC_EOIR1_EL1' }], rows.length);
+    expect(eoi.breakpoint).toBe(0);
+    expect(rows[eoi.position - 1]).toMatchObject({ kind: 'icc.eoi' });
+    expect(rows.findIndex((r) => r.kind === 'icc.eoi')).toBe(eoi.position - 1);
+  });
+
   it('refuses a bad file with its position and keeps the session it had', () => {
     const host = open();
     const before = host.frame(50);

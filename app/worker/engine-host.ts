@@ -11,33 +11,44 @@
 import {
   explain,
   formatDiagnostic,
+  ITS_COMMANDS,
   loadScenario,
   matches,
   ScenarioRun,
+  type CompiledStep,
+  type Completion,
   type Machine,
-  type RunReport,
   type Scenario,
   type SimEvent,
+  type StepResult,
 } from '../../engine';
 import type {
   Breakpoint,
   CrashMode,
   EngineApi,
   EventRow,
+  ExecResponse,
   FindResult,
   Frame,
   Granularity,
+  InspectRequest,
+  InspectResult,
   LoadResponse,
   MachineShape,
   SessionInfo,
   StepInfo,
 } from './api';
+import { inspectMachine } from './inspect-host';
+import { Sandbox } from './sandbox-host';
 import { stageModel } from './stage-model';
 
 /** Most rows one `events` call returns, so a careless range cannot clone a huge log in one go. */
 export const MAX_EVENTS_PER_CALL = 5000;
 
 const SPURIOUS = 1023;
+
+/** Events that record a write to a named register (EOIR, DIR and SGI writes have kinds of their own). */
+const REG_WRITE_KINDS = new Set(['mmio.write', 'icc.write', 'icc.sgi', 'icc.eoi', 'icc.dir']);
 
 /** Events that report something refused or lost: what an 'error' breakpoint stops at. */
 const ERROR_KINDS = new Set(['its.drop', 'mmio.bad', 'icc.bad', 'input.bad', 'gicr.lpi.drop', 'its.queue']);
@@ -59,12 +70,13 @@ function shapeOf(s: Scenario): MachineShape {
       its: d.its,
     })),
     spis: r.gic.spis,
+    itsCommands: ITS_COMMANDS.map((c) => c.name),
   };
 }
 
-function stepsOf(s: Scenario, report: RunReport): StepInfo[] {
-  return s.steps.map((st, i) => {
-    const r = report.steps[i]!;
+function stepsOf(steps: readonly CompiledStep[], results: readonly StepResult[]): StepInfo[] {
+  return steps.map((st, i) => {
+    const r = results[i]!;
     const predict = st.predict
       ? {
           question: st.predict.question,
@@ -93,6 +105,7 @@ function stepsOf(s: Scenario, report: RunReport): StepInfo[] {
 export class EngineHost implements EngineApi {
   private run: ScenarioRun | undefined;
   private info: SessionInfo | undefined;
+  private sandbox: Sandbox | undefined;
 
   private get machine(): Machine {
     if (!this.run) throw new Error('no scenario is loaded');
@@ -107,22 +120,57 @@ export class EngineHost implements EngineApi {
       return { ok: false, errors: r.diagnostics.map(formatDiagnostic) };
     }
     const run = new ScenarioRun(r.scenario);
-    const report = run.runAll();
+    run.runAll();
     const s = r.scenario;
     this.run = run;
+    this.sandbox = new Sandbox(run, text, (e) => matchesBreakpoint(e, { error: true }));
     this.info = {
       file: s.file,
       title: s.meta.title,
       summary: s.meta.summary ?? '',
       goals: s.meta.goals ?? [],
       shape: shapeOf(s),
-      steps: stepsOf(s, report),
-      length: run.machine.log.length,
-      passed: report.passed,
-      marks: marksOf(run.machine),
+      steps: [],
+      length: 0,
+      passed: true,
+      marks: { deliveries: [], commands: [], errors: [] },
     };
+    this.describeRun();
     run.machine.seek(0);
     return { ok: true, session: this.info };
+  }
+
+  /** Brings the session's steps, length, verdict and marks up to date with the run. */
+  private describeRun(): void {
+    const run = this.run!;
+    const info = this.info!;
+    const from = info.length;
+    this.info = {
+      ...info,
+      steps: stepsOf(run.steps, run.results),
+      length: run.machine.log.length,
+      passed: run.results.every((x) => x.passed),
+      marks: marksOf(run.machine, from, info.marks),
+    };
+  }
+
+  exec(line: string, shown?: number): ExecResponse {
+    if (!this.sandbox || !this.info) return { ok: false, error: 'no scenario is open', column: 1 };
+    const movedToEnd = (shown ?? this.machine.seq) < this.info.length;
+    const r = this.sandbox.exec(line);
+    if (!r.ok) return r;
+    this.describeRun();
+    return { ...r, movedToEnd, length: this.info.length, session: this.info };
+  }
+
+  complete(line: string, cursor: number): Completion {
+    if (!this.sandbox) return { from: cursor, to: cursor, candidates: [] };
+    return this.sandbox.complete(line, cursor);
+  }
+
+  save(title?: string): string {
+    if (!this.sandbox) throw new Error('no scenario is open');
+    return this.sandbox.save(title);
   }
 
   /** Index of the step position p lies in (the step whose events are being shown). */
@@ -158,9 +206,7 @@ export class EngineHost implements EngineApi {
 
   frame(position: number): Frame {
     const m = this.machine;
-    const length = this.info!.length;
-    const p = Math.max(0, Math.min(length, Math.floor(position) || 0));
-    if (m.seq !== p) m.seek(p);
+    const p = this.seekTo(position);
     const last = p > 0 ? m.log.get(p - 1) : undefined;
     return {
       position: p,
@@ -210,6 +256,19 @@ export class EngineHost implements EngineApi {
     return { position: p > 0 ? 0 : -1 };
   }
 
+  inspect(position: number, request: InspectRequest): InspectResult {
+    if (!this.info) return { ok: false, error: 'no scenario is open' };
+    this.seekTo(position);
+    return inspectMachine(this.machine, request);
+  }
+
+  /** Puts the machine at position p (clamped to the history); returns p. */
+  private seekTo(position: number): number {
+    const p = Math.max(0, Math.min(this.info!.length, Math.floor(position) || 0));
+    if (this.machine.seq !== p) this.machine.seek(p);
+    return p;
+  }
+
   crash(mode: CrashMode): void {
     if (mode === 'hang') for (;;);
     // Thrown outside the call, as a bug in an event handler would be: the worker's error event.
@@ -228,10 +287,15 @@ export class EngineHost implements EngineApi {
 /** Most markers of each kind the timeline gets (a storm's thousands would only smear it). */
 const MAX_MARKS = 2000;
 
-function marksOf(m: Machine): SessionInfo['marks'] {
-  const marks: SessionInfo['marks'] = { deliveries: [], commands: [], errors: [] };
+/** The marks of events [from, end of the log), added to copies of those before `from`. */
+function marksOf(m: Machine, from: number, before: SessionInfo['marks']): SessionInfo['marks'] {
+  const marks: SessionInfo['marks'] = {
+    deliveries: [...before.deliveries],
+    commands: [...before.commands],
+    errors: [...before.errors],
+  };
   const log = m.log;
-  for (let seq = 0; seq < log.length; seq++) {
+  for (let seq = from; seq < log.length; seq++) {
     const kind = log.kindAt(seq)!;
     if (kind === 'icc.ack' || kind === 'its.cmd' || ERROR_KINDS.has(kind)) {
       const e = log.get(seq)!;
@@ -274,10 +338,6 @@ export function matchesBreakpoint(e: SimEvent, b: Breakpoint): boolean {
   if (!matches(e, b)) return false;
   if (b.command !== undefined && !(e.kind === 'its.cmd' && d.command === b.command)) return false;
   if (b.error && !(ERROR_KINDS.has(e.kind) || (e.kind === 'its.cmd' && d.outcome !== 'ok'))) return false;
-  if (
-    b.regWrite !== undefined &&
-    !((e.kind === 'mmio.write' || e.kind === 'icc.write') && d.reg === b.regWrite)
-  )
-    return false;
+  if (b.regWrite !== undefined && !(REG_WRITE_KINDS.has(e.kind) && d.reg === b.regWrite)) return false;
   return true;
 }

@@ -4,7 +4,7 @@
  * 0x40000000 and the GIC where QEMU's `virt` board puts it, behaviour profile `spec`.
  */
 
-import { checkGicConfig, defaultAffinity, type GicConfig } from '../gic/gic-config';
+import { checkGicConfig, defaultAffinity, GICD_SIZE, redistStride, type GicConfig } from '../gic/gic-config';
 import { GIC_RULES, type ProfileName } from '../gic/gic-rules';
 import type { MemoryRegion } from '../mem/memory';
 import { checkItsConfig, type ItsConfig } from '../its/its-config';
@@ -82,6 +82,41 @@ export function parseAffinity(a: string | number): number | undefined {
   return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
 }
 
+/** Bytes of an ITS's register frames: the control frame and the translation frame, 64 KiB each. */
+const ITS_FRAMES = 0x20000;
+
+/**
+ * Where ITS `i` sits when the scenario does not say. ITS 0 is where QEMU's virt board puts its one
+ * ITS (0x0808_0000, just below the redistributors). Further ITSs go after the last redistributor,
+ * 64 KiB aligned: the redistributor region grows with the PE count, so a fixed address would land
+ * inside it on a large machine.
+ */
+function defaultItsBase(i: number, redistBase: number, cpus: number, version: number): number {
+  if (i === 0) return DEFAULTS.itsBase;
+  const end = redistBase + cpus * (version >= 4 ? 0x40000 : 0x20000);
+  return Math.ceil(end / 0x10000) * 0x10000 + (i - 1) * ITS_FRAMES;
+}
+
+/** Register frames that overlap each other: an access could not say which unit it is for. */
+function frameOverlaps(gic: GicConfig, its: ItsConfig[]): string[] {
+  const frames = [
+    { name: 'the distributor', base: gic.distBase, size: GICD_SIZE },
+    { name: 'the redistributors', base: gic.redistBase, size: gic.affinity.length * redistStride(gic) },
+    ...its.map((c, i) => ({ name: `its[${i}]`, base: c.base, size: ITS_FRAMES })),
+  ];
+  const out: string[] = [];
+  for (let a = 0; a < frames.length; a++)
+    for (let b = a + 1; b < frames.length; b++) {
+      const x = frames[a]!;
+      const y = frames[b]!;
+      if (x.base < y.base + y.size && y.base < x.base + x.size)
+        out.push(
+          `${y.name} at 0x${y.base.toString(16)} overlaps ${x.name} (0x${x.base.toString(16)}..0x${(x.base + x.size - 1).toString(16)})`,
+        );
+    }
+  return out;
+}
+
 export type Resolution = { ok: true; machine: ResolvedMachine } | { ok: false; problems: string[] };
 
 export function resolveMachine(o: MachineOptions): Resolution {
@@ -105,9 +140,11 @@ export function resolveMachine(o: MachineOptions): Resolution {
   }
   const itsOpts = o.its ?? [{}];
   const itsDefaults = ITS_RULES[profile].defaults;
+  const version = o.gic ?? 3;
+  const redistBase = o.redistributorBase ?? DEFAULTS.redistributorBase;
   const its: ItsConfig[] = itsOpts.map((x, i) => ({
     ...itsDefaults,
-    base: x.base ?? DEFAULTS.itsBase + i * 0x20000,
+    base: x.base ?? defaultItsBase(i, redistBase, affinity.length, version),
     ...(x.pta !== undefined ? { pta: x.pta } : {}),
     ...(x.devBits !== undefined ? { devBits: x.devBits } : {}),
     ...(x.eventIdBits !== undefined ? { eventIdBits: x.eventIdBits } : {}),
@@ -118,15 +155,16 @@ export function resolveMachine(o: MachineOptions): Resolution {
   }));
   its.forEach((c, i) => problems.push(...checkItsConfig(c, i)));
   const gic: GicConfig = {
-    version: o.gic ?? 3,
+    version,
     affinity,
     spis: o.spis ?? (profile === 'kvm' ? 224 : 256),
     distBase: o.distributorBase ?? DEFAULTS.distributorBase,
-    redistBase: o.redistributorBase ?? DEFAULTS.redistributorBase,
+    redistBase,
     lpis: its.length > 0,
     priorityBits: o.priorityBits ?? rules.priorityBits,
   };
   problems.push(...checkGicConfig(gic));
+  if (!problems.length) problems.push(...frameOverlaps(gic, its));
   const memory = (o.memory ?? [{ base: DEFAULTS.ramBase, size: DEFAULTS.ramSize }]).map((r, i) => ({
     name: 'name' in r && typeof r.name === 'string' ? r.name : `ram${i}`,
     base: r.base,

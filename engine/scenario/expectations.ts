@@ -122,12 +122,48 @@ export function eventMatches(e: SimEvent, filters: Record<string, string>): bool
   return true;
 }
 
+/**
+ * Why an expectation cannot be checked on this machine at all: it names a CPU, redistributor,
+ * ITS or register the machine lacks. The sandbox console refuses such a line before recording it;
+ * checkExpectation fails it with the same reason.
+ */
+export function expectationTargetError(m: Machine, x: Expectation): string | undefined {
+  const cpus = m.s.gic.cfg.affinity.length;
+  const noCpu = (c: number, what = 'cpu'): string | undefined =>
+    c < cpus ? undefined : `there is no ${what}${c} (the machine has ${cpus} PEs)`;
+  const noIts = (i: number): string | undefined =>
+    m.s.its[i] ? undefined : `there is no ITS ${i} (the machine has ${m.s.its.length})`;
+  switch (x.kind) {
+    case 'deliveries':
+      return x.exact.map((d) => noCpu(d.cpu)).find((e) => e !== undefined);
+    case 'delivered':
+    case 'icc':
+      return noCpu(x.cpu);
+    case 'reg': {
+      const r = resolveTarget(m, x.target, x.width);
+      return r.ok ? undefined : r.error;
+    }
+    case 'dte':
+    case 'ite':
+    case 'cte':
+      return noIts(x.its);
+    case 'lpi-pending':
+      return noCpu(x.rd, 'rd');
+    case 'mem':
+    case 'mem-bytes':
+    case 'events':
+      return undefined;
+  }
+}
+
 export function checkExpectation(
   m: Machine,
   x: Expectation,
   stepStart: number,
   before?: Machine,
 ): CheckResult {
+  const bad = expectationTargetError(m, x);
+  if (bad) return { ok: false, message: bad };
   switch (x.kind) {
     case 'deliveries': {
       const got = new Map<string, number>();
@@ -165,7 +201,6 @@ export function checkExpectation(
       return checkValue(r.name, (mm) => peek(mm, r.addr, r.width), m, x.check, before);
     }
     case 'icc':
-      if (x.cpu >= m.s.gic.cfg.affinity.length) return { ok: false, message: `there is no cpu${x.cpu}` };
       return checkValue(`cpu${x.cpu} ${x.reg}`, (mm) => iccPeek(mm, x.cpu, x.reg), m, x.check, before);
     case 'mem': {
       const n = x.width / 8;
@@ -189,14 +224,12 @@ export function checkExpectation(
         : { ok, message: `bytes at 0x${x.addr.toString(16)} are ${fmt(got)}, expected ${fmt(x.bytes)}` };
     }
     case 'dte': {
-      const its = m.s.its[x.its];
-      if (!its) return { ok: false, message: `there is no ITS ${x.its}` };
+      const its = m.s.its[x.its]!;
       const v = viewDte(m, its, x.devid);
       return fieldsMatch(`DTE of DeviceID ${x.devid}`, v ? { ...v } : undefined, x.fields, x.absent);
     }
     case 'ite': {
-      const its = m.s.its[x.its];
-      if (!its) return { ok: false, message: `there is no ITS ${x.its}` };
+      const its = m.s.its[x.its]!;
       const v = viewIte(m, its, x.devid, x.eventid);
       return fieldsMatch(
         `ITE of DeviceID ${x.devid} EventID ${x.eventid}`,
@@ -206,13 +239,11 @@ export function checkExpectation(
       );
     }
     case 'cte': {
-      const its = m.s.its[x.its];
-      if (!its) return { ok: false, message: `there is no ITS ${x.its}` };
+      const its = m.s.its[x.its]!;
       const v = viewCte(m, its, x.icid);
       return fieldsMatch(`CTE of collection ${x.icid}`, v ? { ...v } : undefined, x.fields, x.absent);
     }
     case 'lpi-pending': {
-      if (x.rd >= m.s.gic.cfg.affinity.length) return { ok: false, message: `there is no rd${x.rd}` };
       const p = lpiIsPending(m, x.rd, x.intid);
       return p === x.pending
         ? { ok: true, message: `LPI ${x.intid} is ${p ? '' : 'not '}pending at rd${x.rd}` }

@@ -6,9 +6,10 @@
  */
 
 import { cloneState, Machine } from '../platform/machine';
+import type { MachineState } from '../platform/platform-machine';
 import type { Action } from './actions';
 import { executeAction } from './execute';
-import { checkExpectation, needsBefore } from './expectations';
+import { checkExpectation, expectationTargetError, needsBefore } from './expectations';
 import type { CompiledLine, CompiledStep, Scenario } from './loader';
 import { runUntil } from '../platform/run-until';
 
@@ -47,19 +48,29 @@ export interface RunReport {
   time: number;
 }
 
+/** An appended step or expectation the machine refused: it names something the machine lacks. */
+export type Refusal = { ok: false; error: string };
+
 export class ScenarioRun {
   readonly machine: Machine;
   readonly results: StepResult[] = [];
+  /** The scenario's steps, then those appended since (appendStep, addExpectation). */
+  readonly steps: CompiledStep[];
+  /** The state where the run ended, so it can go on after the machine was sought elsewhere. */
+  private end: MachineState | undefined;
+  /** The state as the last step began, for `unchanged` in expectations added to it later. */
+  private lastStart: MachineState | undefined;
 
   constructor(
     readonly scenario: Scenario,
     snapshotInterval?: number,
   ) {
     this.machine = Machine.create(scenario.machine, snapshotInterval);
+    this.steps = [...scenario.steps];
   }
 
   get done(): boolean {
-    return this.results.length >= this.scenario.steps.length;
+    return this.results.length >= this.steps.length;
   }
 
   /** Settles the machine: runs until idle, at most SETTLE_BUDGET events. */
@@ -99,15 +110,31 @@ export class ScenarioRun {
   }
 
   runStep(): StepResult | undefined {
-    const step: CompiledStep | undefined = this.scenario.steps[this.results.length];
+    const step: CompiledStep | undefined = this.steps[this.results.length];
     if (!step) return undefined;
+    return this.execute(step, false) as StepResult;
+  }
+
+  /**
+   * Runs `step` (the next one). With `refuseFirst`, a first action the machine refuses (it names
+   * a unit or device the machine lacks) stops the step before anything has happened: the
+   * refusal is returned and nothing is recorded.
+   */
+  private execute(step: CompiledStep, refuseFirst: boolean): StepResult | Refusal {
     const m = this.machine;
     const from = m.seq;
     const warnings: string[] = [];
+    // The last step keeps a copy of the machine as it began, for expectations added to it later.
+    const last = this.results.length === this.steps.length - 1;
+    const start =
+      last || step.expect.some((l) => l.action.kind === 'expect' && needsBefore(l.action.expect))
+        ? cloneState(m.s)
+        : undefined;
     // A copy of the machine as the step begins, for `unchanged` expectations.
-    const before = step.expect.some((l) => l.action.kind === 'expect' && needsBefore(l.action.expect))
-      ? new Machine(cloneState(m.s))
-      : undefined;
+    const before =
+      start && step.expect.some((l) => l.action.kind === 'expect' && needsBefore(l.action.expect))
+        ? new Machine(cloneState(start))
+        : undefined;
     const actions: LineResult[] = [];
     for (const l of step.actions) {
       const a = l.action;
@@ -118,6 +145,8 @@ export class ScenarioRun {
         if (!r.ok) error = r.error;
         else if (step.settle === 'each') this.settle(warnings);
       }
+      // executeAction refuses before it applies any input: the machine is as it was.
+      if (error && refuseFirst && actions.length === 0) return { ok: false, error };
       actions.push({ text: l.text, line: l.line, ok: !error, ...(error ? { message: error } : {}) });
     }
     if (step.settle !== 'none') this.settle(warnings);
@@ -148,7 +177,63 @@ export class ScenarioRun {
       passed: actions.every((x) => x.ok) && expectations.every((x) => x.ok),
     };
     this.results.push(result);
+    if (last) {
+      this.lastStart = start;
+      this.end = cloneState(m.s);
+    }
     return result;
+  }
+
+  /**
+   * Puts the machine back where the run ended. A host may seek the machine anywhere to show it
+   * (seeking changes nothing); a seek to the end replays the events but not the model time a
+   * final `wait` let pass with no event, so the run goes on from the state it kept instead.
+   */
+  private resume(): void {
+    if (!this.done) throw new Error('the run has steps left: run them before adding more');
+    if (this.end) this.machine.s = cloneState(this.end);
+  }
+
+  /**
+   * Appends a step and runs it where the run ended, whatever position the machine has been
+   * sought to since (the sandbox console runs each line this way, as a step of its own). A step
+   * whose first action the machine refuses (rd9 on two PEs, an unknown device, an ITS command
+   * with no valid queue) is not appended and changes nothing: the reason is returned.
+   */
+  appendStep(step: Omit<CompiledStep, 'index'>): { ok: true; result: StepResult } | Refusal {
+    this.resume();
+    const full: CompiledStep = { ...step, index: this.steps.length };
+    this.steps.push(full);
+    const r = this.execute(full, true);
+    if ('ok' in r) {
+      this.steps.pop();
+      return r;
+    }
+    return { ok: true, result: r };
+  }
+
+  /**
+   * Checks one more expectation against the last step, as if the step had listed it (its counts
+   * cover that step's events, `unchanged` compares with the state the step began in), and
+   * records it there. One that names something the machine lacks is refused and not recorded.
+   */
+  addExpectation(line: CompiledLine): { ok: true; result: LineResult } | Refusal {
+    if (line.action.kind !== 'expect') return { ok: false, error: `'${line.text}' is not an expectation` };
+    this.resume();
+    const k = this.results.length - 1;
+    const step = this.steps[k];
+    const res = this.results[k];
+    if (!step || !res) return { ok: false, error: 'there is no step to check' };
+    const x = line.action.expect;
+    const bad = expectationTargetError(this.machine, x);
+    if (bad) return { ok: false, error: bad };
+    const before = needsBefore(x) && this.lastStart ? new Machine(cloneState(this.lastStart)) : undefined;
+    const r = checkExpectation(this.machine, x, res.from, before);
+    const result: LineResult = { text: line.text, line: line.line, ok: r.ok, message: r.message };
+    this.steps[k] = { ...step, expect: [...step.expect, line] };
+    res.expectations.push(result);
+    res.passed = res.passed && r.ok;
+    return { ok: true, result };
   }
 
   runAll(): RunReport {

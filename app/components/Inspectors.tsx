@@ -1,0 +1,64 @@
+/**
+ * The inspectors under the stage: one tab per view of the machine (the narrated event log, the
+ * ITS, the redistributors, the CPU interfaces, the registers, memory) and the sandbox console.
+ * Every tab shows the machine at the position the stage shows, and highlights what the current
+ * event touched; only the open tab asks the worker for anything.
+ */
+
+import { CpuInspector } from '../inspectors/CpuInspector';
+import { ItsInspector } from '../inspectors/ItsInspector';
+import { MemoryInspector } from '../inspectors/MemoryInspector';
+import { RedistributorInspector } from '../inspectors/RedistributorInspector';
+import { RegisterInspector } from '../inspectors/RegisterInspector';
+import { SandboxConsole } from '../sandbox/SandboxConsole';
+import { appStore, useApp } from '../store';
+import { TABS, type InspectorTab } from '../store/views-slice';
+import { EventLog } from './EventLog';
+
+function Body({ tab }: { tab: InspectorTab }) {
+  switch (tab) {
+    case 'events':
+      return <EventLog />;
+    case 'its':
+      return <ItsInspector />;
+    case 'redistributors':
+      return <RedistributorInspector />;
+    case 'cpus':
+      return <CpuInspector />;
+    case 'registers':
+      return <RegisterInspector />;
+    case 'memory':
+      return <MemoryInspector />;
+    case 'console':
+      return <SandboxConsole />;
+  }
+}
+
+export function Inspectors() {
+  const tab = useApp((s) => s.tab);
+  return (
+    <div className="inspectors">
+      <div className="inspector-tabs" role="tablist" aria-label="Inspectors">
+        {TABS.map((t) => (
+          <button
+            key={t.id}
+            type="button"
+            role="tab"
+            id={`tab-${t.id}`}
+            aria-selected={tab === t.id}
+            aria-controls="inspector-body"
+            className={tab === t.id ? 'tab current' : 'tab'}
+            title={`${t.label} (${t.key})`}
+            onClick={() => appStore.getState().setTab(t.id)}
+            data-testid={`tab-${t.id}`}
+          >
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <div className="inspector-body" id="inspector-body" role="tabpanel" aria-labelledby={`tab-${tab}`}>
+        <Body tab={tab} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,762 @@
+/**
+ * The ITS inspector: one ITS's registers (GITS_CTLR, TYPER, CBASER, CREADR, CWRITER, the
+ * GITS_BASER<n> tables), its command queue as a ring with the slots around GITS_CREADR and
+ * GITS_CWRITER decoded, the Device Table, the ITT of one device, the Collection Table and the
+ * translation cache, all read from the engine at the position shown.
+ *
+ * The entries the current event is about (the queue slot a command was read from, the DTE, ITE
+ * and CTE of a translation, its cache entry) carry class `current` and data-current="true"; the ITT
+ * shown follows the DeviceID of the current event unless the user picks a device.
+ *
+ * Data attributes for tests: data-testid its-inspector / its-registers / its-queue / its-ring /
+ * its-devices / its-itt / its-collections / its-cache; rows data-slot (+ data-state,
+ * data-command, data-creadr, data-cwriter), data-devid, data-eventid / data-intid / data-icid,
+ * data-icid / data-target, and data-current="true" on the highlighted entry.
+ */
+
+import { useState } from 'react';
+import type { ItsView, QueueSlotView } from '../../engine';
+import { useApp } from '../store';
+import type { Current } from './current';
+import { followed, type Follow } from './current';
+import { hex, sizeText } from './format';
+import { Card, Flag, RegLine, StartHint, useCurrent, useLastDefined, ViewState } from './parts';
+import { arcPath, marker, queueWindow, slotSpan } from './ring';
+import { useInspect } from './use-inspect';
+
+const on = (c: Current, its: number): boolean => c.its === its;
+
+export function ItsInspector() {
+  const shape = useApp((s) => s.session?.shape);
+  const cur = useCurrent();
+  const [pickIts, setPickIts] = useState<Follow>('auto');
+  const [pickDev, setPickDev] = useState<Follow>('auto');
+  const count = shape?.its.length ?? 0;
+  const lastIts = useLastDefined(cur.its);
+  const its = followed(pickIts, cur.its, lastIts, 0, count);
+  const have = count > 0;
+
+  const view = useInspect(have ? { view: 'its', its } : null);
+  const devs = useInspect(have ? { view: 'devices', its } : null);
+  const cols = useInspect(have ? { view: 'collections', its } : null);
+  const cache = useInspect(have ? { view: 'cache', its } : null);
+
+  // The ITT shown: the user's device, else the current event's, else the last one an event named.
+  const evDev = on(cur, its) ? cur.devid : undefined;
+  const lastDev = useLastDefined(evDev);
+  const firstDev = devs.state === 'ok' ? devs.view.devices[0]?.devid : undefined;
+  const devid = pickDev !== 'auto' ? pickDev : (evDev ?? lastDev ?? firstDev);
+  const itt = useInspect(have && devid !== undefined ? { view: 'itt', its, devid } : null);
+
+  if (!shape) return <p className="empty">Open a scenario to inspect its ITS.</p>;
+  if (!have)
+    return (
+      <div className="insp" data-testid="its-inspector">
+        <p className="empty" data-testid="its-none">
+          This machine has no ITS.
+        </p>
+      </div>
+    );
+
+  // The collection of the current event's translation: from its ITE, when the ITT shown has it.
+  const curIte =
+    itt.state === 'ok' && on(cur, its) && cur.devid === itt.view.devid && cur.eventid !== undefined
+      ? itt.view.events.find((e) => e.eventid === cur.eventid)
+      : undefined;
+  const curIcid = on(cur, its) ? (cur.icid ?? curIte?.icid) : undefined;
+
+  return (
+    <div className="insp" data-testid="its-inspector" data-its={its}>
+      <div className="insp-bar">
+        {count > 1 && (
+          <label>
+            ITS{' '}
+            <select
+              value={String(pickIts)}
+              onChange={(e) => setPickIts(e.target.value === 'auto' ? 'auto' : Number(e.target.value))}
+              data-testid="its-select"
+            >
+              <option value="auto">follow the current event (its{its})</option>
+              {shape.its.map((x) => (
+                <option key={x.index} value={x.index}>
+                  its{x.index} at {hex(x.base)}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {view.state === 'ok' && (
+          <span className="muted">
+            its{its} at {hex(view.view.base)} · {view.view.profile} profile ·{' '}
+            {view.view.source === 'kvm lists'
+              ? "mappings kept in KVM's lists (memory holds them after a save)"
+              : 'tables read from memory'}
+          </span>
+        )}
+        <StartHint />
+      </div>
+      <div className="insp-grid its-grid">
+        <Card title="Registers" testid="its-registers" className="its-regs">
+          {view.state === 'ok' ? <Registers v={view.view} /> : <ViewState r={view} what="ITS registers" />}
+        </Card>
+        <Card
+          title="Command queue"
+          testid="its-queue"
+          className="its-queue"
+          extra={
+            view.state === 'ok' && view.view.queue.slots > 0 ? (
+              <span className="muted">
+                {view.view.queue.waiting} waiting · {view.view.queue.slots} slots
+              </span>
+            ) : undefined
+          }
+        >
+          {view.state === 'ok' ? (
+            <Queue v={view.view} cur={cur} />
+          ) : (
+            <ViewState r={view} what="command queue" />
+          )}
+        </Card>
+        <Card title="Device Table" testid="its-devices" className="its-dt">
+          {devs.state === 'ok' ? (
+            <>
+              <TableInfo
+                table={devs.view.table}
+                problem={devs.view.problem}
+                level1={devs.view.level1?.length}
+              />
+              {devs.view.devices.length === 0 ? (
+                <p className="insp-msg">No device is mapped (no MAPD yet).</p>
+              ) : (
+                <table className="insp-table">
+                  <thead>
+                    <tr>
+                      <th scope="col">DeviceID</th>
+                      <th scope="col">ITT</th>
+                      <th scope="col" className="num" title="EventID bits (Size + 1)">
+                        bits
+                      </th>
+                      <th scope="col">DTE at</th>
+                      {devs.view.source === 'kvm lists' && (
+                        <th scope="col" className="num">
+                          events
+                        </th>
+                      )}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {devs.view.devices.map((d) => {
+                      const current = on(cur, its) && cur.devid === d.devid;
+                      return (
+                        <tr
+                          key={d.devid}
+                          data-devid={d.devid}
+                          data-itt={hex(d.itt)}
+                          data-current={current || undefined}
+                          className={`${current ? 'current' : ''} ${d.devid === devid ? 'picked' : ''} clickable`}
+                          title="Show this device's ITT"
+                          onClick={() => setPickDev(d.devid)}
+                        >
+                          <td className="mono">
+                            {d.devid} <span className="muted">({hex(d.devid)})</span>
+                          </td>
+                          <td className="mono">{hex(d.itt)}</td>
+                          <td className="num">{d.eventIdBits}</td>
+                          <td className="mono muted">{d.dte !== undefined ? hex(d.dte) : '—'}</td>
+                          {devs.view.source === 'kvm lists' && <td className="num">{d.events ?? ''}</td>}
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              )}
+              {devs.view.capped && <p className="insp-msg">More devices than the view lists.</p>}
+            </>
+          ) : (
+            <ViewState r={devs} what="Device Table" />
+          )}
+        </Card>
+        <Card
+          title={devid !== undefined ? `ITT of DeviceID ${devid}` : 'ITT'}
+          testid="its-itt"
+          className="its-itt"
+          extra={
+            devs.state === 'ok' && devs.view.devices.length > 0 ? (
+              <select
+                aria-label="Device whose ITT is shown"
+                value={String(pickDev)}
+                onChange={(e) => setPickDev(e.target.value === 'auto' ? 'auto' : Number(e.target.value))}
+                data-testid="itt-device"
+              >
+                <option value="auto">follow the event</option>
+                {devs.view.devices.map((d) => (
+                  <option key={d.devid} value={d.devid}>
+                    DeviceID {d.devid}
+                  </option>
+                ))}
+              </select>
+            ) : undefined
+          }
+        >
+          {devid === undefined ? (
+            <p className="insp-msg">No device to show: no MAPD yet, and the current event names none.</p>
+          ) : itt.state === 'ok' ? (
+            <div data-devid={itt.view.devid} className="itt">
+              {itt.view.problem && <p className="insp-msg insp-error">{itt.view.problem}</p>}
+              {itt.view.itt !== undefined && (
+                <p className="insp-info">
+                  ITT at <span className="mono">{hex(itt.view.itt)}</span>, {itt.view.eventIdBits} EventID
+                  bits ({2 ** (itt.view.eventIdBits ?? 0)} events × {itt.view.entrySize} B)
+                </p>
+              )}
+              {itt.view.mapped && itt.view.events.length === 0 && (
+                <p className="insp-msg">No event mapped yet (no MAPTI / MAPI).</p>
+              )}
+              {itt.view.events.length > 0 && (
+                <table className="insp-table">
+                  <thead>
+                    <tr>
+                      <th scope="col">EventID</th>
+                      <th scope="col">LPI</th>
+                      <th scope="col" className="num">
+                        ICID
+                      </th>
+                      <th scope="col">PE</th>
+                      <th scope="col">ITE at</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {itt.view.events.map((e) => {
+                      const current =
+                        on(cur, its) && cur.devid === itt.view.devid && cur.eventid === e.eventid;
+                      return (
+                        <tr
+                          key={e.eventid}
+                          data-eventid={e.eventid}
+                          data-intid={e.intid}
+                          data-icid={e.icid}
+                          data-current={current || undefined}
+                          className={current ? 'current' : ''}
+                        >
+                          <td className="num">{e.eventid}</td>
+                          <td className="mono">
+                            {e.intid}
+                            {!e.physical && <span className="muted"> (virtual)</span>}
+                          </td>
+                          <td className="num">{e.icid >= 0 ? e.icid : '—'}</td>
+                          <td>{e.target >= 0 ? `PE ${e.target}` : <span className="muted">none</span>}</td>
+                          <td className="mono muted">{hex(e.addr)}</td>
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              )}
+            </div>
+          ) : (
+            <ViewState r={itt} what="ITT" />
+          )}
+        </Card>
+        <Card title="Collection Table" testid="its-collections" className="its-ct">
+          {cols.state === 'ok' ? (
+            <>
+              <TableInfo
+                table={cols.view.table}
+                problem={cols.view.problem}
+                level1={cols.view.level1?.length}
+              />
+              {cols.view.collections.length === 0 ? (
+                <p className="insp-msg">No collection is mapped (no MAPC yet).</p>
+              ) : (
+                <table className="insp-table">
+                  <thead>
+                    <tr>
+                      <th scope="col" className="num">
+                        ICID
+                      </th>
+                      <th scope="col">target</th>
+                      <th scope="col">RDbase</th>
+                      <th scope="col">CTE at</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {cols.view.collections.map((c) => {
+                      const current = curIcid === c.icid;
+                      return (
+                        <tr
+                          key={c.icid}
+                          data-icid={c.icid}
+                          data-target={c.target}
+                          data-current={current || undefined}
+                          className={current ? 'current' : ''}
+                        >
+                          <td className="num">{c.icid}</td>
+                          <td>
+                            {c.target >= 0 ? (
+                              `redistributor ${c.target}`
+                            ) : (
+                              <span className="muted">none</span>
+                            )}
+                          </td>
+                          <td className="mono">{c.rdbase >= 0 ? hex(c.rdbase) : '—'}</td>
+                          <td className="mono muted">{c.addr !== undefined ? hex(c.addr) : '—'}</td>
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              )}
+            </>
+          ) : (
+            <ViewState r={cols} what="Collection Table" />
+          )}
+        </Card>
+        <Card
+          title="Translation cache"
+          testid="its-cache"
+          className="its-cache"
+          extra={
+            cache.state === 'ok' ? (
+              <span className="muted">
+                {cache.view.policy === 'none'
+                  ? 'none in this profile'
+                  : `${cache.view.entries.length}${cache.view.capacity !== null ? ` / ${cache.view.capacity}` : ''}`}
+              </span>
+            ) : undefined
+          }
+        >
+          {cache.state === 'ok' ? (
+            cache.view.policy === 'none' ? (
+              <p className="insp-msg">
+                This profile's ITS has no translation cache: every MSI walks the tables.
+              </p>
+            ) : cache.view.entries.length === 0 ? (
+              <p className="insp-msg">Empty: no MSI has been translated since the last invalidation.</p>
+            ) : (
+              <>
+                <p className="insp-info">
+                  {cache.view.policy === 'bounded-lru'
+                    ? 'Least recently used first.'
+                    : 'In the order translations filled it (KVM never reorders).'}
+                </p>
+                <table className="insp-table">
+                  <thead>
+                    <tr>
+                      <th scope="col">DeviceID</th>
+                      <th scope="col">EventID</th>
+                      <th scope="col">LPI</th>
+                      <th scope="col">PE</th>
+                      <th scope="col" className="num">
+                        ICID
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {cache.view.entries.map((e) => {
+                      const current = on(cur, its) && cur.devid === e.devid && cur.eventid === e.eventid;
+                      return (
+                        <tr
+                          key={`${e.devid}:${e.eventid}`}
+                          data-devid={e.devid}
+                          data-eventid={e.eventid}
+                          data-intid={e.intid}
+                          data-current={current || undefined}
+                          className={current ? 'current' : ''}
+                        >
+                          <td className="num">{e.devid}</td>
+                          <td className="num">{e.eventid}</td>
+                          <td className="mono">{e.intid}</td>
+                          <td>PE {e.cpu}</td>
+                          <td className="num">{e.icid}</td>
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              </>
+            )
+          ) : (
+            <ViewState r={cache} what="translation cache" />
+          )}
+        </Card>
+      </div>
+    </div>
+  );
+}
+
+function TableInfo({
+  table,
+  problem,
+  level1,
+}: {
+  table:
+    | { baser: number; indirect: boolean; bytes: number; base: number; entrySize: number; ids: number }
+    | undefined;
+  problem: string | undefined;
+  level1: number | undefined;
+}) {
+  return (
+    <>
+      {table && (
+        <p className="insp-info">
+          GITS_BASER{table.baser}: {table.indirect ? 'two-level' : 'flat'}, {sizeText(table.bytes)} at{' '}
+          <span className="mono">{hex(table.base)}</span>, {table.entrySize}-byte entries, {table.ids} IDs
+          {table.indirect && level1 !== undefined && `, ${level1} valid level-1 entries`}
+        </p>
+      )}
+      {problem && <p className="insp-msg insp-error">{problem}</p>}
+    </>
+  );
+}
+
+function Registers({ v }: { v: ItsView }) {
+  const t = v.typer;
+  return (
+    <div className="reg-lines">
+      <RegLine
+        name="GITS_CTLR"
+        value={v.ctlr.value}
+        fields={v.ctlr.fields}
+        summary={
+          <>
+            <Flag on={v.ctlr.enabled}>Enabled</Flag> <Flag on={v.ctlr.quiescent}>Quiescent</Flag>
+          </>
+        }
+      />
+      <RegLine
+        name="GITS_TYPER"
+        value={t.value}
+        fields={t.fields}
+        summary={
+          <>
+            {t.physical && 'Physical '}
+            {t.virtual && 'Virtual '}· ITT entry {t.ittEntrySize} B · DeviceID {t.deviceIdBits} bits · EventID{' '}
+            {t.eventIdBits} bits · ICID {t.collectionIdBits} bits · PTA={t.pta ? 1 : 0} · HCC={t.hcc}
+          </>
+        }
+      />
+      <RegLine
+        name="GITS_CBASER"
+        value={v.cbaser.value}
+        fields={v.cbaser.fields}
+        summary={
+          v.cbaser.valid ? (
+            <>
+              <Flag on>Valid</Flag> {sizeText(v.cbaser.size)} at{' '}
+              <span className="mono">{hex(v.cbaser.base)}</span>
+            </>
+          ) : (
+            <Flag on={false}>not Valid: no queue</Flag>
+          )
+        }
+      />
+      <RegLine
+        name="GITS_CREADR"
+        value={v.creadr.value}
+        fields={v.creadr.fields}
+        summary={
+          <>
+            offset {hex(v.creadr.offset)} = slot {v.queue.readSlot}
+            {v.creadr.stalled && (
+              <span className="bad"> · Stalled{v.creadr.stallReason ? `: ${v.creadr.stallReason}` : ''}</span>
+            )}
+          </>
+        }
+      />
+      <RegLine
+        name="GITS_CWRITER"
+        value={v.cwriter.value}
+        fields={v.cwriter.fields}
+        summary={
+          <>
+            offset {hex(v.cwriter.offset)} = slot {v.queue.writeSlot}
+            {v.cwriter.retry && ' · Retry'}
+          </>
+        }
+      />
+      {v.basers
+        .filter((b) => b.type !== 0 || b.valid)
+        .map((b) => (
+          <RegLine
+            key={b.n}
+            name={`GITS_BASER${b.n}`}
+            value={b.value}
+            fields={b.fields}
+            summary={
+              b.valid ? (
+                <>
+                  {b.typeName}: {b.indirect ? 'two-level' : 'flat'}, {b.pages} × {sizeText(b.pageSize)} at{' '}
+                  <span className="mono">{hex(b.base)}</span>, {b.entrySize}-byte entries
+                </>
+              ) : (
+                <span className="muted">{b.typeName}, not Valid</span>
+              )
+            }
+          />
+        ))}
+      <p className="insp-info">
+        Translation cache: {v.cache.policy}, {v.cache.entries} entries
+        {v.cache.capacity !== null ? ` of ${v.cache.capacity}` : ''}
+      </p>
+    </div>
+  );
+}
+
+/** The queue: a ring with CREADR, CWRITER and the waiting commands, and the slots around them. */
+function Queue({ v, cur }: { v: ItsView; cur: Current }) {
+  const q = v.queue;
+  const win = queueWindow(q.slots, q.readSlot, q.writeSlot);
+  const slots = useInspect(
+    q.slots > 0 ? { view: 'queue', its: v.index, from: win.from, count: win.count } : null,
+  );
+  const [open, setOpen] = useState<number | null>(null);
+  if (q.slots === 0)
+    return (
+      <p className="insp-msg" data-testid="queue-none">
+        No command queue: GITS_CBASER is not valid yet.
+      </p>
+    );
+  return (
+    <div className="queue">
+      <div className="queue-side">
+        <Ring v={v} from={win.from} count={win.count} />
+        <ul className="legend">
+          <li>
+            <span className="swatch waiting" /> {q.waiting} waiting
+          </li>
+          <li>
+            <span className="tick creadr" /> CREADR {q.readSlot}
+          </li>
+          <li>
+            <span className="tick cwriter" /> CWRITER {q.writeSlot}
+          </li>
+          <li>
+            <span className="swatch window" /> listed
+          </li>
+        </ul>
+      </div>
+      <div className="queue-list">
+        {q.blocked && <p className="insp-msg insp-error">Not consuming: {q.blocked}</p>}
+        {slots.state === 'ok' ? (
+          <SlotList
+            list={slots.view.window}
+            cur={cur}
+            its={v.index}
+            open={open}
+            setOpen={setOpen}
+            problem={slots.view.problem}
+          />
+        ) : (
+          <ViewState r={slots} what="queue slots" />
+        )}
+      </div>
+    </div>
+  );
+}
+
+function Ring({ v, from, count }: { v: ItsView; from: number; count: number }) {
+  const q = v.queue;
+  const S = 120;
+  const c = S / 2;
+  const r0 = 30;
+  const r1 = 44;
+  const minAngle = 0.12;
+  const [w0, w1] = slotSpan(from, count, q.slots, minAngle);
+  const [p0, p1] = slotSpan(q.readSlot, q.waiting, q.slots, minAngle);
+  const rd = marker(c, c, r0 - 4, r1 + 6, r1 + 11, q.readSlot, q.slots);
+  const wr = marker(c, c, r0 - 4, r1 + 6, r1 + 11, q.writeSlot, q.slots);
+  const same = q.readSlot === q.writeSlot;
+  return (
+    <svg
+      className="ring"
+      viewBox={`0 0 ${S} ${S}`}
+      width={S}
+      height={S}
+      role="img"
+      aria-label={`Command queue ring of ${q.slots} slots: CREADR at slot ${q.readSlot}, CWRITER at slot ${q.writeSlot}, ${q.waiting} waiting`}
+      data-testid="its-ring"
+      data-slots={q.slots}
+      data-creadr={q.readSlot}
+      data-cwriter={q.writeSlot}
+      data-waiting={q.waiting}
+    >
+      <path className="ring-bg" d={arcPath(c, c, r0, r1, 0, 2 * Math.PI)} />
+      <path className="ring-window" d={arcPath(c, c, r1 + 1, r1 + 4, w0, w1)} />
+      {q.waiting > 0 && <path className="ring-waiting" d={arcPath(c, c, r0, r1, p0, p1)} />}
+      <line className="ring-tick creadr" x1={rd.x1} y1={rd.y1} x2={rd.x2} y2={rd.y2} />
+      <line className="ring-tick cwriter" x1={wr.x1} y1={wr.y1} x2={wr.x2} y2={wr.y2} />
+      {same ? (
+        <text className="ring-label" x={rd.lx} y={rd.ly} textAnchor="middle" dominantBaseline="middle">
+          R=W
+        </text>
+      ) : (
+        <>
+          <text
+            className="ring-label creadr"
+            x={rd.lx}
+            y={rd.ly}
+            textAnchor="middle"
+            dominantBaseline="middle"
+          >
+            R
+          </text>
+          <text
+            className="ring-label cwriter"
+            x={wr.lx}
+            y={wr.ly}
+            textAnchor="middle"
+            dominantBaseline="middle"
+          >
+            W
+          </text>
+        </>
+      )}
+      <text className="ring-center" x={c} y={c - 5} textAnchor="middle">
+        {q.waiting}
+      </text>
+      <text className="ring-center small" x={c} y={c + 9} textAnchor="middle">
+        waiting
+      </text>
+    </svg>
+  );
+}
+
+type SlotItem = { kind: 'slot'; s: QueueSlotView } | { kind: 'gap'; first: number; last: number; n: number };
+
+/** Runs of two or more empty, consumed slots (never written, or wiped) fold into one line. */
+function fold(list: QueueSlotView[], keep: (s: QueueSlotView) => boolean): SlotItem[] {
+  const out: SlotItem[] = [];
+  let run: QueueSlotView[] = [];
+  const flush = (): void => {
+    if (run.length >= 2)
+      out.push({ kind: 'gap', first: run[0]!.slot, last: run.at(-1)!.slot, n: run.length });
+    else for (const s of run) out.push({ kind: 'slot', s });
+    run = [];
+  };
+  for (const s of list) {
+    if (s.empty && s.state === 'consumed' && !s.atCreadr && !s.atCwriter && !keep(s)) run.push(s);
+    else {
+      flush();
+      out.push({ kind: 'slot', s });
+    }
+  }
+  flush();
+  // Empty slots at either end of the window say nothing the ring does not: leave them out.
+  while (out[0]?.kind === 'gap') out.shift();
+  while (out.at(-1)?.kind === 'gap') out.pop();
+  return out;
+}
+
+function SlotList({
+  list,
+  cur,
+  its,
+  open,
+  setOpen,
+  problem,
+}: {
+  list: QueueSlotView[];
+  cur: Current;
+  its: number;
+  open: number | null;
+  setOpen: (slot: number | null) => void;
+  problem: string | undefined;
+}) {
+  const isCurrent = (s: QueueSlotView): boolean => cur.its === its && cur.slot === s.slot;
+  const items = fold(list, isCurrent);
+  return (
+    <>
+      {problem && <p className="insp-msg insp-error">{problem}</p>}
+      <ol className="slots">
+        {items.map((it) => {
+          if (it.kind === 'gap')
+            return (
+              <li key={`gap${it.first}`} className="slot gap">
+                slots {it.first}–{it.last}: {it.n} empty
+              </li>
+            );
+          const s = it.s;
+          const current = isCurrent(s);
+          const expanded = open === s.slot;
+          const cls = [
+            'slot',
+            s.state,
+            s.empty ? 'empty' : '',
+            current ? 'current' : '',
+            s.stalled ? 'stalled' : '',
+          ]
+            .filter(Boolean)
+            .join(' ');
+          return (
+            <li
+              key={s.slot}
+              className={cls}
+              data-slot={s.slot}
+              data-state={s.state}
+              data-command={s.empty ? '' : s.command}
+              data-empty={s.empty || undefined}
+              data-creadr={s.atCreadr || undefined}
+              data-cwriter={s.atCwriter || undefined}
+              data-current={current || undefined}
+            >
+              {(s.atCreadr || s.atCwriter) && (
+                <div className={s.atCreadr ? 'slot-ptr creadr' : 'slot-ptr cwriter'}>
+                  {s.atCreadr && (
+                    <span className="mark creadr" title="GITS_CREADR: the next command the ITS reads">
+                      CREADR {hex(s.offset)}
+                    </span>
+                  )}
+                  {s.atCwriter && (
+                    <span
+                      className="mark cwriter"
+                      title="GITS_CWRITER: where software writes the next command"
+                    >
+                      CWRITER {hex(s.offset)}
+                    </span>
+                  )}
+                </div>
+              )}
+              <div className="slot-line">
+                <span className="slot-no num">{s.slot}</span>
+                <span className="slot-cmd mono">
+                  {s.empty ? <span className="muted">empty</span> : s.command}
+                </span>
+                <span className="slot-fields mono" title={s.empty ? undefined : s.text}>
+                  {s.empty
+                    ? ''
+                    : Object.entries(s.fields)
+                        .map(([k, x]) => `${k}=${x}`)
+                        .join(' ')}
+                </span>
+                <button
+                  type="button"
+                  className="slot-raw"
+                  aria-expanded={expanded}
+                  title="The four doublewords"
+                  onClick={() => setOpen(expanded ? null : s.slot)}
+                  data-testid="slot-raw"
+                >
+                  {expanded ? '▾' : '▸'} raw
+                </button>
+              </div>
+              {expanded && (
+                <div className="slot-dws mono" data-testid="slot-dws">
+                  <div className="muted">
+                    offset {hex(s.offset)} · at {hex(s.addr)} · {s.state}
+                    {s.stalled && ' · the queue is stalled on it'}
+                    {s.fault && ' · not RAM'}
+                  </div>
+                  {s.dws.map((d, i) => (
+                    <div key={i}>
+                      DW{i} {d}
+                    </div>
+                  ))}
+                </div>
+              )}
+            </li>
+          );
+        })}
+      </ol>
+    </>
+  );
+}

@@ -1,0 +1,29 @@
+/**
+ * What every browser test checks besides its own assertions: the page threw no uncaught error and
+ * logged no console error or warning (the issue's "no console errors or warnings"). Specs import
+ * `test` and `expect` from here instead of from @playwright/test; the check is an automatic
+ * fixture, so no spec can forget it. Also the small page readers several specs share.
+ */
+
+import { expect, test as base, type Page } from '@playwright/test';
+
+export const test = base.extend<{ pageProblems: string[] }>({
+  pageProblems: [
+    async ({ page }, use) => {
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+      });
+      await use(problems);
+      expect(problems, 'errors or warnings in the page').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+/** The position the playback bar shows. */
+export const position = async (page: Page): Promise<number> =>
+  Number(await page.getByTestId('position').getAttribute('data-position'));
