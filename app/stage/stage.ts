@@ -109,6 +109,13 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
   const drawn = new Map<string, Drawn>();
   /** What each node last showed, so an unchanged box is not touched. */
   const painted = new Map<string, string>();
+  /**
+   * What each token element last showed, and the elements still moving: an MSI storm keeps
+   * hundreds of tokens on stage, and rewriting every attribute of each one every frame was most
+   * of a frame's time (npm run bench:ui). A token that neither changed nor moves is not touched.
+   */
+  let tokenPainted = new WeakMap<Element, string>();
+  const animating = new WeakSet<Element>();
 
   const choose = (n: StageNode): void => {
     if (n.place) opts.onSelectPlace?.(n.place);
@@ -282,6 +289,10 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
     gWires.selectAll('path.stage-wire.hot').raise();
   }
 
+  /** Everything paintToken writes, as one string. */
+  const tokenSignature = (d: TokenView): string =>
+    `${d.id}|${d.token.kind}|${d.token.state}|${d.node}|${d.token.intid ?? ''}|${d.aria}|${d.w}|${d.h}|${d.mark}|${d.label}|${d.font}`;
+
   function paintToken(g: Selection<SVGGElement, TokenView, null, undefined>, d: TokenView): void {
     const state = d.token.state.replace('+', '-');
     g.attr('class', `stage-token kind-${d.token.kind} state-${state}`)
@@ -375,24 +386,38 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
       )
       .each(function (d) {
         const el = select<SVGGElement, TokenView>(this);
-        paintToken(el, d);
+        const sig = tokenSignature(d);
+        if (tokenPainted.get(this) !== sig) {
+          paintToken(el, d);
+          tokenPainted.set(this, sig);
+        }
         const m = moves.get(d.id);
         const route = m?.route ?? [{ x: d.x, y: d.y }];
         const target = { x: d.x, y: d.y };
+        const before = drawn.get(d.id);
         drawn.set(d.id, { ...target, node: d.node });
-        stop(el);
         const isNew = entering.has(d.id);
-        if (durationMs <= 0 || (route.length < 2 && !isNew)) {
+        const still = route.length < 2 && !isNew;
+        // Already standing where it belongs: nothing to write.
+        if (still && !animating.has(this) && before && before.x === target.x && before.y === target.y) return;
+        stop(el);
+        animating.delete(this);
+        if (durationMs <= 0 || still) {
           el.attr('transform', translate(target)).style('opacity', null);
           return;
         }
         el.attr('transform', translate(route[0]!));
         if (isNew) el.style('opacity', route.length < 2 ? 0 : 1);
+        animating.add(this);
+        const node = el.node();
         el.transition('move')
           .duration(durationMs)
           .ease(easeCubicInOut)
           .attrTween('transform', () => (t) => translate(pointAlong(route, t)))
-          .style('opacity', 1);
+          .style('opacity', 1)
+          .on('end interrupt', () => {
+            if (node) animating.delete(node);
+          });
       });
     return diff;
   }
@@ -418,6 +443,7 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
         stop(old);
         old.remove();
         drawn.clear();
+        tokenPainted = new WeakMap();
         position = undefined;
         drawLayout();
         durationMs = 0;
@@ -429,6 +455,7 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
       if (next.width === size.width && next.height === size.height) return;
       size = next;
       if (!shape) return;
+      tokenPainted = new WeakMap();
       drawLayout();
       position = undefined;
       render(0);

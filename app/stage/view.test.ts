@@ -15,6 +15,8 @@ import {
   hotWires,
   nodeViews,
   placeTokens,
+  MORE,
+  CROWD,
   pointAlong,
   textWidth,
   tokenLabels,
@@ -192,17 +194,34 @@ describe('nodeViews', () => {
 
 describe('placeTokens', () => {
   it('spreads tokens sharing a place inside its token area, in a stable order', () => {
-    const tokens: Token[] = Array.from({ length: 7 }, (_, i) => ({
+    const tokens: Token[] = Array.from({ length: 4 }, (_, i) => ({
       ...lpi({ node: 'rd', cpu: 1 }, 'pending', `t${i}`),
       intid: 8192 + i,
     }));
     const views = placeTokens(lay, tokens);
     const area = lay.byId.get('rd1')!.tokens;
-    expect(views).toHaveLength(7);
+    expect(views).toHaveLength(4);
     for (const v of views) expect(inRect(v, area)).toBe(true);
-    expect(new Set(views.map((v) => `${v.x},${v.y}`)).size).toBe(7);
+    expect(new Set(views.map((v) => `${v.x},${v.y}`)).size).toBe(4);
     const again = placeTokens(lay, [...tokens].reverse());
     expect(again.map((v) => [v.id, v.x, v.y])).toEqual(views.map((v) => [v.id, v.x, v.y]));
+  });
+
+  it('shows as many as fit (at least CROWD), and one "+k" token for the rest', () => {
+    const tokens: Token[] = Array.from({ length: 40 }, (_, i) => ({
+      ...lpi({ node: 'rd', cpu: 1 }, 'pending', `t${i}`),
+      intid: 8192 + i,
+    }));
+    tokens.push({ ...lpi({ node: 'rd', cpu: 1 }, 'active', 'hot'), intid: 9000 });
+    const views = placeTokens(lay, tokens);
+    const more = views.filter((v) => v.id.startsWith(MORE));
+    expect(more).toHaveLength(1);
+    expect(more[0]!.token.label).toBe(`+${tokens.length - (views.length - 1)}`);
+    expect(more[0]!.mark).toBe('+');
+    expect(views.length).toBeLessThan(tokens.length);
+    expect(views.length).toBeGreaterThanOrEqual(CROWD);
+    // What matters most (the active one) is among those drawn.
+    expect(views.some((v) => v.id === 'hot')).toBe(true);
   });
 
   it('keeps even a crowd inside a tiny box, and leaves out places the machine lacks', () => {
@@ -213,7 +232,8 @@ describe('placeTokens', () => {
     );
     tokens.push(lpi({ node: 'cpu', cpu: 99 }, 'active', 'ghost'));
     const views = placeTokens(l, tokens);
-    expect(views).toHaveLength(30);
+    expect(views).toHaveLength(CROWD);
+    expect(views.at(-1)!.token.label).toBe(`+${30 - (views.length - 1)}`);
     const node = l.byId.get('rd63')!;
     for (const v of views) expect(inRect(v, node)).toBe(true);
   });

@@ -6,7 +6,15 @@
  */
 
 import type { Focus, MachineShape, StageCpu, StageIts, StageModel, Token } from '../worker/api';
-import { centre, nodeIdOf, type Point, type StageLayout, type StageNode, type Wire } from './layout';
+import {
+  centre,
+  nodeIdOf,
+  type Point,
+  type Rect,
+  type StageLayout,
+  type StageNode,
+  type Wire,
+} from './layout';
 
 // ---- Text --------------------------------------------------------------------------------------
 
@@ -352,6 +360,43 @@ function tokenOrder(a: Token, b: Token): number {
  * side by side as fit), squeezed together when there are more than the area holds, never outside
  * it. Tokens at places the machine does not have are left out.
  */
+/** Id prefix of the token that stands for the ones a crowded box has no room to show. */
+export const MORE = 'more:';
+
+/** Tokens a box always shows before it summarises the rest, even if they must overlap. */
+export const CROWD = 8;
+
+/**
+ * A box holds as many tokens as fit side by side (at least CROWD, overlapping if they must); when
+ * more are there (an MSI storm leaves dozens pending at each redistributor), the last slot becomes
+ * "+k", standing for the rest. Overlapping
+ * tokens could not be read anyway, and drawing hundreds of them made every frame slow.
+ * `list` is sorted (what matters first) and is cut in place.
+ */
+function crowd(list: Token[], area: Rect, h: number, tw: number, gap: number, id: string): boolean {
+  const side =
+    Math.max(1, Math.floor((area.w + gap) / (tw + gap))) *
+    Math.max(1, Math.floor((area.h + gap) / (h + gap)));
+  // A few may overlap a little (a lesson's handful always shows whole); a crowd is summarised.
+  const fit = Math.max(side, CROWD);
+  if (list.length <= fit) return false;
+  // Active and travelling interrupts are what is happening: they stay; pending ones are folded.
+  const keep = new Set(
+    [...list].sort((a, b) => Number(a.state === 'pending') - Number(b.state === 'pending')).slice(0, fit - 1),
+  );
+  const hidden = list.filter((t) => !keep.has(t));
+  const shown = list.filter((t) => keep.has(t));
+  list.length = 0;
+  list.push(...shown, {
+    id: `${MORE}${id}`,
+    kind: hidden[0]!.kind,
+    label: `+${hidden.length}`,
+    at: hidden[0]!.at,
+    state: 'pending',
+  });
+  return true;
+}
+
 export function placeTokens(lay: StageLayout, tokens: readonly Token[]): TokenView[] {
   const groups = new Map<string, Token[]>();
   for (const t of tokens) {
@@ -369,11 +414,16 @@ export function placeTokens(lay: StageLayout, tokens: readonly Token[]): TokenVi
     list.sort(tokenOrder);
     const h = Math.min(lay.token.h, Math.max(6, node.h - 2));
     const font = Math.min(lay.token.font, h * 0.7);
-    const labels = list.map((t) => fitText(tokenLabels(t), area.w - h * 1.5, font, false));
-    const widths = labels.map((l) =>
-      Math.max(h, Math.min(area.w, h + (l ? textWidth(l, font) + h * 0.5 : 0))),
-    );
-    const tw = Math.max(...widths);
+    const measure = (): { labels: string[]; widths: number[]; tw: number } => {
+      const labels = list.map((t) => fitText(tokenLabels(t), area.w - h * 1.5, font, false));
+      const widths = labels.map((l) =>
+        Math.max(h, Math.min(area.w, h + (l ? textWidth(l, font) + h * 0.5 : 0))),
+      );
+      return { labels, widths, tw: Math.max(...widths) };
+    };
+    let m = measure();
+    if (crowd(list, area, h, m.tw, gap, id)) m = measure();
+    const { labels, widths, tw } = m;
     const cols = Math.max(1, Math.min(list.length, Math.floor((area.w + gap) / (tw + gap))));
     const rows = Math.ceil(list.length / cols);
     const stepX = cols > 1 ? Math.min(tw + gap, (area.w - tw) / (cols - 1)) : 0;
@@ -392,8 +442,10 @@ export function placeTokens(lay: StageLayout, tokens: readonly Token[]): TokenVi
         h,
         label: labels[i]!,
         font,
-        mark: STATE_MARK[t.state],
-        aria: `${t.label}, ${STATE_WORDS[t.state]}, at ${node.id}`,
+        mark: t.id.startsWith(MORE) ? '+' : STATE_MARK[t.state],
+        aria: t.id.startsWith(MORE)
+          ? `${t.label.slice(1)} more interrupts at ${node.id}`
+          : `${t.label}, ${STATE_WORDS[t.state]}, at ${node.id}`,
       });
     });
   }

@@ -190,12 +190,16 @@ export const createPlaybackSlice =
 
       tick: async (ms) => {
         const s = get();
-        if (!s.playing || moving || inFlight) return;
+        if (!s.playing) return;
+        // Time passes while a move is on its way to the worker too: it is owed to the next move,
+        // or playing would run at a fraction of its speed (at most a second's worth is kept, so a
+        // stalled worker does not make the next move leap).
+        owed = Math.min(owed + (s.speed * ms) / 1000, Math.max(1, s.speed));
+        if (moving || inFlight) return;
         if (s.position >= s.length) {
           set({ playing: false });
           return;
         }
-        owed += (s.speed * ms) / 1000;
         if (owed < 1) return;
         const count = Math.floor(owed);
         owed -= count;

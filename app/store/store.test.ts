@@ -78,6 +78,13 @@ describe('the app store', () => {
     st().play();
     await st().tick(50); // 100 events/s for 50 ms: 5 events
     expect(st().position).toBe(5);
+    // Frames that come while a move is still on its way count too: the time is owed, not lost.
+    const first = st().tick(50);
+    await st().tick(30);
+    await first;
+    expect(st().position).toBe(10);
+    await st().tick(0);
+    expect(st().position).toBe(13);
     st().addBreakpoint({ kind: 'icc.ack' });
     st().setSpeed(1000);
     for (let i = 0; i < 100 && st().playing; i++) await st().tick(1000);
