@@ -19,8 +19,28 @@ const GRANULARITIES: { value: Granularity; label: string }[] = [
   { value: 'step', label: 'scenario step' },
 ];
 
-export function PlaybackBar() {
+/** "event p of n": the one part of the bar that changes every frame while playing. */
+function Position() {
   const position = useApp((s) => s.position);
+  const length = useApp((s) => s.length);
+  return (
+    <output
+      className="position"
+      data-testid="position"
+      data-position={position}
+      data-length={length}
+      // Wide enough for the largest position: the bar never reflows while playing.
+      style={{ minWidth: `${10 + 2 * String(length).length}ch` }}
+    >
+      event {position} of {length}
+    </output>
+  );
+}
+
+export function PlaybackBar() {
+  // Booleans, not the position: the buttons re-render when they change state, not every frame.
+  const atStart = useApp((s) => s.position === 0);
+  const atEnd = useApp((s) => s.position >= s.length);
   const length = useApp((s) => s.length);
   const playing = useApp((s) => s.playing);
   const speed = useApp((s) => s.speed);
@@ -34,7 +54,7 @@ export function PlaybackBar() {
         <button
           type="button"
           onClick={() => void st().jumpStart()}
-          disabled={!ready || position === 0}
+          disabled={!ready || atStart}
           title="Jump to the start (Home)"
           aria-label="Jump to the start"
           data-testid="jump-start"
@@ -44,7 +64,7 @@ export function PlaybackBar() {
         <button
           type="button"
           onClick={() => void st().stepBack()}
-          disabled={!ready || position === 0}
+          disabled={!ready || atStart}
           title="Step back (←)"
           aria-label="Step back"
         >
@@ -64,7 +84,7 @@ export function PlaybackBar() {
         <button
           type="button"
           onClick={() => void st().stepForward()}
-          disabled={!ready || position >= length}
+          disabled={!ready || atEnd}
           title="Step forward (→)"
           aria-label="Step forward"
           data-testid="step-forward"
@@ -74,7 +94,7 @@ export function PlaybackBar() {
         <button
           type="button"
           onClick={() => void st().jumpEnd()}
-          disabled={!ready || position >= length}
+          disabled={!ready || atEnd}
           title="Jump to the end (End)"
           aria-label="Jump to the end"
           data-testid="jump-end"
@@ -111,16 +131,7 @@ export function PlaybackBar() {
           </select>
         </label>
         <Breakpoints />
-        <output
-          className="position"
-          data-testid="position"
-          data-position={position}
-          data-length={length}
-          // Wide enough for the largest position: the bar never reflows while playing.
-          style={{ minWidth: `${10 + 2 * String(length).length}ch` }}
-        >
-          event {position} of {length}
-        </output>
+        <Position />
       </div>
       <Timeline />
     </div>

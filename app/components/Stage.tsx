@@ -98,7 +98,9 @@ export function Stage({ shape, stage, speed, playing, onSelectPlace, onSelectTok
   }, [shape, stage, ready]);
 
   return (
-    <div className="stage-container" ref={boxRef} data-testid="stage">
+    // While playing, tokens take no pointer events: the browser need not hit-test hundreds of
+    // moving shapes every frame, and a click lands on the box under them.
+    <div className="stage-container" ref={boxRef} data-testid="stage" data-playing={playing || undefined}>
       <svg ref={svgRef} className="stage" />
     </div>
   );

@@ -5,7 +5,8 @@ import { useApp } from '../store';
 export function StatusLine() {
   const status = useApp((s) => s.status);
   const session = useApp((s) => s.session);
-  const position = useApp((s) => s.position);
+  // Whether the end is reached, not the position: the line changes at the end, not every frame.
+  const atEnd = useApp((s) => s.session !== null && s.position >= s.session.length);
   const playing = useApp((s) => s.playing);
   const stoppedAt = useApp((s) => s.stoppedAt);
 
@@ -15,7 +16,7 @@ export function StatusLine() {
   else if (session) {
     const all = session.steps.flatMap((s) => s.expectations);
     const failed = all.filter((x) => !x.ok).length;
-    if (position >= session.length) {
+    if (atEnd) {
       text = session.passed
         ? `Passed: ${all.length} expectation${all.length === 1 ? '' : 's'} hold, ${session.length} events`
         : `Failed: ${failed} of ${all.length} expectations, ${session.length} events`;
@@ -23,7 +24,7 @@ export function StatusLine() {
     } else if (stoppedAt !== null) text = `Stopped at breakpoint ${stoppedAt + 1}`;
     else text = playing ? 'Playing…' : `${session.steps.length} steps, ${session.length} events`;
   }
-  const done = session !== null && position >= session.length;
+  const done = atEnd;
 
   return (
     <output

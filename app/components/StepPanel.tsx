@@ -48,7 +48,9 @@ function Prediction({ step, reached }: { step: StepInfo; reached: boolean }) {
 
 export function StepPanel() {
   const session = useApp((s) => s.session);
-  const position = useApp((s) => s.position);
+  // How many steps have been played through, not the position: while playing, the panel then
+  // re-renders at step boundaries instead of every frame.
+  const reachedCount = useApp((s) => s.session?.steps.filter((st) => s.position >= st.to).length ?? 0);
   const current = useApp((s) => s.frame?.step ?? 0);
   const list = useRef<HTMLOListElement>(null);
 
@@ -62,7 +64,7 @@ export function StepPanel() {
   return (
     <ol className="steps" data-testid="steps" ref={list}>
       {session.steps.map((step, i) => {
-        const reached = position >= step.to;
+        const reached = i < reachedCount;
         const state = reached ? (step.passed ? 'passed' : 'failed') : 'pending';
         const isCurrent = i === current;
         return (
