@@ -41,7 +41,7 @@ export interface Size {
   height: number;
 }
 
-export type ItsPart = Extract<Place, { node: 'its' }>['part'];
+export type ItsPart = NonNullable<Extract<Place, { node: 'its' }>['part']>;
 
 export type NodeKind = 'device' | 'its' | 'its-part' | 'dist' | 'memory' | 'rd' | 'cpuif' | 'cpu';
 
@@ -121,7 +121,7 @@ export function nodeIdOf(place: Place): string {
     case 'device':
       return `device:${place.name}`;
     case 'its':
-      return `its${place.its}/${place.part}`;
+      return place.part ? `its${place.its}/${place.part}` : `its${place.its}`;
     case 'dist':
       return 'dist';
     case 'memory':

@@ -182,7 +182,7 @@ function describe(node: StageNode, ctx: Ctx): NodeView {
       break;
     }
     case 'its-part': {
-      if (node.place?.node !== 'its') break;
+      if (node.place?.node !== 'its' || !node.place.part) break;
       const { its: i, part } = node.place;
       const t = PART_TITLES[part]!;
       if (part === 'queue') {

@@ -96,7 +96,8 @@ export interface EventRow extends EventIds {
 /** A place on the stage, along the architectural path of an interrupt. */
 export type Place =
   | { node: 'device'; name: string }
-  | { node: 'its'; its: number; part: 'translater' | 'cache' | 'dt' | 'itt' | 'ct' | 'queue' }
+  /** An ITS part, or (no part) the ITS as a whole: its control registers. */
+  | { node: 'its'; its: number; part?: 'translater' | 'cache' | 'dt' | 'itt' | 'ct' | 'queue' }
   | { node: 'dist' }
   | { node: 'rd'; cpu: number }
   | { node: 'cpuif'; cpu: number }

@@ -138,6 +138,19 @@ describe('EngineHost', () => {
     expect(rows.findIndex((r) => r.kind === 'icc.eoi')).toBe(eoi.position - 1);
   });
 
+  it('lights the part of the ITS a register belongs to, or the whole ITS', () => {
+    const host = open();
+    const rows = host.events(0, MAX_EVENTS_PER_CALL);
+    const focusOf = (reg: string) => {
+      const i = rows.findIndex((r) => r.kind === 'mmio.write' && r.text.includes(` to ${reg} of its0`));
+      expect(i, reg).toBeGreaterThanOrEqual(0);
+      return host.frame(i + 1).stage.focus?.places;
+    };
+    expect(focusOf('GITS_CWRITER')).toEqual([{ node: 'its', its: 0, part: 'queue' }]);
+    expect(focusOf('GITS_BASER0')).toEqual([{ node: 'its', its: 0, part: 'dt' }]);
+    expect(focusOf('GITS_CTLR')).toEqual([{ node: 'its', its: 0 }]);
+  });
+
   it('refuses a bad file with its position and keeps the session it had', () => {
     const host = open();
     const before = host.frame(50);

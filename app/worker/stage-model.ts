@@ -36,7 +36,7 @@ interface LpiArgs {
   set: boolean;
 }
 
-type ItsPartName = Extract<Place, { node: 'its' }>['part'];
+type ItsPartName = NonNullable<Extract<Place, { node: 'its' }>['part']>;
 
 const STAGE_PART: Record<TranslateArgs['stage'], ItsPartName> = {
   arrive: 'translater',
@@ -208,7 +208,7 @@ export function focusOf(e: SimEvent): Focus {
     const place: Place | undefined = e.unit.startsWith('gicr')
       ? { node: 'rd', cpu: Number(e.unit.slice(4)) }
       : e.unit.startsWith('its')
-        ? { node: 'its', its: Number(e.unit.slice(3)), part: 'queue' }
+        ? itsRegisterPlace(Number(e.unit.slice(3)), typeof d.reg === 'string' ? d.reg : '')
         : e.unit === 'gicd'
           ? { node: 'dist' }
           : undefined;
@@ -216,6 +216,21 @@ export function focusOf(e: SimEvent): Focus {
   }
   if (typeof d.reg === 'string') focus.reg = d.reg;
   return focus;
+}
+
+/**
+ * Where on the ITS a register access lands: the command queue's registers at the queue, the table
+ * registers at their table, GITS_TRANSLATER at the translater, the rest (CTLR, TYPER, IIDR...) at
+ * the ITS as a whole.
+ */
+function itsRegisterPlace(its: number, reg: string): Place {
+  if (/^GITS_(CBASER|CWRITER|CREADR)/.test(reg)) return { node: 'its', its, part: 'queue' };
+  if (reg.startsWith('GITS_TRANSLATER')) return { node: 'its', its, part: 'translater' };
+  // GITS_BASER0 holds the device table and GITS_BASER1 the collection table in every profile
+  // modelled (their Type fields say so; KVM and QEMU fix them).
+  if (reg.startsWith('GITS_BASER0')) return { node: 'its', its, part: 'dt' };
+  if (reg.startsWith('GITS_BASER1')) return { node: 'its', its, part: 'ct' };
+  return { node: 'its', its };
 }
 
 function cpus(m: Machine): StageCpu[] {
