@@ -242,7 +242,7 @@ describe('layout', () => {
     const b = layout(shape, { width: 1300, height: 800 });
     expect(a.nodes).toEqual(b.nodes);
     expect(a.wires).toEqual(b.wires);
-    const small = layout(shape, { width: 400, height: 300 });
+    const small = layout(shape, { width: 400, height: 200 });
     expect([small.width, small.height]).toEqual([MIN_WIDTH, MIN_HEIGHT]);
     expect(layout(shape, { width: NaN, height: 0 }).width).toBe(900);
   });

@@ -92,7 +92,7 @@ export interface StageLayout {
 }
 
 export const MIN_WIDTH = 900;
-export const MIN_HEIGHT = 340;
+export const MIN_HEIGHT = 260;
 
 /** The translation walk, left to right inside an ITS; the command queue runs under it. */
 export const WALK: readonly ItsPart[] = ['translater', 'cache', 'dt', 'itt', 'ct'];
