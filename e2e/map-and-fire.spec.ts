@@ -187,6 +187,9 @@ test('light and dark, on a laptop and on a projector', async ({ page }) => {
   await page.keyboard.press('?');
   await expect(page.getByTestId('help')).toBeVisible();
   await expect(page.getByTestId('help')).toContainText('Step back');
+  await expect(page.getByTestId('help')).toContainText('Show or hide the breakpoints');
+  await expect(page.getByTestId('help')).toContainText('Open the ITS inspector');
+  await page.screenshot({ path: test.info().outputPath('help-overlay.png') });
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('help')).toBeHidden();
   // The keyboard steps.
