@@ -201,9 +201,9 @@ describe('resamplefd', () => {
     expect(icvAcknowledge(vgic, 0, 1).intid).toBe(50);
     icvEndOfInterrupt(vgic, 0, 1, 50);
     const sync = kvmVgicSyncHwstate(vgic, 0, physLines());
-    expect(sync.folded!.ackedGsis).toEqual([18]);
+    expect(sync.folded!.ackedPins).toEqual([18]);
     expect(spi(ctx, 50).lineLevel).toBe(true); // still high: nobody lowered it yet
-    const [ack] = kvmNotifyAckedPins(ctx, s, sync.folded!.ackedGsis);
+    const [ack] = kvmNotifyAckedPins(ctx, s, sync.folded!.ackedPins);
     expect(ack).toMatchObject({ pin: 18, gsi: 18, signalled: [rfd], lowered: { gsi: 18, level: false } });
     expect(spi(ctx, 50).lineLevel).toBe(false);
     expect(eventfdRead(s, rfd)).toMatchObject({ ok: true, count: 1 });

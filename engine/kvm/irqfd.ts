@@ -13,7 +13,7 @@
  *    resampler.
  *  - resample irqfd (KVM_IRQFD_FLAG_RESAMPLE): kvm_set_irq(gsi, 1) only; the line stays high. When
  *    the guest completes the interrupt, the list register's EOI maintenance (list-registers.ts
- *    fold, FoldResult.ackedGsis) calls kvm_notify_acked_irq(0, pin); the pin's GSI's resampler
+ *    fold, FoldResult.ackedPins) calls kvm_notify_acked_irq(0, pin); the pin's GSI's resampler
  *    lowers the line (kvm_set_irq(gsi, 0), KVM_IRQFD_RESAMPLE_IRQ_SOURCE_ID in KVM) and signals
  *    every resamplefd sharing that GSI, so the device's owner can re-assert it if still needed.
  *  - an MSI route: kvm_set_msi with level 1 gives one MSI to the vITS (returned as a VitsMsi for
@@ -362,7 +362,7 @@ export function kvmNotifyAckedIrq(
 }
 
 /**
- * The fold's FoldResult.ackedGsis through kvmNotifyAckedIrq. Those numbers are irqchip-0 PINS
+ * The fold's FoldResult.ackedPins through kvmNotifyAckedIrq. Those numbers are irqchip-0 PINS
  * (intid - 32), the arguments of kvm_notify_acked_irq; they equal GSIs only under the default
  * routing. Only routes of type IRQCHIP take part.
  */

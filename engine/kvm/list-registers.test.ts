@@ -220,7 +220,7 @@ describe('level-triggered interrupts and EOI maintenance', () => {
     expect(ichMaintenance(v3)).toBe(true); // the guest exits
     const sync = kvmVgicSyncHwstate(vgic, 0, physLines());
     expect(sync.folded!.lrs[0]).toMatchObject({ intid: 50, eoiMaintenance: true });
-    expect(sync.folded!.ackedGsis).toEqual([18]); // SPI 50 is GSI 18 for irqfd resamplers
+    expect(sync.folded!.ackedPins).toEqual([18]); // SPI 50 is pin 18 (GSI 18 under the default routing)
     expect(spi(vgic, 50)).toMatchObject({ active: false, pendingLatch: false, lineLevel: false });
     expect(sync.pruned.removed).toEqual([50]);
   });
@@ -241,7 +241,7 @@ describe('level-triggered interrupts and EOI maintenance', () => {
     kvmVgicFlushHwstate(vgic, 0);
     kvmVgicInjectIrq(vgic, NO_VCPU, 50, false);
     const sync = kvmVgicSyncHwstate(vgic, 0, physLines());
-    expect(sync.folded!.ackedGsis).toEqual([]);
+    expect(sync.folded!.ackedPins).toEqual([]);
     expect(sync.pruned.removed).toEqual([50]);
   });
 

@@ -371,10 +371,11 @@ export interface FoldResult {
   lrs: FoldedLr[];
   /**
    * kvm_notify_acked_irq(kvm, 0, intid - 32) for each SPI whose LR signalled an EOI maintenance
-   * interrupt: the GSIs whose irqfd resamplers run (a level-triggered passthrough line is lowered
-   * and its resamplefd signalled, so userspace or VFIO can re-assert it).
+   * interrupt: irqchip pins, not GSIs (they are GSIs only under the default routing;
+   * irqfd.ts's kvmNotifyAckedPins maps them through the routing table to the resamplers that run:
+   * a level-triggered passthrough line is lowered and its resamplefd signalled).
    */
-  ackedGsis: number[];
+  ackedPins: number[];
   /**
    * Physical INTIDs whose active state KVM clears: a mapped level interrupt resampled low
    * (vgic_irq_set_phys_active(irq, false)), or a HW interrupt deactivated through EOIcount.
@@ -410,7 +411,7 @@ function foldLr(
   const cpuid = (lo >>> V2_CPUID_SHIFT) & 7;
   const isV2Sgi = isV2 && vgicIrqIsSgi(intid);
   const eoiMaintenance = lrSignalsEoiMi(hi);
-  if (eoiMaintenance && vgicValidSpi(vgic, intid)) out.ackedGsis.push(intid - VGIC_NR_PRIVATE_IRQS);
+  if (eoiMaintenance && vgicValidSpi(vgic, intid)) out.ackedPins.push(intid - VGIC_NR_PRIVATE_IRQS);
   const irq = vgicGetIrq(vgic, vcpu, intid);
   const rec: FoldedLr = {
     lr,
@@ -458,7 +459,7 @@ export function vgicV3FoldLrState(vgic: VgicState, vcpu: number, phys: VgicPhysL
   const v3 = cpu.v3;
   const out: FoldResult = {
     lrs: [],
-    ackedGsis: [],
+    ackedPins: [],
     physDeactivate: [],
     eoiCount: 0,
     eoiCountDeactivated: [],
