@@ -219,6 +219,19 @@ function scanLevel1(m: ItsMachine, its: ItsState, t: ItsTableInfo, budget: Budge
   return out;
 }
 
+type TableScan = { table?: ItsTableInfo; level1?: Level1Entry[]; problem?: string };
+
+/** What a view read from a table in memory says of its scan: the table, its level 1, its problem. */
+function scanned(scan: TableScan, budget: Budget) {
+  return {
+    source: 'memory' as const,
+    ...(scan.table ? { table: scan.table } : {}),
+    ...(scan.level1 ? { level1: scan.level1 } : {}),
+    capped: budget.capped,
+    ...(scan.problem ? { problem: scan.problem } : {}),
+  };
+}
+
 /**
  * Visits every slot of a table in memory that may hold a valid entry, as (id, address): flat, or
  * through the valid level-1 entries. Says why there is nothing to visit.
@@ -229,7 +242,7 @@ function scanTable(
   type: number,
   budget: Budget,
   visit: (id: number, addr: number) => boolean,
-): { table?: ItsTableInfo; level1?: Level1Entry[]; problem?: string } {
+): TableScan {
   const g = findTable(its, type);
   if (!g) return { problem: `no GITS_BASER<n> describes a ${tableName(type)} table` };
   const table = tableInfo(m, its, g);
@@ -495,7 +508,7 @@ export function queueSlots(
   const writeSlot = Math.floor(w.wr / 32);
   const stalled = isStalled(its);
   const mem = m.s.mem;
-  const window: QueueSlotView[] = [];
+  const shown: QueueSlotView[] = [];
   for (let k = 0; k < n; k++) {
     const slot = (((from + k) % w.slots) + w.slots) % w.slots;
     const offset = slot * 32;
@@ -507,7 +520,7 @@ export function queueSlots(
     const d = decodeCommand(dws);
     const fields: Record<string, string> = {};
     for (const [k2, v] of Object.entries(d.fields)) fields[k2] = hexOf(v);
-    window.push({
+    shown.push({
       slot,
       offset,
       addr,
@@ -530,7 +543,7 @@ export function queueSlots(
     slots: w.slots,
     readSlot,
     writeSlot,
-    window,
+    window: shown,
     capped: n < count,
     ...(w.problem ? { problem: w.problem } : {}),
   };
@@ -603,12 +616,8 @@ export function devices(m: ItsMachine, index: number): ItsDevicesView | InspectE
   return {
     ok: true,
     index,
-    source: 'memory',
-    ...(scan.table ? { table: scan.table } : {}),
-    ...(scan.level1 ? { level1: scan.level1 } : {}),
     devices: rows,
-    capped: budget.capped,
-    ...(scan.problem ? { problem: scan.problem } : {}),
+    ...scanned(scan, budget),
   };
 }
 
@@ -804,12 +813,8 @@ export function collections(m: ItsMachine, index: number): ItsCollectionsView | 
   return {
     ok: true,
     index,
-    source: 'memory',
-    ...(scan.table ? { table: scan.table } : {}),
-    ...(scan.level1 ? { level1: scan.level1 } : {}),
     collections: rows,
-    capped: budget.capped,
-    ...(scan.problem ? { problem: scan.problem } : {}),
+    ...scanned(scan, budget),
   };
 }
 

@@ -160,7 +160,7 @@ export function executeAction(m: Machine, a: Action): ExecResult {
       if (a.intid >= 32 && a.intid - 32 >= m.s.gic.cfg.spis)
         return {
           ok: false,
-          error: `SPI ${a.intid} is not implemented (the machine has ${m.s.gic.cfg.spis} SPIs)`,
+          error: `the machine has no SPI ${a.intid} (it has ${m.s.gic.cfg.spis} SPIs, INTIDs 32 to ${31 + m.s.gic.cfg.spis})`,
         };
       if (a.level === 'pulse') {
         m.input({ kind: 'line', intid: a.intid, cpu, level: 1 });
