@@ -151,6 +151,31 @@ describe('EngineHost', () => {
     expect(focusOf('GITS_CTLR')).toEqual([{ node: 'its', its: 0 }]);
   });
 
+  it("gives a register's accesses before the position, and the ones the console adds after", () => {
+    const host = open();
+    const rows = host.events(0, MAX_EVENTS_PER_CALL);
+    const writes = rows.filter((r) => r.kind === 'mmio.write' && r.text.includes('to GITS_CWRITER of its0'));
+    expect(writes.length).toBeGreaterThan(2);
+    const at = (p: number) => {
+      const r = host.inspect(p, { view: 'register', unit: 'its0', name: 'GITS_CWRITER' });
+      if (!r.ok || !('history' in r)) throw new Error('no history');
+      return r;
+    };
+    const end = at(rows.length);
+    expect(end.history.map((h) => h.seq)).toEqual(writes.map((w) => w.seq));
+    expect(end.history.every((h) => h.access === 'write')).toBe(true);
+    expect(end.truncated).toBe(false);
+    // Just after the second write, only the first two are history; before the first, none.
+    expect(at(writes[1]!.seq + 1).history.map((h) => h.seq)).toEqual([writes[0]!.seq, writes[1]!.seq]);
+    expect(at(writes[0]!.seq).history).toEqual([]);
+    // A line from the console extends the same history.
+    const r = host.exec('write its0 GITS_CWRITER 0');
+    expect(r.ok).toBe(true);
+    const after = at(r.ok ? r.length : 0);
+    expect(after.history).toHaveLength(writes.length + 1);
+    expect(after.history.at(-1)).toMatchObject({ access: 'write', value: '0x0' });
+  });
+
   it('refuses a bad file with its position and keeps the session it had', () => {
     const host = open();
     const before = host.frame(50);

@@ -81,6 +81,38 @@ export function inspectMachine(m: Machine, request: InspectRequest): InspectResu
   return bad(`no inspector view named '${String(r.view)}'`);
 }
 
+/** Where each register was accessed in a history: seqs of its MMIO events, in order. */
+interface AccessIndex {
+  /** Events examined so far: [0, upTo). */
+  upTo: number;
+  seqs: number[];
+}
+
+/**
+ * One index per log and register, extended as the history grows (the console appends at its end;
+ * the host never branches a history) and rebuilt if the log got shorter: playing with the Registers tab open asks for a register's history every
+ * frame, and scanning the whole log each time would cost O(history) per frame.
+ */
+const indexes = new WeakMap<Machine['log'], Map<string, AccessIndex>>();
+
+function accessIndex(m: Machine, logUnit: string, name: string): AccessIndex {
+  const log = m.log;
+  let byReg = indexes.get(log);
+  if (!byReg) indexes.set(log, (byReg = new Map<string, AccessIndex>()));
+  const key = `${logUnit}\n${name}`;
+  let ix = byReg.get(key);
+  if (!ix || ix.upTo > log.length) byReg.set(key, (ix = { upTo: 0, seqs: [] }));
+  for (let seq = ix.upTo; seq < log.length; seq++) {
+    // The kind is a column read; only MMIO events are built into objects.
+    const k = log.kindAt(seq);
+    if (k !== 'mmio.write' && k !== 'mmio.read') continue;
+    const e = log.get(seq);
+    if (e?.unit === logUnit && (e.data as { reg?: unknown } | undefined)?.reg === name) ix.seqs.push(seq);
+  }
+  ix.upTo = log.length;
+  return ix;
+}
+
 /**
  * The MMIO accesses to register `name` of `unit` among the events before the machine's position.
  * Partial-width accesses (`GITS_CBASER+4`) are recorded under the register's name too, so they are
@@ -91,26 +123,26 @@ function registerHistory(
   unit: string,
   name: string,
 ): { history: RegisterAccess[]; truncated: boolean } {
-  const out: RegisterAccess[] = [];
-  let truncated = false;
   // The event log names redistributor frames 'gicr<n>'; the register views say 'rd<n>'.
-  const logUnit = unit.replace(/^rd/, 'gicr');
-  const log = m.log;
-  for (let seq = m.seq - 1; seq >= 0; seq--) {
-    const e = log.get(seq);
-    if (!e || e.unit !== logUnit || (e.kind !== 'mmio.write' && e.kind !== 'mmio.read')) continue;
-    const d = (e.data ?? {}) as { reg?: unknown; value?: unknown; by?: unknown };
-    if (d.reg !== name) continue;
-    if (out.length === MAX_HISTORY) {
-      truncated = true;
-      break;
-    }
-    out.push({
+  const { seqs } = accessIndex(m, unit.replace(/^rd/, 'gicr'), name);
+  // Accesses before the position: seqs is sorted, so find where the position falls.
+  let lo = 0;
+  let hi = seqs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (seqs[mid]! < m.seq) lo = mid + 1;
+    else hi = mid;
+  }
+  const from = Math.max(0, lo - MAX_HISTORY);
+  const history = seqs.slice(from, lo).map((seq): RegisterAccess => {
+    const e = m.log.get(seq)!;
+    const d = (e.data ?? {}) as { value?: unknown; by?: unknown };
+    return {
       seq,
       access: e.kind === 'mmio.write' ? 'write' : 'read',
       value: typeof d.value === 'string' ? d.value : '',
       by: typeof d.by === 'string' ? d.by : '',
-    });
-  }
-  return { history: out.reverse(), truncated };
+    };
+  });
+  return { history, truncated: from > 0 };
 }
