@@ -129,6 +129,11 @@ export class Machine implements PlatformMachine {
   readonly itsTiming: ItsTiming;
   readonly swTiming: SoftwareTiming;
   readonly history: History<MachineState, Input>;
+  /**
+   * Model time let pass after the history's last event with no event of its own (a trailing
+   * `wait`): replay restores the time of events, so seeking back to the end restores this too.
+   */
+  private endTime = 0;
 
   /** `snapshots`: the snapshot policy, or a fixed interval (tests use small ones to exercise replay). */
   constructor(state: MachineState, snapshots: SnapshotPolicy | number = DEFAULT_SNAPSHOTS) {
@@ -189,6 +194,7 @@ export class Machine implements PlatformMachine {
     if (seq < this.log.length) {
       this.log.truncate(seq);
       this.history.branch(seq);
+      this.endTime = 0;
     }
     this.history.record(seq, this.s.core.tasks, this.s.core.time, i);
     applyInput(this, applyInputTo, i);
@@ -245,6 +251,7 @@ export class Machine implements PlatformMachine {
         if (!next) return { reason: 'idle', events: n };
         if (next.t > until) {
           this.s.core.time = Math.max(this.s.core.time, until);
+          this.noteEndTime();
           return { reason: 'time', events: n };
         }
       }
@@ -262,13 +269,22 @@ export class Machine implements PlatformMachine {
   /** Lets model time pass to `time` even if nothing happens (pending work due before it runs). */
   advanceTo(time: number, maxEvents?: number): RunResult {
     const r = this.run({ until: time, ...(maxEvents !== undefined ? { maxEvents } : {}) });
-    if (r.reason === 'idle' && this.s.core.time < time) this.s.core.time = time;
+    if (r.reason === 'idle' && this.s.core.time < time) {
+      this.s.core.time = time;
+      this.noteEndTime();
+    }
     return r;
+  }
+
+  private noteEndTime(): void {
+    if (this.s.core.seq === this.log.length) this.endTime = this.s.core.time;
   }
 
   /** Puts the machine in the exact state it had after `seq` events. */
   seek(seq: number): void {
     replayTo(this, this.history, seq, HANDLERS, (m, i) => applyInput(m, applyInputTo, i));
+    if (this.s.core.seq === this.log.length && this.endTime > this.s.core.time)
+      this.s.core.time = this.endTime;
   }
 
   /** Whether anything is left to do. */

@@ -56,8 +56,6 @@ export class ScenarioRun {
   readonly results: StepResult[] = [];
   /** The scenario's steps, then those appended since (appendStep, addExpectation). */
   readonly steps: CompiledStep[];
-  /** The state where the run ended, so it can go on after the machine was sought elsewhere. */
-  private end: MachineState | undefined;
   /** The state as the last step began, for `unchanged` in expectations added to it later. */
   private lastStart: MachineState | undefined;
 
@@ -177,21 +175,17 @@ export class ScenarioRun {
       passed: actions.every((x) => x.ok) && expectations.every((x) => x.ok),
     };
     this.results.push(result);
-    if (last) {
-      this.lastStart = start;
-      this.end = cloneState(m.s);
-    }
+    if (last) this.lastStart = start;
     return result;
   }
 
   /**
-   * Puts the machine back where the run ended. A host may seek the machine anywhere to show it
-   * (seeking changes nothing); a seek to the end replays the events but not the model time a
-   * final `wait` let pass with no event, so the run goes on from the state it kept instead.
+   * Puts the machine back where the run ended (a host may have sought it anywhere to show it;
+   * seeking changes nothing, and a seek to the end restores the model time too).
    */
   private resume(): void {
     if (!this.done) throw new Error('the run has steps left: run them before adding more');
-    if (this.end) this.machine.s = cloneState(this.end);
+    this.machine.seek(this.machine.log.length);
   }
 
   /**
