@@ -25,10 +25,13 @@ import { cache, collections, devices, inspectIts, itt, queueSlots } from '../its
 import { memVisible } from '../mem/memory';
 import type { Input } from './inputs';
 import { Machine } from './machine';
+import { mmio, bytesLE } from './property-fixture';
 import { resolveMachine } from './machine-config';
 import { memoryMap, readMemory } from './memory-inspect';
 import { serialiseState } from './migrate';
 import { readRegister, registerList } from './register-inspect';
+
+const SCALE = Math.max(1, Number(process.env.GICLAB_FC_SCALE ?? 1) || 1);
 
 const PROFILES: readonly ProfileName[] = ['kvm', 'qemu', 'spec'];
 const CPUS = 4;
@@ -39,20 +42,6 @@ const GICR_STRIDE = 0x2_0000;
 const SGI_BASE = 0x1_0000;
 const FIRST_LPI = 8192;
 const ITT = (dev: number): number => 0x4030_0000 + 0x1000 * dev;
-
-const SCALE = Math.max(1, Number(process.env.GICLAB_FC_SCALE ?? 1) || 1);
-
-const mmio = (addr: number, width: AccessWidth, write: boolean, value = 0n): Input => ({
-  kind: 'mmio',
-  addr,
-  width,
-  write,
-  value,
-  by: 'test',
-});
-
-const bytesLE = (v: bigint, n: number): number[] =>
-  Array.from({ length: n }, (_, i) => Number((v >> BigInt(8 * i)) & 0xffn));
 
 /** C27's S1, S4, S5 as inputs, then four devices with four events each over four collections. */
 function upMachine(profile: ProfileName, pta: boolean): Machine {

@@ -78,8 +78,13 @@ import type { SimEvent } from '../sim/event-log';
 import { rngSeed } from '../sim/rng';
 import type { Input } from './inputs';
 import { Machine } from './machine';
+import { mmio, bytesLE } from './property-fixture';
 import { resolveMachine } from './machine-config';
 import type { SoftwarePolicy } from './software';
+
+/** numRuns are kept small for `npm test`; GICLAB_FC_SCALE=20 (say) explores twenty times as far. */
+const SCALE = Math.max(1, Number(process.env.GICLAB_FC_SCALE ?? 1) || 1);
+const runs = (n: number): number => n * SCALE;
 
 // ------------------------------------------------------------------------------------ the machine
 
@@ -104,22 +109,6 @@ const MAPPED_DEVICES = 4;
 const MAPPED_EVENTS = 4;
 
 const SETTLE_BUDGET = 100_000;
-
-/** numRuns are kept small for `npm test`; GICLAB_FC_SCALE=20 (say) explores twenty times as far. */
-const SCALE = Math.max(1, Number(process.env.GICLAB_FC_SCALE ?? 1) || 1);
-const runs = (n: number): number => n * SCALE;
-
-const mmio = (addr: number, width: AccessWidth, write: boolean, value = 0n): Input => ({
-  kind: 'mmio',
-  addr,
-  width,
-  write,
-  value,
-  by: 'test',
-});
-
-const bytesLE = (v: bigint, n: number): number[] =>
-  Array.from({ length: n }, (_, i) => Number((v >> BigInt(8 * i)) & 0xffn));
 
 /** Drives a machine as a scenario does, checking the invariants after every event (a failure throws). */
 class Driver {
