@@ -492,3 +492,15 @@ export function lpiWriteBackPending(m: GicMachine, cpu: number): number {
     }
   }
 }
+
+/** The flat machine's store for a 'kvm-lists' ITS: the VgicLpi objects above, in the GIC state. */
+export const GIC_KVM_LPIS = {
+  add: vgicLpiAdd,
+  release: vgicLpiRelease,
+  retarget: vgicLpiRetarget,
+  intids: (m: GicMachine): number[] => [...m.s.gic.lpis.keys()],
+  target: (m: GicMachine, intid: number): number => m.s.gic.lpis.get(intid)?.target ?? -1,
+  limit: (m: GicMachine): number => lpiLimit(m, 0),
+  enabled: lpisEnabled,
+  pes: (m: GicMachine): number => m.s.gic.cfg.affinity.length,
+};

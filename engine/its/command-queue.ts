@@ -24,7 +24,6 @@ import { formatItsError, type ItsError } from './errors';
 import type { ItsMachine } from './its-machine';
 import type { ItsState } from './its-state';
 import type { Touch } from './tables';
-import { itsUnit } from '../sim/unit-names';
 
 const HANDLERS: Record<string, CommandHandler> = {
   MOVI: movi,
@@ -119,7 +118,7 @@ export function processOne(m: ItsMachine, index: number): void {
   const rd = offsetOf(its.creadr);
   const wr = offsetOf(its.cwriter);
   if (rd === wr) return;
-  const unit = itsUnit(index);
+  const unit = m.itsUnit(index);
   if (rd >= q.size || wr >= q.size) {
     // QEMU logs this and does nothing; so does the spec profile. (KVM never stores such a CWRITER.)
     emit(m, 'its.queue', unit, -1, index, -1, -1, -1, {

@@ -9,7 +9,7 @@
  * commands take effect before the next one is read.
  */
 
-import { lpiMove, lpiMoveAll, vgicLpiRetarget } from '../gic/lpi';
+import { lpiMove, lpiMoveAll } from '../gic/lpi';
 import type { DirectInvTask } from '../gic/redistributor';
 import { schedule } from '../sim/kernel';
 import {
@@ -46,7 +46,7 @@ export function movi(c: CommandContext): CommandOutcome {
   if (m.itsRules.state === 'kvm-lists') {
     its.devices.get(devid)!.ites.get(eventid)!.icid = icid;
     const n = cacheOnChange(m, its, true, () => true);
-    vgicLpiRetarget(m, intid, to.value.cpu);
+    m.kvmLpis.retarget(m, intid, to.value.cpu);
     c.effects.push(
       `LPI ${intid} now targets PE ${to.value.cpu} (collection ${icid}); any pending state moved with it; cache flushed (${n})`,
     );
@@ -89,7 +89,7 @@ export function movall(c: CommandContext): CommandOutcome {
   const rd1 = num(c, 'RDbase1');
   const rd2 = num(c, 'RDbase2');
   if (m.itsRules.state === 'kvm-lists') {
-    const n = m.s.gic.cfg.affinity.length;
+    const n = m.kvmLpis.pes(m);
     const v1 = rd1 % 2 ** 32;
     const v2 = rd2 % 2 ** 32;
     if (v1 >= n || v2 >= n) return failWith('E_ITS_MOVALL_PROCNUM_OOR', `no vCPU ${v1 >= n ? v1 : v2}`);
@@ -98,8 +98,8 @@ export function movall(c: CommandContext): CommandOutcome {
       return OK;
     }
     // Since the xarray conversion KVM retargets every LPI of the VM, not only those on RDbase1.
-    const all = [...m.s.gic.lpis.keys()];
-    for (const intid of all) vgicLpiRetarget(m, intid, v2);
+    const all = m.kvmLpis.intids(m);
+    for (const intid of all) m.kvmLpis.retarget(m, intid, v2);
     const flushed = cacheOnChange(m, its, true, () => true);
     c.effects.push(`all ${all.length} LPI(s) of the VM retargeted to PE ${v2}; cache flushed (${flushed})`);
     return OK;

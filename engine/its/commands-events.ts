@@ -9,7 +9,6 @@
  * rescans the target's whole pending table.
  */
 
-import { vgicLpiRelease } from '../gic/lpi';
 import type { DirectInvTask } from '../gic/redistributor';
 import { memVisible, memWriteU32 } from '../mem/memory';
 import { schedule } from '../sim/kernel';
@@ -71,7 +70,7 @@ export function int(c: CommandContext): CommandOutcome {
   const w = translate(m, its, devid, eventid, c.touches);
   if (!w.ok) return lookupFailure(w.problem, w.reason, 'E_ITS_INT_UNMAPPED_INTERRUPT');
   const { ite, target } = w.value;
-  if (m.itsRules.lpisDisabledAtTarget === 'its-refuses' && (m.s.gic.rd[target.cpu]!.ctlr & 1) === 0)
+  if (m.itsRules.lpisDisabledAtTarget === 'its-refuses' && !m.kvmLpis.enabled(m, target.cpu))
     return {
       ok: false,
       error: { reason: `LPIs are disabled on PE ${target.cpu} (GICR_CTLR.EnableLPIs = 0): -EBUSY` },
@@ -90,8 +89,7 @@ export function clear(c: CommandContext): CommandOutcome {
   if (!f.ok) return f.out;
   if (m.itsRules.state === 'kvm-lists') {
     // KVM clears the LPI's latch wherever it is targeted; the collection is not consulted.
-    const l = m.s.gic.lpis.get(f.ite.intid);
-    const cpu = l && l.target >= 0 ? l.target : 0;
+    const cpu = Math.max(0, m.kvmLpis.target(m, f.ite.intid));
     requestLpi(c, cpu, f.ite.intid, false, devid, eventid);
     c.effects.push(`pending state of LPI ${f.ite.intid} cleared`);
     return OK;
@@ -117,7 +115,7 @@ export function discard(c: CommandContext): CommandOutcome {
     const n = cacheOnChange(m, its, true, () => true);
     const dev = its.devices.get(devid)!;
     dev.ites.delete(eventid);
-    vgicLpiRelease(m, w.value.ite.intid);
+    m.kvmLpis.release(m, w.value.ite.intid);
     const addr = dev.itt + eventid * 8;
     if (memVisible(m.s.mem, addr, 8)) {
       memWriteU32(m.s.mem, addr, 0);
@@ -174,8 +172,7 @@ export function inv(c: CommandContext): CommandOutcome {
   let cpu: number;
   if (m.itsRules.state === 'kvm-lists') {
     // update_lpi_config: the LPI object re-reads its byte; no collection needed.
-    const l = m.s.gic.lpis.get(f.ite.intid);
-    cpu = l && l.target >= 0 ? l.target : 0;
+    cpu = Math.max(0, m.kvmLpis.target(m, f.ite.intid));
   } else {
     const t = lookupCollection(m, its, f.ite.icid, c.touches);
     if (!t.ok) return lookupFailure(t.problem, t.reason, 'E_ITS_INV_UNMAPPED_INTERRUPT');

@@ -9,7 +9,6 @@
  * less and never looks at old entries (MAPD leaves the old ITT alone, MAPTI overwrites).
  */
 
-import { lpiLimit, vgicLpiAdd, vgicLpiRelease, vgicLpiRetarget } from '../gic/lpi';
 import { FIRST_LPI, LPI_ID_BITS } from '../gic/gic-config';
 import { memVisible, memWriteU32 } from '../mem/memory';
 import { cacheOnChange } from './translation-cache';
@@ -72,7 +71,7 @@ export function mapd(c: CommandContext): CommandOutcome {
       );
     const old = its.devices.get(devid);
     if (old) {
-      for (const ite of old.ites.values()) vgicLpiRelease(m, ite.intid);
+      for (const ite of old.ites.values()) m.kvmLpis.release(m, ite.intid);
       its.devices.delete(devid);
       const n = cacheOnChange(m, its, true, (d) => d === devid);
       c.effects.push(
@@ -144,7 +143,7 @@ export function mapc(c: CommandContext): CommandOutcome {
       return OK;
     }
     const vcpu = rdbase % 2 ** 32; // KVM reads DW2[47:16]
-    if (vcpu >= m.s.gic.cfg.affinity.length) return failWith('E_ITS_MAPC_PROCNUM_OOR', `no vCPU ${vcpu}`);
+    if (vcpu >= m.kvmLpis.pes(m)) return failWith('E_ITS_MAPC_PROCNUM_OOR', `no vCPU ${vcpu}`);
     if (!its.collections.has(icid)) {
       const at = entryAddress(m, its, BASER_TYPE_COLLECTION, icid, c.touches);
       if (!at.ok) return failWith('E_ITS_MAPC_COLLECTION_OOR', at.reason);
@@ -157,7 +156,7 @@ export function mapc(c: CommandContext): CommandOutcome {
     for (const dev of its.devices.values())
       for (const ite of dev.ites.values())
         if (ite.icid === icid) {
-          vgicLpiRetarget(m, ite.intid, vcpu);
+          m.kvmLpis.retarget(m, ite.intid, vcpu);
           moved++;
         }
     c.effects.push(`collection ${icid} retargeted to PE ${vcpu}; ${moved} LPI(s) follow`);
@@ -204,7 +203,7 @@ export function mapti(c: CommandContext): CommandOutcome {
       );
     if (!memVisible(m.s.mem, iteAddr, 8))
       return failWith('E_ITS_MAPTI_ID_OOR', `the ITE at 0x${iteAddr.toString(16)} is not in guest memory`);
-    const limit = lpiLimit(m, 0);
+    const limit = m.kvmLpis.limit(m);
     if (intid < FIRST_LPI || intid >= limit)
       return failWith(
         'E_ITS_MAPTI_PHYSICALID_OOR',
@@ -222,7 +221,7 @@ export function mapti(c: CommandContext): CommandOutcome {
     }
     const target = its.collections.get(icid)!;
     dev.ites.set(eventid, { intid, icid });
-    const lpi = vgicLpiAdd(m, intid, target);
+    const lpi = m.kvmLpis.add(m, intid, target);
     c.effects.push(
       `EventID ${eventid} of DeviceID ${devid} -> LPI ${intid}, collection ${icid}` +
         (lpi.created

@@ -13,7 +13,6 @@
  */
 
 import { FIRST_LPI } from '../gic/gic-config';
-import { vgicLpiAdd, vgicLpiRelease } from '../gic/lpi';
 import { memReadU32, memVisible } from '../mem/memory';
 import type { ItsMachine } from './its-machine';
 import { BASER_TYPE_COLLECTION, BASER_TYPE_DEVICE, type ItsState } from './its-state';
@@ -93,7 +92,8 @@ export interface RestoreReport extends SaveReport {
 }
 
 function freeAll(m: ItsMachine, its: ItsState): void {
-  for (const dev of its.devices.values()) for (const ite of dev.ites.values()) vgicLpiRelease(m, ite.intid);
+  for (const dev of its.devices.values())
+    for (const ite of dev.ites.values()) m.kvmLpis.release(m, ite.intid);
   its.devices.clear();
   its.collections.clear();
   its.cache.clear();
@@ -102,7 +102,7 @@ function freeAll(m: ItsMachine, its: ItsState): void {
 export function restoreItsTables(m: ItsMachine, its: ItsState): RestoreReport {
   const mem = m.s.mem;
   const report: RestoreReport = { devices: 0, events: 0, collections: 0, pendingFromTables: 0 };
-  const nCpu = m.s.gic.cfg.affinity.length;
+  const nCpu = m.kvmLpis.pes(m);
   const fail = (error: string): RestoreReport => {
     freeAll(m, its);
     return { devices: 0, events: 0, collections: 0, pendingFromTables: 0, error };
@@ -150,7 +150,7 @@ export function restoreItsTables(m: ItsMachine, its: ItsState): RestoreReport {
       if (target === undefined)
         return `DeviceID ${devid} EventID ${e}: collection ${ite.icid} does not exist`;
       dev.ites.set(e, { intid: ite.intid, icid: ite.icid });
-      const added = vgicLpiAdd(m, ite.intid, target);
+      const added = m.kvmLpis.add(m, ite.intid, target);
       if (added.pendingFromTable) report.pendingFromTables++;
       report.events++;
       if (!ite.next) break;

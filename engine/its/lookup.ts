@@ -156,7 +156,7 @@ export function lookupCollection(
     const t = its.collections.get(icid);
     if (t === undefined || t < 0)
       return fail('collection-unmapped', `collection ${icid} is not mapped (no MAPC)`);
-    if (t >= m.s.gic.cfg.affinity.length)
+    if (t >= m.kvmLpis.pes(m))
       return fail('target-invalid', `collection ${icid} targets vCPU ${t}, which does not exist`);
     return { ok: true, value: { cpu: t, rdbase: t } };
   }

@@ -21,7 +21,6 @@ import {
   type Problem,
 } from './lookup';
 import { cacheEnabled, cacheFill, cacheKeyDevice, cacheKeyEvent, cacheLookup } from './translation-cache';
-import { itsUnit } from '../sim/unit-names';
 
 export interface TranslateTask {
   its: number;
@@ -61,7 +60,7 @@ function toRedistributor(m: ItsMachine, t: TranslateTask, cpu: number, intid: nu
 }
 
 function drop(m: ItsMachine, t: TranslateTask, error: ItsError): void {
-  emit(m, 'its.drop', itsUnit(t.its), -1, t.its, -1, t.devid, t.eventid, {
+  emit(m, 'its.drop', m.itsUnit(t.its), -1, t.its, -1, t.devid, t.eventid, {
     stage: t.stage,
     error,
     text: formatItsError(error),
@@ -115,7 +114,7 @@ function problemError(p: Problem, reason: string): ItsError {
  */
 export function translateStep(m: ItsMachine, t: TranslateTask): void {
   const its = m.s.its[t.its]!;
-  const unit = itsUnit(t.its);
+  const unit = m.itsUnit(t.its);
   switch (t.stage) {
     case 'arrive': {
       if ((its.ctlr & 1) === 0) {
@@ -171,7 +170,7 @@ export function translateStep(m: ItsMachine, t: TranslateTask): void {
       const c = lookupCollection(m, its, ite.icid, null);
       if (!c.ok) return drop(m, t, problemError(c.problem, c.reason));
       const cpu = c.value.cpu;
-      if (m.itsRules.lpisDisabledAtTarget === 'its-refuses' && (m.s.gic.rd[cpu]!.ctlr & 1) === 0)
+      if (m.itsRules.lpisDisabledAtTarget === 'its-refuses' && !m.kvmLpis.enabled(m, cpu))
         return drop(m, t, {
           reason: `LPIs are disabled on PE ${cpu} (GICR_CTLR.EnableLPIs = 0): the MSI is refused (-EBUSY)`,
         });

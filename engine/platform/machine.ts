@@ -10,8 +10,10 @@
 import { DEFAULT_GIC_TIMING, type GicTiming } from '../gic/gic-machine';
 import { GIC_RULES, type GicRules, type ProfileName } from '../gic/gic-rules';
 import { createGicState } from '../gic/gic-state';
+import { GIC_KVM_LPIS } from '../gic/lpi';
 import { GIC_HANDLERS } from '../gic/gic-tasks';
 import { DEFAULT_ITS_TIMING, type ItsTiming } from '../its/its-machine';
+import type { ItsMachine, KvmLpiStore } from '../its/its-machine';
 import { ITS_RULES, type ItsRules } from '../its/its-rules';
 import { createItsState } from '../its/its-state';
 import { ITS_HANDLERS } from '../its/its-tasks';
@@ -28,6 +30,7 @@ import {
 } from '../sim/kernel';
 import { clonePlain } from '../sim/plain-codec';
 import { rngSeed } from '../sim/rng';
+import { itsUnit } from '../sim/unit-names';
 import { createTaskQueue, queuePeek } from '../sim/task-queue';
 import { applyInputTo, type Input } from './inputs';
 import type { ResolvedMachine } from './machine-config';
@@ -128,6 +131,8 @@ export class Machine implements PlatformMachine {
   readonly gicTiming: GicTiming;
   readonly itsTiming: ItsTiming;
   readonly swTiming: SoftwareTiming;
+  readonly kvmLpis: KvmLpiStore<ItsMachine<MachineState>> = GIC_KVM_LPIS;
+  readonly itsUnit = itsUnit;
   readonly history: History<MachineState, Input>;
   /**
    * Model time let pass after the history's last event with no event of its own (a trailing
