@@ -59,7 +59,7 @@ const ATTR_FIELDS = [
  * Shareable, inner non-cacheable becomes RaWb, outer cacheability other than SameAsInner or nC
  * becomes SameAsInner. Other profiles keep the attributes as written.
  */
-function sanitiseAttributes(m: GicMachine, v: bigint): bigint {
+export function sanitiseAttributes(m: GicMachine, v: bigint): bigint {
   if (m.profile !== 'kvm') return v;
   let r = v;
   const sh = (r >> 10n) & 3n;
@@ -71,9 +71,9 @@ function sanitiseAttributes(m: GicMachine, v: bigint): bigint {
   return r;
 }
 
-const PROPBASER_RES0 = (0x1fn << 59n) | (0xfn << 52n) | (3n << 5n);
-const PENDBASER_RES0 = (1n << 63n) | (7n << 59n) | (0xfn << 52n) | (0xfn << 12n) | 0x7fn;
-const PTZ = 1n << 62n;
+export const PROPBASER_RES0 = (0x1fn << 59n) | (0xfn << 52n) | (3n << 5n);
+export const PENDBASER_RES0 = (1n << 63n) | (7n << 59n) | (0xfn << 52n) | (0xfn << 12n) | 0x7fn;
+export const PTZ = 1n << 62n;
 
 function privateBits(
   name: string,

@@ -11,6 +11,7 @@
  */
 
 import { defaultAffinity } from '../gic/gic-config';
+import { GIC_RULES } from '../gic/gic-rules';
 import { ICH_HCR_EN, ichVmcrSanitize, type IchState } from './ich-registers';
 import {
   createVgicIrq,
@@ -54,6 +55,12 @@ export interface VgicConfig {
   /** Virtual priority bits (ICH_VTR_EL2.PRIbits + 1; KVM's num_pri_bits), 4..8. */
   priorityBits: number;
   lrPolicy: VgicLrPolicy;
+  /**
+   * Whether the VM has an ITS (KVM sets dist->has_its when userspace creates a
+   * KVM_DEV_TYPE_ARM_VGIC_ITS device): GICD_TYPER.LPIS, GICR_TYPER.PLPIS, a writable
+   * GICR_CTLR.EnableLPIs. Absent means true. A GICv2 guest never has one (vgic_has_its).
+   */
+  lpis?: boolean;
 }
 
 /** struct vgic_v3_cpu_if: the ICH_* shadow, plus how many LRs the last entry used. */
@@ -78,6 +85,17 @@ export interface VgicCpu {
    */
   lastLrIrq: number;
   v3: VgicV3CpuIf;
+  /**
+   * vgic_cpu.pendbaser: GICR_PENDBASER as the guest last wrote it (sanitised; PTZ kept, though it
+   * reads as 0). Reset: INITIAL_PENDBASER_VALUE (RaWb, SameAsInner, Inner Shareable, address 0).
+   */
+  pendbaser: bigint;
+  /**
+   * vgic_lpis_enabled(vcpu): vgic_cpu.ctlr == GICR_CTLR_ENABLE_LPIS. KVM's ctlr also has an RWP
+   * state, held only inside a GICR_CTLR write that disables LPIs; the model's writes are atomic,
+   * so a boolean is the whole of it.
+   */
+  lpisEnabled: boolean;
 }
 
 /** struct vgic_dist (the parts the core uses). */
@@ -91,6 +109,14 @@ export interface VgicDist {
   spis: VgicIrq[];
   /** lpi_xa: mapped LPIs by INTID. */
   lpis: Map<number, VgicIrq>;
+  /** vgic_has_its(kvm): the VM has an ITS and a GICv3 model (VgicConfig.lpis). */
+  lpisSupported: boolean;
+  /**
+   * vgic_dist.propbaser: the one GICR_PROPBASER every redistributor of the VM shows. Reset: 0, or
+   * INITIAL_PROPBASER_VALUE (RaWb, SameAsInner, Inner Shareable) when the VM has an ITS
+   * (vgic_its_create writes it).
+   */
+  propbaser: bigint;
 }
 
 export interface VgicState {
@@ -103,6 +129,11 @@ export interface VgicState {
 export const VGIC_DEFAULT_NR_SPIS = 224;
 /** VGIC_V3_MAX_LRS. */
 export const VGIC_V3_MAX_LRS = 16;
+/**
+ * INITIAL_PENDBASER_VALUE / INITIAL_PROPBASER_VALUE: InnerCache RaWb, OuterCache SameAsInner,
+ * Inner Shareable, address 0 (the kvm profile's GICR reset attributes).
+ */
+export const VGIC_INITIAL_LPI_BASER = BigInt(GIC_RULES.kvm.lpiBaserResetAttrs);
 
 export function defaultVgicConfig(vcpus: number, over: Partial<VgicConfig> = {}): VgicConfig {
   return {
@@ -130,6 +161,8 @@ export function checkVgicConfig(cfg: VgicConfig): string[] {
   if (!Number.isInteger(cfg.priorityBits) || cfg.priorityBits < 4 || cfg.priorityBits > 8)
     p.push(`priorityBits: ${cfg.priorityBits}; must be 4 to 8`);
   if (cfg.lrPolicy !== 'classic' && cfg.lrPolicy !== 'v6.19') p.push(`lrPolicy: '${String(cfg.lrPolicy)}'`);
+  if (cfg.lpis !== undefined && typeof cfg.lpis !== 'boolean')
+    p.push(`lpis: ${String(cfg.lpis)}; must be a boolean`);
   return p;
 }
 
@@ -150,7 +183,9 @@ export function createVgicV3CpuIf(cfg: VgicConfig): VgicV3CpuIf {
  * disabled, each private IRQ targeting its vCPU with the vCPU's affinity (GICv3) or target bit
  * (GICv2); SPIs disabled, priority 0, edge (kcalloc leaves config 0 = EDGE), targeting vCPU 0 with
  * mpidr 0; group 1 everywhere for a GICv3 guest, 0 for a GICv2 one. The distributor starts
- * disabled, as GICD_CTLR resets.
+ * disabled, as GICD_CTLR resets. LPIs start disabled on every vCPU, each GICR_PENDBASER holds
+ * INITIAL_PENDBASER_VALUE (vgic_v3_enable), and GICR_PROPBASER INITIAL_PROPBASER_VALUE if the VM
+ * has an ITS (vgic_its_create), else 0.
  */
 export function createVgicState(cfg: VgicConfig): VgicState {
   const problems = checkVgicConfig(cfg);
@@ -171,7 +206,10 @@ export function createVgicState(cfg: VgicConfig): VgicState {
     apList: [],
     lastLrIrq: -1,
     v3: createVgicV3CpuIf(cfg),
+    pendbaser: VGIC_INITIAL_LPI_BASER,
+    lpisEnabled: false,
   }));
+  const lpisSupported = cfg.model === 3 && cfg.lpis !== false;
   return {
     cfg: { ...cfg, affinity: [...cfg.affinity] },
     dist: {
@@ -182,6 +220,8 @@ export function createVgicState(cfg: VgicConfig): VgicState {
         createVgicIrq(32 + i, { targetVcpu: 0, group, mpidr: 0, targets: 0 }),
       ),
       lpis: new Map(),
+      lpisSupported,
+      propbaser: lpisSupported ? VGIC_INITIAL_LPI_BASER : 0n,
     },
     vcpus,
   };
