@@ -14,6 +14,7 @@ import { payloadKind } from '../sim/event-payload';
 import { emit, emitPacked, schedule } from '../sim/kernel';
 import { GITS_TRANSLATER } from '../its/its-config';
 import type { TranslateTask } from '../its/translation';
+import { extensionForInput, type ExtensionInput } from './machine-extension';
 import { busAccess } from './bus';
 import { migrate } from './migrate';
 import { formatBdf } from './pci';
@@ -32,7 +33,9 @@ export type Input =
   /** An SGI reaches redistributor `to` (replaying a trace whose sender is not recorded). */
   | { kind: 'sgi'; to: number; intid: number; from: number }
   | { kind: 'software'; cpus: number[]; policy: SoftwarePolicy }
-  | { kind: 'migrate' };
+  | { kind: 'migrate' }
+  /** Inputs of the layers above (machine-extension.ts), e.g. KVM's ioctls and guest code. */
+  | ExtensionInput;
 
 /** 'pci.msi' data, packed in the log: MSI storms record it millions of times (sim/event-payload.ts). */
 const MSI = payloadKind('pci.msi', [
@@ -88,6 +91,10 @@ export function inputProblem(m: PlatformMachine, i: Input): string | undefined {
       return undefined;
     case 'migrate':
       return undefined;
+    default: {
+      const ext = extensionForInput(i.kind);
+      return ext ? ext.inputProblem?.(m, i) : `no layer of this machine takes '${i.kind}' inputs`;
+    }
   }
 }
 
@@ -215,6 +222,9 @@ export function applyInputTo(m: PlatformMachine, i: Input): void {
       return;
     case 'migrate':
       migrate(m);
+      return;
+    default:
+      extensionForInput(i.kind)!.applyInput!(m, i);
       return;
   }
 }

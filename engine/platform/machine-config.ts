@@ -9,6 +9,7 @@ import { GIC_RULES, type ProfileName } from '../gic/gic-rules';
 import type { MemoryRegion } from '../mem/memory';
 import { checkItsConfig, type ItsConfig } from '../its/its-config';
 import { ITS_RULES } from '../its/its-rules';
+import { machineExtensions } from './machine-extension';
 import { parseBdf, type PciEndpointConfig } from './pci';
 import type { SoftwarePolicy } from './software';
 
@@ -194,18 +195,17 @@ export function resolveMachine(o: MachineOptions): Resolution {
     if (key !== 'all' && !(Number(key) >= 0 && Number(key) < affinity.length))
       problems.push(`software: no CPU '${key}'`);
   }
-  if (problems.length) return { ok: false, problems };
-  return {
-    ok: true,
-    machine: {
-      profile,
-      seed: o.seed ?? 1,
-      gic,
-      memory,
-      its,
-      devices,
-      software,
-      timing: { ...(o.timing ?? {}) },
-    },
+  const machine: ResolvedMachine = {
+    profile,
+    seed: o.seed ?? 1,
+    gic,
+    memory,
+    its,
+    devices,
+    software,
+    timing: { ...(o.timing ?? {}) },
   };
+  for (const e of machineExtensions()) e.resolve?.(o, machine, problems);
+  if (problems.length) return { ok: false, problems };
+  return { ok: true, machine };
 }

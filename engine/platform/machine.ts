@@ -36,13 +36,21 @@ import { applyInputTo, type Input } from './inputs';
 import type { ResolvedMachine } from './machine-config';
 import { deserialiseState, serialiseState } from './migrate';
 import type { MachineState, PlatformMachine } from './platform-machine';
+import { machineExtensions } from './machine-extension';
 import { createSoftware, DEFAULT_SOFTWARE_TIMING, SOFTWARE_HANDLERS, type SoftwareTiming } from './software';
 
-const HANDLERS = {
+const BASE_HANDLERS = {
   ...GIC_HANDLERS,
   ...ITS_HANDLERS,
   ...SOFTWARE_HANDLERS,
 } as unknown as HandlerTable<Machine>;
+
+/** The platform's handlers and every registered extension's (machine-extension.ts). */
+function handlers(): HandlerTable<Machine> {
+  const out = { ...BASE_HANDLERS };
+  for (const e of machineExtensions()) Object.assign(out, e.handlers);
+  return out;
+}
 
 function timingFrom<T extends object>(prefix: string, defaults: T, overrides: Record<string, number>): T {
   const out = { ...defaults } as Record<string, number>;
@@ -64,7 +72,7 @@ export function initialState(r: ResolvedMachine): MachineState {
     pendbaser: BigInt(rules.lpiBaserResetAttrs),
     propbaser: r.its.length > 0 ? BigInt(rules.lpiBaserResetAttrs) : 0n,
   });
-  return {
+  const state: MachineState = {
     version: 1,
     machine: clonePlain(r),
     core,
@@ -73,6 +81,8 @@ export function initialState(r: ResolvedMachine): MachineState {
     its: r.its.map((cfg, i) => createItsState(i, cfg, r.profile === 'kvm')),
     sw: r.software.map((p) => createSoftware(p)),
   };
+  for (const e of machineExtensions()) e.init?.(r, state);
+  return state;
 }
 
 /**
@@ -91,14 +101,16 @@ export function stateWeight(s: MachineState): number {
     numbers += its.collections.size;
     for (const d of its.devices.values()) objects += 1 + d.ites.size;
   }
-  return 12 + s.gic.rd.length * 1.5 + objects * 0.2 + s.mem.pages.size * 0.15 + numbers * 0.02;
+  let weight = 0;
+  for (const e of machineExtensions()) weight += e.weigh?.(s) ?? 0;
+  return 12 + s.gic.rd.length * 1.5 + objects * 0.2 + s.mem.pages.size * 0.15 + numbers * 0.02 + weight;
 }
 
 /** A copy of a state that shares memory pages copy-on-write. */
 export function cloneState(s: MachineState): MachineState {
   const { mem, ...rest } = s;
   const copy = clonePlain(rest);
-  return {
+  const out: MachineState = {
     version: copy.version,
     machine: copy.machine,
     core: copy.core,
@@ -107,6 +119,8 @@ export function cloneState(s: MachineState): MachineState {
     its: copy.its,
     sw: copy.sw,
   };
+  for (const e of machineExtensions()) e.clone?.(s, out);
+  return out;
 }
 
 export type StopReason = 'idle' | 'stop' | 'budget' | 'time';
@@ -134,6 +148,8 @@ export class Machine implements PlatformMachine {
   readonly kvmLpis: KvmLpiStore<ItsMachine<MachineState>> = GIC_KVM_LPIS;
   readonly itsUnit = itsUnit;
   readonly history: History<MachineState, Input>;
+  /** Task handlers: the platform's and its extensions'. */
+  private readonly handlers = handlers();
   /**
    * Model time let pass after the history's last event with no event of its own (a trailing
    * `wait`): replay restores the time of events, so seeking back to the end restores this too.
@@ -219,7 +235,7 @@ export class Machine implements PlatformMachine {
       // Stepping forward over history we already have: an input was applied here.
       return this.replayForward();
     }
-    const seq = step(this, HANDLERS, until);
+    const seq = step(this, this.handlers, until);
     if (seq >= 0) this.history.afterEvent(this.s);
     return seq;
   }
@@ -233,7 +249,7 @@ export class Machine implements PlatformMachine {
   private replayForward(): number {
     const j = this.history.journal[this.history.firstInputAtOrAfter(this.s.core.seq)]!;
     const seq = this.s.core.seq;
-    if (!runSilentTasks(this, HANDLERS, j.tasks))
+    if (!runSilentTasks(this, this.handlers, j.tasks))
       throw new InternalError(`replay diverged before the input at ${seq}`);
     this.s.core.time = j.time;
     applyInput(this, applyInputTo, j.input);
@@ -287,7 +303,7 @@ export class Machine implements PlatformMachine {
 
   /** Puts the machine in the exact state it had after `seq` events. */
   seek(seq: number): void {
-    replayTo(this, this.history, seq, HANDLERS, (m, i) => applyInput(m, applyInputTo, i));
+    replayTo(this, this.history, seq, this.handlers, (m, i) => applyInput(m, applyInputTo, i));
     if (this.s.core.seq === this.log.length && this.endTime > this.s.core.time)
       this.s.core.time = this.endTime;
   }

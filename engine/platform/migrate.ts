@@ -24,6 +24,7 @@ import {
 import { emit } from '../sim/kernel';
 import { UNIT } from '../sim/unit-names';
 import { decodePlain, encodePlain } from '../sim/plain-codec';
+import { machineExtensions } from './machine-extension';
 import type { MachineState, PlatformMachine } from './platform-machine';
 
 /**
@@ -42,12 +43,14 @@ export function serialiseState(s: MachineState): string {
     its: s.its,
     sw: s.sw,
   };
+  for (const e of machineExtensions()) e.serialise?.(s, canonical);
   return JSON.stringify(encodePlain(canonical));
 }
 
 export function deserialiseState(text: string): MachineState {
   const s = decodePlain(JSON.parse(text)) as MachineState;
   if (s && typeof s === 'object' && s.mem) s.mem.owned = new Set();
+  if (s && typeof s === 'object') for (const e of machineExtensions()) e.deserialised?.(s);
   return s;
 }
 

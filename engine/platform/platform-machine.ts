@@ -1,6 +1,7 @@
 /**
  * The whole machine's state and the context its code runs with: the GIC and ITSs below, plus the
- * machine description and the software on each PE.
+ * machine description and the software on each PE. Layers above add their own fields by module
+ * augmentation (machine-extension.ts).
  */
 
 import type { ItsHostState, ItsMachine } from '../its/its-machine';

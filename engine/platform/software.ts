@@ -17,6 +17,7 @@ import { payloadKind } from '../sim/event-payload';
 import { emit, emitPacked, schedule } from '../sim/kernel';
 import type { PlatformMachine } from './platform-machine';
 import { busAccess } from './bus';
+import { machineExtensions } from './machine-extension';
 import { cpuUnit, UNIT } from '../sim/unit-names';
 
 /** What the software on a PE does when it takes an interrupt (see the overview above). */
@@ -67,6 +68,13 @@ function peIrq(m: PlatformMachine, cpu: number): void {
   const sw = m.s.sw[cpu]!;
   sw.irqQueued = false;
   if (sw.masked || m.s.gic.cpu[cpu]!.irq === 0) return;
+  // A layer above may act first (KVM: a vCPU running the guest on this PE exits, the interrupt
+  // being taken at EL2); the host then takes it.
+  if (machineExtensions().some((e) => e.beforeTake?.(m, cpu, m.s.gic.cpu[cpu]!.hppi))) {
+    sw.irqQueued = true;
+    schedule(m, 0, 'pe.irq', cpu);
+    return;
+  }
   sw.masked = true;
   sw.depth++;
   emitPacked(m, TAKE, cpuUnit(cpu), cpu, -1, -1, -1, -1, sw.depth, sw.policy);
@@ -80,6 +88,7 @@ function swAck(m: PlatformMachine, cpu: number): void {
     schedule(m, m.swTiming.exit, 'sw.eret', cpu);
     return;
   }
+  for (const e of machineExtensions()) e.afterAck?.(m, cpu, intid);
   switch (sw.policy) {
     case 'eoi':
     case 'masked':
@@ -131,6 +140,7 @@ function swEret(m: PlatformMachine, cpu: number): void {
   sw.masked = sw.policy === 'masked';
   emitPacked(m, ERET, cpuUnit(cpu), cpu, -1, -1, -1, -1, sw.depth);
   maybeTake(m, cpu, 0);
+  if (sw.depth === 0 && !sw.irqQueued) for (const e of machineExtensions()) e.afterEret?.(m, cpu);
 }
 
 /** Input: a new policy for some CPUs (the `software` command). Emits one event. */

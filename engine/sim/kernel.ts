@@ -44,6 +44,22 @@ export interface SimContext<S extends { core: CoreState } = { core: CoreState }>
   cause: number;
   emitted: boolean;
   scheduled: boolean;
+  /**
+   * Set on a context that runs shared code for one part of a larger machine (a VM's virtual ITS
+   * runs engine/its on the VM's state): the tasks it schedules are wrapped as a SCOPED_TASK
+   * carrying this scope, and the machine's handler for it unwraps them onto the same context.
+   */
+  scope?: number;
+}
+
+/** The task kind a scoped context's tasks travel under (see SimContext.scope). */
+export const SCOPED_TASK = 'scoped';
+
+/** The arguments of a SCOPED_TASK. */
+export interface ScopedTask {
+  scope: number;
+  k: string;
+  a: unknown;
 }
 
 export class InternalError extends Error {}
@@ -125,7 +141,13 @@ function emitPackedImpl(
 export function schedule<A>(m: SimContext, delay: number, kind: string, args: A): void {
   m.scheduled = true;
   const core = m.s.core;
-  queuePush(core.queue, core.time + delay, m.cur, kind, args);
+  if (m.scope === undefined) queuePush(core.queue, core.time + delay, m.cur, kind, args);
+  else
+    queuePush<ScopedTask>(core.queue, core.time + delay, m.cur, SCOPED_TASK, {
+      scope: m.scope,
+      k: kind,
+      a: args,
+    });
 }
 
 function runTask<M extends SimContext>(m: M, handlers: HandlerTable<M>, task: Task): void {
