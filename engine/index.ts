@@ -3,6 +3,9 @@
  * scripts/, the tests) import from here and nowhere else in engine/.
  */
 
+// The KVM layer joins the machine (VMs in descriptions, their inputs and tasks).
+import './kvm/kvm-extension';
+
 export type { SimEvent, EventIds } from './sim/event-log';
 export { EventLog } from './sim/event-log';
 export type { ProfileName, GicRules, RuleDoc } from './gic/gic-rules';

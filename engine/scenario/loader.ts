@@ -7,6 +7,8 @@
  * steps[2].actions[1] is reported at its line in the file.
  */
 
+// The KVM layer joins the machine (VMs in descriptions, their inputs and tasks).
+import '../kvm/kvm-extension';
 import {
   findNodeAtLocation,
   parseTree,

@@ -5,6 +5,8 @@
  * step); the machine's event log is the record of what happened.
  */
 
+// The KVM layer joins the machine (VMs in descriptions, their inputs and tasks).
+import '../kvm/kvm-extension';
 import { cloneState, Machine } from '../platform/machine';
 import type { MachineState } from '../platform/platform-machine';
 import type { Action } from './actions';

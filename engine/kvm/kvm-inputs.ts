@@ -1,0 +1,223 @@
+/**
+ * Applying the VM inputs (kvm-input-types.ts): the VMM's ioctls and eventfd writes, the guest's
+ * code, vCPU pinning. Each input emits exactly one event (its outcome, with KVM's return value and
+ * errno name when it fails) and schedules what follows on the VM's context. Nothing throws: a call
+ * KVM refuses is an event that says so, and nothing changes.
+ */
+
+import type { PlatformMachine } from '../platform/platform-machine';
+import { emit, schedule } from '../sim/kernel';
+import { UNIT } from '../sim/unit-names';
+import { wantGuest } from './guest-software';
+import { kvmSetGsiRouting } from './gsi-routing';
+import { kvmVmIoctlIrqLine } from './irq-line';
+import { eventfdCreate, kvmIrqfd } from './irqfd';
+import type { KvmCall, KvmInput } from './kvm-input-types';
+import { kvmSendUserspaceMsi } from './msi';
+import { afterExit, kickAll, PHYS_LINES, vmEmit, wantSchedule } from './vcpu-tasks';
+import { kvmVcpuPlace, NO_PCPU } from './vcpu-run';
+import { scheduleIrqfdInjection } from './vm-handlers';
+import { vmIrqContext } from './vm-state';
+import { hopCost, vmContext, type VmContext } from './vm-context';
+
+const isU = (v: number, bits: number): boolean => Number.isInteger(v) && v >= 0 && v < 2 ** bits;
+
+/** Why the input cannot be applied at all (a VM, vCPU or pCPU that does not exist), or undefined. */
+export function kvmInputProblem(m: PlatformMachine, i: KvmInput): string | undefined {
+  const vms = m.s.kvm?.vms ?? [];
+  const vm = vms[i.vm];
+  if (!vm) return `there is no VM ${i.vm} (the machine has ${vms.length})`;
+  if (i.kind === 'guest' || i.kind === 'vcpu-pin') {
+    if (!isU(i.vcpu, 16) || i.vcpu >= vm.cfg.vcpus)
+      return `${vm.cfg.name} has no vCPU ${i.vcpu} (it has ${vm.cfg.vcpus})`;
+  }
+  if (
+    i.kind === 'vcpu-pin' &&
+    i.pcpu !== NO_PCPU &&
+    !(isU(i.pcpu, 16) && i.pcpu < m.s.gic.cfg.affinity.length)
+  )
+    return `there is no pCPU ${i.pcpu} (the host has ${m.s.gic.cfg.affinity.length})`;
+  if (i.kind === 'guest' && i.op.kind === 'mmio' && ![8, 16, 32, 64].includes(i.op.width))
+    return `an access of ${i.op.width} bits`;
+  return undefined;
+}
+
+const errText = (r: { ret: number; errno?: string }): string =>
+  r.ret < 0 ? ` = -${r.errno ?? r.ret}` : ` = ${r.ret}`;
+
+function applyCall(ctx: VmContext, call: KvmCall): void {
+  const vm = ctx.s.vm;
+  switch (call.kind) {
+    case 'irq-line': {
+      const r = kvmVmIoctlIrqLine({ vgic: vm.vgic, cpuLines: [] }, { irq: call.irq, level: call.level });
+      vmEmit(ctx, 'kvm.irq-line', -1, -1, r.inject?.intid ?? -1, {
+        irq: '0x' + (call.irq >>> 0).toString(16),
+        level: call.level,
+        ret: r.ret,
+        ...(r.errno ? { errno: r.errno } : {}),
+        decoded: r.decoded,
+        text: `KVM_IRQ_LINE${errText(r)}: ${r.reason}`,
+      });
+      if (r.inject) kickAll(ctx, [r.inject.result.kick]);
+      return;
+    }
+    case 'signal-msi': {
+      const ic = vmIrqContext(ctx.s.vm);
+      const r = kvmSendUserspaceMsi(ic.msi, {
+        addressLo: call.addressLo,
+        addressHi: call.addressHi,
+        data: call.data,
+        flags: call.flags,
+        devid: call.devid,
+      });
+      vmEmit(ctx, 'kvm.signal-msi', -1, -1, -1, {
+        ret: r.ok ? 'translation' : r.ret,
+        ...(!r.ok && 'errno' in r && r.errno ? { errno: r.errno } : {}),
+        text: `KVM_SIGNAL_MSI: ${r.reason}`,
+      });
+      if (r.ok) scheduleVitsMsi(ctx, r.its.itsIndex, r.its.devid, r.its.eventid, hopCost(ctx, 'vitsInject'));
+      return;
+    }
+    case 'set-gsi-routing': {
+      const r = kvmSetGsiRouting(vm.routing, { nr: call.entries.length, flags: 0, entries: call.entries });
+      vmEmit(ctx, 'kvm.set-gsi-routing', -1, -1, -1, {
+        ret: r.ret,
+        ...(r.errno ? { errno: r.errno } : {}),
+        entries: call.entries.length,
+        text: `KVM_SET_GSI_ROUTING${errText(r)}: ${r.reason}`,
+      });
+      return;
+    }
+    case 'eventfd': {
+      const fd = eventfdCreate(vm.irqfd);
+      vmEmit(ctx, 'vmm.eventfd', -1, -1, -1, { fd, text: `eventfd() = ${fd}` });
+      return;
+    }
+    case 'irqfd': {
+      const r = kvmIrqfd(vmIrqContext(ctx.s.vm), vm.irqfd, {
+        fd: call.fd,
+        gsi: call.gsi,
+        flags: call.flags,
+        resamplefd: call.resamplefd,
+      });
+      vmEmit(ctx, 'kvm.irqfd', -1, -1, -1, {
+        fd: call.fd,
+        gsi: call.gsi,
+        ret: r.ret,
+        ...(r.errno ? { errno: r.errno } : {}),
+        text: `KVM_IRQFD${errText(r)}: ${r.reason}`,
+      });
+      if (r.inject) scheduleIrqfdInjection(ctx, r.inject);
+      return;
+    }
+    case 'eventfd-signal':
+      vmEmit(ctx, 'vmm.eventfd-write', -1, -1, -1, { fd: call.fd, text: `write(${call.fd}, 1)` });
+      schedule(ctx, hopCost(ctx, 'eventfdSignal'), 'eventfd.signal', { fd: call.fd, by: 'vmm' });
+      return;
+    case 'vfio-irq': {
+      const dev = ctx.host.s.machine.devices.find((d) => d.name === call.device);
+      const assigned = vm.cfg.assigned.some((x) => x.device === call.device);
+      const problem = !dev
+        ? `there is no host device '${call.device}'`
+        : !assigned
+          ? `${call.device} is not assigned to ${vm.cfg.name}`
+          : !vm.irqfd.files.some((f) => f.fd === call.fd && f.kind === 'eventfd')
+            ? `${call.fd} is not an eventfd (-EBADF)`
+            : undefined;
+      if (!problem) {
+        vm.vfio = vm.vfio.filter((v) => !(v.device === call.device && v.vector === call.vector));
+        vm.vfio.push({ device: call.device, vector: call.vector, hostIntid: call.hostIntid, fd: call.fd });
+      }
+      vmEmit(ctx, 'vfio.set-irqs', -1, -1, call.hostIntid, {
+        device: call.device,
+        vector: call.vector,
+        fd: call.fd,
+        ...(problem ? { problem } : {}),
+        text: problem
+          ? `VFIO_DEVICE_SET_IRQS refused: ${problem}`
+          : `VFIO_DEVICE_SET_IRQS: ${call.device} MSI vector ${call.vector} (host LPI ${call.hostIntid}) signals eventfd ${call.fd}`,
+      });
+      return;
+    }
+  }
+}
+
+/** A virtual ITS translation of DeviceID/EventID (vgic_its_inject_msi), `delay` from now. */
+export function scheduleVitsMsi(
+  ctx: VmContext,
+  its: number,
+  devid: number,
+  eventid: number,
+  delay: number,
+): void {
+  schedule(ctx, delay, 'its.translate', { its, devid, eventid, stage: 'arrive', from: 'device' });
+}
+
+export function applyKvmInput(m: PlatformMachine, i: KvmInput): void {
+  const problem = kvmInputProblem(m, i);
+  if (problem) {
+    emit(m, 'input.bad', UNIT.machine, -1, -1, -1, -1, -1, { input: i.kind, problem });
+    return;
+  }
+  const ctx = vmContext(m, i.vm);
+  const vm = ctx.s.vm;
+  switch (i.kind) {
+    case 'kvm':
+      applyCall(ctx, i.call);
+      return;
+    case 'guest': {
+      const g = vm.guest[i.vcpu]!;
+      const r = vm.run.vcpus[i.vcpu]!;
+      g.program.push(i.op);
+      const woke = r.mode === 'blocked';
+      // A guest with work does not sit in WFI: the scenario's guest code stands for a task the
+      // guest kernel would have been woken for (its timer), so a blocked vCPU becomes runnable.
+      if (woke) {
+        r.mode = 'runnable';
+        r.runnableSince = ++vm.run.clock;
+      }
+      vmEmit(ctx, 'guest.program', i.vcpu, r.pcpu, -1, {
+        op: describeOp(i.op),
+        queued: g.program.length,
+        mode: r.mode,
+        ...(woke ? { woke: 'the vCPU was blocked in WFI: the guest has work, so it runs again' } : {}),
+      });
+      if (r.mode === 'guest') wantGuest(ctx, i.vcpu);
+      else if (r.mode === 'runnable') wantSchedule(ctx);
+      return;
+    }
+    case 'vcpu-pin': {
+      const res = kvmVcpuPlace(vm.run, vm.vgic, i.vcpu, i.pcpu, PHYS_LINES);
+      const exit = res.events.find((e) => e.kind === 'vcpu.exit');
+      if (exit) {
+        // The move begins with an exit (preempt); the exit's event carries the pin.
+        afterExit(ctx, i.vcpu, res.events, undefined, { pin: i.pcpu });
+      } else
+        vmEmit(ctx, 'vcpu.pin', i.vcpu, i.pcpu, -1, {
+          pcpu: i.pcpu,
+          ok: res.ok,
+          ...(res.error ? { problem: res.error } : {}),
+          mode: vm.run.vcpus[i.vcpu]!.mode,
+        });
+      for (const e of res.events)
+        if (e.kind === 'vcpu.load') schedule(ctx, hopCost(ctx, 'vcpuLoad'), 'kvm.enter', { vcpu: e.vcpu });
+      wantSchedule(ctx);
+      return;
+    }
+  }
+}
+
+function describeOp(op: KvmInput & { kind: 'guest' } extends { op: infer O } ? O : never): string {
+  switch (op.kind) {
+    case 'mmio':
+      return `${op.write ? 'write' : 'read'}${op.width} @0x${op.addr.toString(16)}${op.write ? ` 0x${op.value.toString(16)}` : ''}`;
+    case 'icc':
+      return `${op.write ? 'write' : 'read'} ${op.reg}${op.write ? ` 0x${op.value.toString(16)}` : ''}`;
+    case 'mem':
+      return `store ${op.bytes.length} byte(s) @0x${op.addr.toString(16)}`;
+    case 'its-cmd':
+      return `ITS command ${op.name} to vITS ${op.its}`;
+    case 'lpi-config':
+      return `LPI ${op.intid} configuration 0x${op.value.toString(16)}`;
+  }
+}

@@ -1,0 +1,417 @@
+/**
+ * KVM's run loop as timed tasks: each transition of vcpu-run.ts becomes one event, and the model
+ * time between them is the cost model's (cost-model.ts). This is the wiring the pure modules leave
+ * to it: what follows an exit, when a kick's IPI arrives, when the scheduler runs, when the guest
+ * gets to run its code again.
+ *
+ *     kvm.schedule ─▶ kvm.enter ─▶ kvm.guest ─▶ (guest software) ─▶ exit ─▶ kvm.enter ...
+ *                       ▲                                          │
+ *       kvm.kick ─▶ kvm.ipi (exit: irq, kick) ─────────────────────┘
+ *
+ * Every task runs on the VM's context (vm-context.ts) and takes the vCPU it is about. A task that
+ * finds its vCPU no longer where it expected (a guest task whose entry has been left, an entry for
+ * a vCPU that was moved) does nothing, silently: the pass it belonged to is over.
+ *
+ * Physical interrupts: a kick's reschedule IPI and the maintenance interrupt are modelled here,
+ * at the cost model's latencies, rather than sent through the host's GIC model (the host would
+ * need to be brought up by every scenario to see them). A host interrupt that the host's GIC does
+ * deliver to a pCPU running a guest (a VFIO device's LPI) makes the vCPU exit first
+ * (kvmHostIrqExit) and the vCPU enters again when the host's handler has returned.
+ */
+
+import { emit, schedule } from '../sim/kernel';
+import { unitId, type Unit } from '../sim/unit-names';
+import { vgicFlushPendingLpis, vgicKickVcpus, vgicV3DispatchSgi } from './ap-list';
+import { ichMaintenance } from './ich-registers';
+import { kvmNotifyAckedPins } from './irqfd';
+import { decodeIchLr, type VgicPhysLines } from './list-registers';
+import { hopCost, type VmContext } from './vm-context';
+import { vmIrqContext } from './vm-state';
+import { cacheFlush } from '../its/translation-cache';
+import { vgicLpiInvalidate, vgicLpiSyncPendingTable } from './vgic-lpi';
+import {
+  kvmIpiArrive,
+  kvmSchedule,
+  kvmVcpuEnter,
+  kvmVcpuExit,
+  kvmVcpuGuestCheck,
+  kvmVcpuKick,
+  NO_PCPU,
+  type VcpuExit,
+  type VcpuRunEvent,
+} from './vcpu-run';
+import { NO_VCPU } from './vgic-irq';
+
+/**
+ * The physical lines of mapped interrupts, as fold asks for them. No device is mapped to a vCPU
+ * interrupt with HW = 1 yet (the arch timer is not modelled), so the answer is the level KVM last
+ * recorded: fold leaves such an interrupt as it was.
+ */
+export const PHYS_LINES: VgicPhysLines = { lineLevel: (irq) => irq.lineLevel };
+
+const vcpuUnits = new Map<string, Unit>();
+/** 'vm0.vcpu1'. */
+export function vcpuUnit(ctx: VmContext, vcpu: number): Unit {
+  const name = `${ctx.s.vm.cfg.name}.vcpu${vcpu}`;
+  let u = vcpuUnits.get(name);
+  if (u === undefined) vcpuUnits.set(name, (u = unitId(name)));
+  return u;
+}
+
+/** Emits a VM event about `vcpu`; `pcpu` goes in the event's cpu identifier (-1: none). */
+export function vmEmit(
+  ctx: VmContext,
+  kind: string,
+  vcpu: number,
+  pcpu: number,
+  intid: number,
+  data: Record<string, unknown>,
+): void {
+  emit(ctx, kind, vcpu >= 0 ? vcpuUnit(ctx, vcpu) : vmUnit(ctx), pcpu, -1, intid, -1, -1, {
+    vm: ctx.vmIndex,
+    ...(vcpu >= 0 ? { vcpu } : {}),
+    ...data,
+  });
+}
+
+const vmUnits = new Map<string, Unit>();
+export function vmUnit(ctx: VmContext): Unit {
+  const name = ctx.s.vm.cfg.name;
+  let u = vmUnits.get(name);
+  if (u === undefined) vmUnits.set(name, (u = unitId(name)));
+  return u;
+}
+
+const hex = (v: bigint | number): string => '0x' + v.toString(16);
+
+/** An LR as events and inspectors show it. */
+export function lrView(lr: number, value: bigint): Record<string, unknown> {
+  const d = decodeIchLr(value);
+  return {
+    lr,
+    vintid: d.vintid,
+    state: d.state,
+    priority: d.priority,
+    group: d.group,
+    hw: d.hw,
+    pintid: d.pintid,
+    eoi: d.eoi,
+  };
+}
+
+// ---- Scheduling ------------------------------------------------------------------------------
+
+/** Queues the scheduler for this VM (once). */
+export function wantSchedule(ctx: VmContext, delay = 0): void {
+  const vm = ctx.s.vm;
+  if (vm.scheduleQueued) return;
+  vm.scheduleQueued = true;
+  schedule(ctx, delay, 'kvm.schedule', {});
+}
+
+/** pCPUs a vCPU of another VM occupies. */
+function takenByOthers(ctx: VmContext): number[] {
+  const out: number[] = [];
+  for (const other of ctx.host.s.kvm!.vms)
+    if (other.index !== ctx.vmIndex)
+      other.run.pcpus.forEach((v, p) => {
+        if (v !== NO_VCPU) out.push(p);
+      });
+  return out;
+}
+
+/** 'kvm.schedule': free pCPUs go to runnable vCPUs (kvmSchedule); each loaded vCPU then enters. */
+function kvmScheduleTask(ctx: VmContext): void {
+  const vm = ctx.s.vm;
+  vm.scheduleQueued = false;
+  const run = vm.run;
+  // kvmSchedule sees only this VM's threads: pCPUs another VM occupies are marked taken for the
+  // duration of the call (any value other than NO_VCPU), then given back.
+  const others = takenByOthers(ctx);
+  for (const p of others) run.pcpus[p] = -2;
+  const r = kvmSchedule(run, ctx.s.core.rng);
+  for (const p of others) run.pcpus[p] = NO_VCPU;
+  const loads = r.events.filter(
+    (e): e is Extract<VcpuRunEvent, { kind: 'vcpu.load' }> => e.kind === 'vcpu.load',
+  );
+  if (!loads.length) return;
+  vmEmit(ctx, 'kvm.schedule', -1, -1, -1, {
+    loads: loads.map((e) => ({ vcpu: e.vcpu, pcpu: e.pcpu, migrated: e.migrated })),
+    text: loads.map((e) => `vCPU ${e.vcpu} → pCPU ${e.pcpu}${e.migrated ? ' (migrated)' : ''}`).join(', '),
+  });
+  for (const e of loads)
+    schedule(ctx, hopCost(ctx, e.flushContext ? 'vcpuLoadFlush' : 'vcpuLoad'), 'kvm.enter', { vcpu: e.vcpu });
+}
+
+// ---- Entry and the guest -----------------------------------------------------------------------
+
+/** Whether the host is busy on `pcpu` (its software handling an interrupt): entry waits for it. */
+function hostBusy(ctx: VmContext, pcpu: number): boolean {
+  const sw = ctx.host.s.sw[pcpu];
+  return !!sw && (sw.depth > 0 || sw.irqQueued);
+}
+
+/** 'kvm.enter': kvm_vgic_flush_hwstate and the world switch into the guest. */
+function kvmEnterTask(ctx: VmContext, a: { vcpu: number }): void {
+  const vm = ctx.s.vm;
+  const r = vm.run.vcpus[a.vcpu];
+  if (!r || r.mode !== 'host') return;
+  // The host takes its pending interrupts (local_irq_enable in the run loop) before entering;
+  // its handler's return enters again (kvmHostIdle).
+  if (hostBusy(ctx, r.pcpu)) return;
+  const res = kvmVcpuEnter(vm.run, vm.vgic, a.vcpu, PHYS_LINES, { checkMaintenance: false });
+  const e = res.events[0];
+  if (!res.ok || !e || e.kind !== 'vcpu.entry') return;
+  const f = e.flush;
+  vmEmit(ctx, 'vcpu.entry', a.vcpu, e.pcpu, -1, {
+    pcpu: e.pcpu,
+    lrs: f.loaded.map((l) => lrView(l.lr, l.value)),
+    notLoaded: f.notLoaded,
+    sorted: f.sorted,
+    hcr: hex(f.hcr),
+    requestConsumed: e.requestConsumed,
+    entry: r.counters.entries,
+  });
+  schedule(
+    ctx,
+    hopCost(ctx, 'vgicFlushBase') + hopCost(ctx, 'lrFlush', f.loaded.length) + hopCost(ctx, 'guestEntry'),
+    'kvm.guest',
+    { vcpu: a.vcpu, entry: r.counters.entries },
+  );
+}
+
+/** The arguments of a task that belongs to one pass in the guest (entry number `entry`). */
+export interface GuestPass {
+  vcpu: number;
+  entry: number;
+}
+
+/** Whether the vCPU is still in the guest, in the pass the task was scheduled in. */
+export function inPass(ctx: VmContext, a: GuestPass): boolean {
+  const r = ctx.s.vm.run.vcpus[a.vcpu];
+  return !!r && r.mode === 'guest' && r.counters.entries === a.entry;
+}
+
+/**
+ * After a guest access that can change the LRs: if the vgic now raises the maintenance interrupt,
+ * it reaches EL2 after its latency (the guest cannot mask it).
+ */
+export function checkMaintenance(ctx: VmContext, a: GuestPass): void {
+  const v3 = ctx.s.vm.vgic.vcpus[a.vcpu]!.v3;
+  // The condition kvmVcpuGuestCheck exits on, asked without exiting: the exit comes with the interrupt.
+  if (ichMaintenance(v3))
+    schedule(ctx, hopCost(ctx, 'maintenanceIrq'), 'kvm.maintenance', { vcpu: a.vcpu, entry: a.entry });
+}
+
+/** 'kvm.maintenance': the maintenance interrupt is taken at EL2: the vCPU exits (irq). */
+function kvmMaintenanceTask(ctx: VmContext, a: GuestPass): void {
+  if (!inPass(ctx, a)) return;
+  const vm = ctx.s.vm;
+  const g = kvmVcpuGuestCheck(vm.run, vm.vgic, a.vcpu, PHYS_LINES);
+  if (g.maintenance) afterExit(ctx, a.vcpu, g.result.events);
+}
+
+// ---- Exits --------------------------------------------------------------------------------------
+
+/** Makes the vCPU exit now (from a guest task) with `exit`, and carries on as afterExit says. */
+export function exitNow(
+  ctx: VmContext,
+  vcpu: number,
+  exit: VcpuExit,
+  then?: { task: string; args: unknown },
+  detail?: Record<string, unknown>,
+): void {
+  const vm = ctx.s.vm;
+  const res = kvmVcpuExit(vm.run, vm.vgic, vcpu, exit, PHYS_LINES);
+  if (res.ok) afterExit(ctx, vcpu, res.events, then, detail);
+}
+
+/**
+ * Emits the exit (one event for the exit, its fold and prune, and a WFI's outcome) and schedules
+ * what follows: the emulation (`then`) or the next entry for a vCPU still loaded, the scheduler
+ * for a pCPU given up, and the kicks the prune asked for.
+ */
+export function afterExit(
+  ctx: VmContext,
+  vcpu: number,
+  events: VcpuRunEvent[],
+  then?: { task: string; args: unknown },
+  detail?: Record<string, unknown>,
+): void {
+  const vm = ctx.s.vm;
+  const ex = events.find((e): e is Extract<VcpuRunEvent, { kind: 'vcpu.exit' }> => e.kind === 'vcpu.exit');
+  if (!ex) return;
+  const wfi = events.find((e): e is Extract<VcpuRunEvent, { kind: 'vcpu.wfi' }> => e.kind === 'vcpu.wfi');
+  const put = events.find((e): e is Extract<VcpuRunEvent, { kind: 'vcpu.put' }> => e.kind === 'vcpu.put');
+  const folded = ex.sync.folded;
+  const r = vm.run.vcpus[vcpu]!;
+  // The fold ran kvm_notify_acked_irq for each level SPI the guest completed (EOI maintenance):
+  // irqfd resamplers lower their GSI and signal their resamplefds, in the same pass.
+  const acked = folded?.ackedPins.length
+    ? kvmNotifyAckedPins(vmIrqContext(vm), vm.irqfd, folded.ackedPins)
+    : [];
+  vmEmit(ctx, 'vcpu.exit', vcpu, ex.pcpu, ex.intid ?? -1, {
+    pcpu: ex.pcpu,
+    reason: ex.reason,
+    ...(ex.source ? { source: ex.source } : {}),
+    ...(ex.misr !== undefined ? { misr: hex(ex.misr) } : {}),
+    folded: folded ? folded.lrs.map((l) => ({ lr: l.lr, intid: l.intid })) : [],
+    pruned: ex.sync.pruned.removed,
+    migrated: ex.sync.pruned.migrated,
+    ...(wfi ? { wfiPending: wfi.pending } : {}),
+    ...(put ? { put: put.to } : {}),
+    mode: r.mode,
+    ...(acked.length ? { acked: acked.map((x) => x.reason) } : {}),
+    ...detail,
+  });
+  for (const k of ex.sync.pruned.kicks) schedule(ctx, hopCost(ctx, 'vgicQueue'), 'kvm.kick', { vcpu: k });
+  const exitCost =
+    hopCost(ctx, 'guestExit') +
+    hopCost(ctx, 'vgicSyncBase') +
+    hopCost(ctx, 'lrFold', folded ? folded.lrs.length : 0);
+  if (then) {
+    schedule(ctx, exitCost, then.task, then.args);
+    return;
+  }
+  if (r.mode === 'host') {
+    const handle = ex.reason === 'irq' ? 'exitHandleIrq' : ex.reason === 'wfi' ? 'wfiWake' : 'trapEmulate';
+    schedule(ctx, exitCost + hopCost(ctx, handle), 'kvm.enter', { vcpu });
+  } else wantSchedule(ctx, exitCost + (ex.reason === 'wfi' ? hopCost(ctx, 'wfiBlock') : 0));
+}
+
+// ---- Kicks and IPIs --------------------------------------------------------------------------------
+
+/** 'kvm.kick': KVM_REQ_IRQ_PENDING + kvm_vcpu_kick. */
+function kvmKickTask(ctx: VmContext, a: { vcpu: number; from?: number }): void {
+  const vm = ctx.s.vm;
+  const res = kvmVcpuKick(vm.run, vm.vgic, a.vcpu, a.from ?? NO_PCPU);
+  const e = res.events[0];
+  if (!res.ok || !e || e.kind !== 'vcpu.kick') return;
+  vmEmit(ctx, 'vcpu.kick', a.vcpu, e.to, -1, {
+    action: e.action,
+    to: e.to,
+    mode: vm.run.vcpus[a.vcpu]!.mode,
+  });
+  if (e.action === 'ipi') schedule(ctx, hopCost(ctx, 'kickIpi'), 'kvm.ipi', { pcpu: e.to });
+  else if (e.action === 'wake') wantSchedule(ctx, hopCost(ctx, 'wfiWake'));
+  else if (e.action === 'request' && vm.run.vcpus[a.vcpu]!.mode === 'runnable') wantSchedule(ctx);
+}
+
+/** 'kvm.ipi': the reschedule IPI reaches the pCPU: its vCPU exits (irq, kick) if it is in the guest. */
+function kvmIpiTask(ctx: VmContext, a: { pcpu: number }): void {
+  const vm = ctx.s.vm;
+  const res = kvmIpiArrive(vm.run, vm.vgic, a.pcpu, PHYS_LINES);
+  const e = res.events[0];
+  if (!res.ok || !e) return;
+  if (e.kind === 'vcpu.ipi-absorbed') {
+    vmEmit(ctx, 'vcpu.ipi', -1, a.pcpu, -1, { pcpu: a.pcpu, absorbed: e.why });
+    return;
+  }
+  afterExit(ctx, e.kind === 'vcpu.exit' ? e.vcpu : NO_VCPU, res.events);
+}
+
+// ---- Emulation after an MMIO or system-register exit ---------------------------------------------
+
+/** Kicks for vCPUs a vgic change queued interrupts on. */
+export function kickAll(ctx: VmContext, vcpus: readonly number[]): void {
+  for (const v of new Set(vcpus))
+    if (v !== NO_VCPU) schedule(ctx, hopCost(ctx, 'vgicQueue'), 'kvm.kick', { vcpu: v });
+}
+
+/**
+ * Follow-ups of a guest GICD/GICR write that vgic-mmio.ts leaves to the caller (§5.4):
+ *  - GICR_CTLR.EnableLPIs 0 -> 1 with PENDBASER.PTZ = 0: vgic_enable_lpis reads every LPI of the
+ *    vCPU from its pending table. Version-dependent: the vgic-mmio-v3.c the reference read last no
+ *    longer calls it; the flat machine's kvm profile and the kernels before it do, and so does this;
+ *  - EnableLPIs 1 -> 0: vgic_flush_pending_lpis, and every virtual ITS's translation cache dropped;
+ *  - GICR_INVLPIR / GICR_INVALLR: the configuration re-read (vgic_its_inv_lpi / vgic_its_invall);
+ *  - a GICD_CTLR enable: vgic_kick_vcpus.
+ */
+export function afterVgicWrite(
+  ctx: VmContext,
+  r: {
+    queued: number[];
+    lpisEnabledChanged?: { vcpu: number; enabled: boolean };
+    kickAll?: boolean;
+    invLpi?: { vcpu: number; intid: number };
+    invAll?: { vcpu: number };
+  },
+): string[] {
+  const vm = ctx.s.vm;
+  const notes: string[] = [];
+  const kicks = [...r.queued];
+  if (r.lpisEnabledChanged) {
+    const { vcpu, enabled } = r.lpisEnabledChanged;
+    if (enabled && ((vm.vgic.vcpus[vcpu]!.pendbaser >> 62n) & 1n) === 0n) {
+      const s = vgicLpiSyncPendingTable(vm.vgic, vm.mem, vcpu);
+      kicks.push(...s.kicks);
+      notes.push(
+        `LPIs enabled on vCPU ${vcpu}: ${s.pending.length} pending LPI(s) read from its pending table`,
+      );
+    } else if (enabled)
+      notes.push(`LPIs enabled on vCPU ${vcpu}; PENDBASER.PTZ: the pending table is not read`);
+    else {
+      const removed = vgicFlushPendingLpis(vm.vgic, vcpu);
+      let flushed = 0;
+      for (const its of vm.its) flushed += cacheFlush(its);
+      notes.push(
+        `LPIs disabled on vCPU ${vcpu}: ${removed.length} LPI(s) taken off its ap_list, ${flushed} vITS cache entr${flushed === 1 ? 'y' : 'ies'} dropped`,
+      );
+    }
+  }
+  if (r.invLpi || r.invAll) {
+    const vcpu = (r.invLpi ?? r.invAll)!.vcpu;
+    const inv = vgicLpiInvalidate(vm.vgic, vm.mem, vcpu, r.invLpi ? r.invLpi.intid : -1);
+    kicks.push(...inv.kicks);
+    notes.push(`configuration re-read from the property table: ${inv.updated.length} LPI(s) changed`);
+  }
+  if (r.kickAll) kicks.push(...vgicKickVcpus(vm.vgic));
+  kickAll(ctx, kicks);
+  return notes;
+}
+
+/** 'kvm.sysreg': a trapped ICC_SGI1R_EL1 / ICC_ASGI1R_EL1 / ICC_SGI0R_EL1 write (vgic_v3_dispatch_sgi). */
+function kvmSysregTask(ctx: VmContext, a: { vcpu: number; reg: string; value: string }): void {
+  const vm = ctx.s.vm;
+  const value = BigInt(a.value);
+  const d = vgicV3DispatchSgi(vm.vgic, a.vcpu, value, a.reg !== 'ICC_SGI0R_EL1');
+  vmEmit(ctx, 'vgic.sgi', a.vcpu, vm.run.vcpus[a.vcpu]!.pcpu, d.intid, {
+    reg: a.reg,
+    value: hex(value),
+    targets: d.targets,
+    accepted: d.accepted,
+  });
+  kickAll(ctx, d.kicks);
+  schedule(ctx, hopCost(ctx, 'trapEmulate'), 'kvm.enter', { vcpu: a.vcpu });
+}
+
+// ---- The host side of a pCPU ---------------------------------------------------------------------
+
+/**
+ * A physical interrupt is about to be taken on `pcpu` by the host: a vCPU in the guest there exits
+ * first (irq, host). Returns whether it did (then the caller's task has emitted the exit).
+ */
+export function kvmHostIrqExit(ctx: VmContext, pcpu: number, intid: number): boolean {
+  const vm = ctx.s.vm;
+  const v = vm.run.pcpus[pcpu];
+  if (v === undefined || v === NO_VCPU || vm.run.vcpus[v]!.mode !== 'guest') return false;
+  exitNow(ctx, v, { reason: 'irq', source: 'host', intid });
+  return true;
+}
+
+/** The host's handler on `pcpu` returned: a vCPU loaded there and waiting in the run loop enters. */
+export function kvmHostIdle(ctx: VmContext, pcpu: number): void {
+  const vm = ctx.s.vm;
+  const v = vm.run.pcpus[pcpu];
+  if (v === undefined || v === NO_VCPU || vm.run.vcpus[v]!.mode !== 'host') return;
+  schedule(ctx, 0, 'kvm.enter', { vcpu: v });
+}
+
+export const VCPU_HANDLERS = {
+  'kvm.schedule': (ctx: VmContext) => kvmScheduleTask(ctx),
+  'kvm.enter': (ctx: VmContext, a: { vcpu: number }) => kvmEnterTask(ctx, a),
+  'kvm.maintenance': (ctx: VmContext, a: GuestPass) => kvmMaintenanceTask(ctx, a),
+  'kvm.kick': (ctx: VmContext, a: { vcpu: number; from?: number }) => kvmKickTask(ctx, a),
+  'kvm.ipi': (ctx: VmContext, a: { pcpu: number }) => kvmIpiTask(ctx, a),
+  'kvm.sysreg': (ctx: VmContext, a: { vcpu: number; reg: string; value: string }) => kvmSysregTask(ctx, a),
+};

@@ -1,0 +1,167 @@
+/**
+ * Every task a VM runs, in one table, and how the host machine reaches it: the kernel's
+ * SCOPED_TASK carries the VM's index, and `scopedTask` runs the named handler on that VM's
+ * context (vm-context.ts). Besides the run loop (vcpu-tasks.ts) and the guest (guest-software.ts),
+ * this file holds the paths into the vgic from outside the guest:
+ *
+ *  - the virtual ITS's own tasks (engine/its under KVM's rules), and the two it sends to "the
+ *    redistributor", which in a VM is the vgic: an LPI made pending or cleared
+ *    (vgic_its_trigger_msi, CLEAR) and a configuration reload (INV/INVALL: update_lpi_config);
+ *  - an eventfd signalled (by the VMM, or by VFIO's interrupt handler) and the irqfd bound to it
+ *    injecting through the GSI routing: an irqchip route into an SPI, an MSI route into the
+ *    virtual ITS;
+ *  - VFIO's handler for an assigned device's host interrupt (vfio_msihandler), which the host
+ *    reaches through `kvmHostInterrupt` when its software acknowledges that interrupt.
+ */
+
+import type { DirectInvTask } from '../gic/redistributor';
+import type { LpiRequest } from '../gic/gic-tasks';
+import { ITS_HANDLERS } from '../its/its-tasks';
+import { cacheFlush } from '../its/translation-cache';
+import type { PlatformMachine } from '../platform/platform-machine';
+import { InternalError, schedule, type ScopedTask } from '../sim/kernel';
+import { GUEST_HANDLERS } from './guest-software';
+import { eventfdSignal, type IrqfdInjection } from './irqfd';
+import { kickAll, kvmHostIdle, kvmHostIrqExit, VCPU_HANDLERS, vmEmit } from './vcpu-tasks';
+import { hopCost, vmContext, type VmContext } from './vm-context';
+import { vgicLpiInvalidate, vgicLpiSetPending } from './vgic-lpi';
+import { vmIrqContext } from './vm-state';
+import { NO_VCPU } from './vgic-irq';
+
+/** 'gicr.lpi' in a VM: the vITS made an LPI pending (MSI, INT) or cleared it (CLEAR). */
+function vgicLpiTask(ctx: VmContext, r: LpiRequest): void {
+  const vm = ctx.s.vm;
+  const res = vgicLpiSetPending(vm.vgic, r.intid, r.set);
+  const irq = vm.vgic.dist.lpis.get(r.intid);
+  vmEmit(ctx, r.set ? 'vgic.lpi.pending' : 'vgic.lpi.clear', -1, -1, r.intid, {
+    via: r.via,
+    its: r.its,
+    devid: r.devid,
+    eventid: r.eventid,
+    found: res.found,
+    ...(irq
+      ? { target: irq.targetVcpu, enabled: irq.enabled, priority: irq.priority, queuedOn: irq.vcpu }
+      : {}),
+    ...(!res.found ? { problem: `LPI ${r.intid} is not mapped in the vgic` } : {}),
+  });
+  kickAll(ctx, res.kicks);
+}
+
+/** 'gicr.inv' in a VM: INV (one LPI) or INVALL (every LPI on the vCPU) re-reads the property table. */
+function vgicInvTask(ctx: VmContext, t: DirectInvTask): void {
+  const vm = ctx.s.vm;
+  const r = vgicLpiInvalidate(vm.vgic, vm.mem, t.cpu, t.intid);
+  vmEmit(ctx, 'vgic.lpi.inv', t.cpu, -1, t.intid, { via: t.via, updated: r.updated });
+  kickAll(ctx, r.kicks);
+}
+
+/** 'its.caches.flush' in a VM: every virtual ITS's translation cache. */
+function vitsCacheFlush(ctx: VmContext, a: { reason: string }): void {
+  let n = 0;
+  for (const its of ctx.s.vm.its) n += cacheFlush(its);
+  vmEmit(ctx, 'its.cache.flush', -1, -1, -1, { reason: a.reason, entries: n });
+}
+
+/** What an irqfd injection asks for next: SPI kicks now, MSIs into the virtual ITS after its cost. */
+export function scheduleIrqfdInjection(ctx: VmContext, inj: IrqfdInjection): void {
+  const kicks: number[] = [];
+  for (const st of inj.steps)
+    for (const o of st.routes) if (o.kind === 'spi' && 'kick' in o.result) kicks.push(o.result.kick);
+  kickAll(
+    ctx,
+    kicks.filter((k) => k !== NO_VCPU),
+  );
+  for (const msi of inj.msis)
+    schedule(ctx, hopCost(ctx, 'irqfdWakeup') + hopCost(ctx, 'vitsInject'), 'its.translate', {
+      its: msi.itsIndex,
+      devid: msi.devid,
+      eventid: msi.eventid,
+      stage: 'arrive',
+      from: 'device',
+    });
+}
+
+/** 'eventfd.signal': the eventfd's counter goes up and its irqfd, if any, injects. */
+function eventfdTask(ctx: VmContext, a: { fd: number; by: string }): void {
+  const vm = ctx.s.vm;
+  const r = eventfdSignal(vmIrqContext(vm), vm.irqfd, a.fd);
+  vmEmit(ctx, 'eventfd.signal', -1, -1, -1, {
+    fd: a.fd,
+    by: a.by,
+    ret: r.ret,
+    ...(r.errno ? { errno: r.errno } : {}),
+    ...(r.count !== undefined ? { count: r.count } : {}),
+    ...(r.inject ? { gsi: r.inject.gsi, msis: r.inject.msis.length } : {}),
+    text: r.reason,
+  });
+  if (r.inject) scheduleIrqfdInjection(ctx, r.inject);
+}
+
+/** 'vfio.irq': vfio_msihandler runs for the host interrupt and signals the vector's eventfd. */
+function vfioIrqTask(
+  ctx: VmContext,
+  a: { device: string; vector: number; hostIntid: number; fd: number; pcpu: number },
+): void {
+  vmEmit(ctx, 'vfio.irq', -1, a.pcpu, a.hostIntid, {
+    device: a.device,
+    vector: a.vector,
+    fd: a.fd,
+    pcpu: a.pcpu,
+    text: `VFIO's handler for ${a.device} vector ${a.vector} (host LPI ${a.hostIntid}) signals eventfd ${a.fd}`,
+  });
+  schedule(ctx, hopCost(ctx, 'eventfdSignal'), 'eventfd.signal', { fd: a.fd, by: `vfio ${a.device}` });
+}
+
+const VM_HANDLERS: Record<string, (ctx: VmContext, a: never) => void> = {
+  ...VCPU_HANDLERS,
+  ...GUEST_HANDLERS,
+  'its.process': ITS_HANDLERS['its.process'],
+  'its.translate': ITS_HANDLERS['its.translate'],
+  'its.caches.flush': vitsCacheFlush,
+  'gicr.lpi': vgicLpiTask,
+  'gicr.inv': vgicInvTask,
+  'eventfd.signal': eventfdTask,
+  'vfio.irq': vfioIrqTask,
+};
+
+/** The host machine's handler for SCOPED_TASK: runs the VM task on the VM's context. */
+export function scopedTask(m: PlatformMachine, t: ScopedTask): void {
+  const h = VM_HANDLERS[t.k];
+  if (!h) throw new InternalError(`no VM handler for task '${t.k}'`);
+  h(vmContext(m, t.scope), t.a as never);
+}
+
+/**
+ * The host's software acknowledged `intid` on `pcpu`: if VFIO requested it for an assigned
+ * device's vector, its handler runs (after the host's interrupt entry).
+ */
+export function kvmHostInterrupt(m: PlatformMachine, pcpu: number, intid: number): void {
+  for (const vm of m.s.kvm?.vms ?? []) {
+    const hit = vm.vfio.find((v) => v.hostIntid === intid);
+    if (!hit) continue;
+    const ctx = vmContext(m, vm.index);
+    schedule(ctx, hopCost(ctx, 'vfioHandler'), 'vfio.irq', { ...hit, pcpu });
+  }
+}
+
+/** A physical interrupt is about to be taken on `pcpu`: a vCPU running there exits first. */
+export function kvmPcpuIrq(m: PlatformMachine, pcpu: number, intid: number): boolean {
+  for (const vm of m.s.kvm?.vms ?? []) if (kvmHostIrqExit(vmContext(m, vm.index), pcpu, intid)) return true;
+  return false;
+}
+
+/** The host's handler on `pcpu` returned: a vCPU waiting there enters the guest again. */
+export function kvmPcpuIdle(m: PlatformMachine, pcpu: number): void {
+  for (const vm of m.s.kvm?.vms ?? []) kvmHostIdle(vmContext(m, vm.index), pcpu);
+}
+
+/** Starts the VMs of a new machine: their vCPU threads are runnable and the scheduler places them. */
+export function kvmStart(m: PlatformMachine): void {
+  for (const vm of m.s.kvm?.vms ?? []) {
+    const ctx = vmContext(m, vm.index);
+    if (!vm.scheduleQueued) {
+      vm.scheduleQueued = true;
+      schedule(ctx, 0, 'kvm.schedule', {});
+    }
+  }
+}

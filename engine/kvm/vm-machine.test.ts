@@ -1,0 +1,312 @@
+import { describe, expect, it } from 'vitest';
+import './kvm-extension';
+import { Machine } from '../platform/machine';
+import { resolveMachine } from '../platform/machine-config';
+import type { KvmInput } from './kvm-input-types';
+import { encodeKvmArmIrq, KVM_ARM_IRQ_TYPE_SPI } from './irq-line';
+
+function vmMachine(vm: Record<string, unknown> = {}): Machine {
+  const r = resolveMachine({ profile: 'spec', cpus: 2, vms: [{ vcpus: 2, ...vm }] });
+  if (!r.ok) throw new Error(r.problems.join('; '));
+  return Machine.create(r.machine);
+}
+
+const guest = (vcpu: number, op: Extract<KvmInput, { kind: 'guest' }>['op']): KvmInput => ({
+  kind: 'guest',
+  vm: 0,
+  vcpu,
+  op,
+});
+const w32 = (addr: number, value: number) => ({
+  kind: 'mmio' as const,
+  addr,
+  width: 32 as const,
+  write: true,
+  value: BigInt(value),
+});
+
+describe('a VM on the machine', () => {
+  it('places its vCPUs, runs the guest, and blocks in WFI', () => {
+    const m = vmMachine();
+    m.run();
+    const kinds = Array.from({ length: m.log.length }, (_, i) => m.log.get(i)!.kind);
+    expect(kinds).toContain('kvm.schedule');
+    expect(kinds.filter((k) => k === 'vcpu.entry').length).toBeGreaterThanOrEqual(2);
+    expect(m.s.kvm!.vms[0]!.run.vcpus.map((v) => v.mode)).toEqual(['blocked', 'blocked']);
+  });
+
+  it('KVM_IRQ_LINE on an enabled SPI reaches the guest through a list register', () => {
+    const m = vmMachine();
+    m.input(guest(0, w32(0x0800_0000, 0x12))); // GICD_CTLR: ARE + EnableGrp1A
+    m.input(guest(0, w32(0x0800_0104, 1))); // GICD_ISENABLER1: SPI 32
+    m.input(guest(0, { kind: 'icc', reg: 'ICC_PMR_EL1', write: true, value: 0xf0n }));
+    m.input(guest(0, { kind: 'icc', reg: 'ICC_IGRPEN1_EL1', write: true, value: 1n }));
+    m.run();
+    m.input({
+      kind: 'kvm',
+      vm: 0,
+      call: {
+        kind: 'irq-line',
+        irq: encodeKvmArmIrq({ irqType: KVM_ARM_IRQ_TYPE_SPI, irqId: 32 }),
+        level: 1,
+      },
+    });
+    m.run();
+    const ev = Array.from({ length: m.log.length }, (_, i) => m.log.get(i)!);
+    const text = ev.map((e) => `${e.kind} ${JSON.stringify(e.data)}`).join('\n');
+    const ack = ev.find((e) => e.kind === 'icv.ack' && e.intid === 32);
+    expect(ack, text).toBeDefined();
+    expect(
+      ev.some((e) => e.kind === 'icv.eoi' && e.intid === 32),
+      text,
+    ).toBe(true);
+    expect(m.s.kvm!.vms[0]!.guest[0]!.acked[32]).toBe(1);
+  });
+});
+
+// ---- The guest's own ITS, KVM_SIGNAL_MSI, irqfd and VFIO -------------------------------------------
+
+import { encodeCommand } from '../its/command-encoding';
+import { KVM_MSI_VALID_DEVID } from './msi';
+import { irqchipRouteEntry, msiRouteEntry } from './gsi-routing';
+
+const VITS = 0x0808_0000;
+const RD = (v: number): number => 0x080a_0000 + v * 0x20000;
+const w64 = (addr: number, value: bigint) => ({
+  kind: 'mmio' as const,
+  addr,
+  width: 64 as const,
+  write: true,
+  value,
+});
+
+function itsCmd(name: string, fields: Record<string, bigint>): Extract<KvmInput, { kind: 'guest' }>['op'] {
+  const e = encodeCommand(name, fields);
+  if (!e.ok) throw new Error(e.error);
+  return { kind: 'its-cmd', its: 0, dws: e.dws, name };
+}
+
+/** The guest brings up its GIC, LPIs on vCPU 1 and its ITS, and maps DeviceID 16 EventID 0 to LPI 8192 on vCPU 1. */
+function guestWithLpi(m: Machine): void {
+  const g = (v: number, op: Extract<KvmInput, { kind: 'guest' }>['op']): void => void m.input(guest(v, op));
+  g(0, w32(0x0800_0000, 0x12));
+  for (const v of [0, 1]) {
+    g(v, { kind: 'icc', reg: 'ICC_PMR_EL1', write: true, value: 0xf0n });
+    g(v, { kind: 'icc', reg: 'ICC_IGRPEN1_EL1', write: true, value: 1n });
+  }
+  g(0, w64(RD(0) + 0x70, 0x4013_000fn)); // GICR_PROPBASER (one for the VM)
+  g(1, w64(RD(1) + 0x78, 0x4021_0000n)); // vCPU 1's GICR_PENDBASER
+  g(0, { kind: 'lpi-config', intid: 8192, value: 0xa1 });
+  g(1, w32(RD(1), 1)); // EnableLPIs
+  g(0, w64(VITS + 0x100, 0x8107_0000_4010_0200n)); // GITS_BASER0: device table
+  g(0, w64(VITS + 0x108, 0x8407_0000_4011_0200n)); // GITS_BASER1: collection table
+  g(0, w64(VITS + 0x80, 0x8000_0000_4012_000fn)); // GITS_CBASER
+  g(0, w32(VITS, 1)); // GITS_CTLR.Enabled
+  g(0, itsCmd('MAPD', { DeviceID: 16n, Size: 4n, ITT_addr: 0x4030_0000n, V: 1n }));
+  g(0, itsCmd('MAPC', { ICID: 1n, RDbase: 1n, V: 1n }));
+  g(0, itsCmd('MAPTI', { DeviceID: 16n, EventID: 0n, pINTID: 8192n, ICID: 1n }));
+  m.run();
+}
+
+/** KVM_SIGNAL_MSI to the vITS's doorbell, with a DeviceID. */
+const signalMsi = (m: Machine, devid: number, eventid: number): void =>
+  void m.input({
+    kind: 'kvm',
+    vm: 0,
+    call: {
+      kind: 'signal-msi',
+      addressLo: VITS + 0x10040,
+      addressHi: 0,
+      data: eventid,
+      flags: KVM_MSI_VALID_DEVID,
+      devid,
+    },
+  });
+
+const events = (m: Machine, from = 0) =>
+  Array.from({ length: m.log.length - from }, (_, i) => m.log.get(from + i)!);
+const dump = (m: Machine, from = 0): string =>
+  events(m, from)
+    .map((e) => `${e.seq} ${e.kind} ${e.intid} ${JSON.stringify(e.data)}`)
+    .join('\n');
+
+describe("the guest's virtual ITS", () => {
+  it('maps an event in guest memory and KVM_SIGNAL_MSI delivers LPI 8192 to vCPU 1', () => {
+    const m = vmMachine();
+    guestWithLpi(m);
+    const vm = m.s.kvm!.vms[0]!;
+    expect(vm.its[0]!.devices.get(16)?.ites.get(0), dump(m)).toEqual({ intid: 8192, icid: 1 });
+    expect(vm.vgic.dist.lpis.get(8192)?.enabled).toBe(true);
+    const from = m.log.length;
+    signalMsi(m, 16, 0);
+    m.run();
+    expect(vm.guest[1]!.acked[8192], dump(m, from)).toBe(1);
+    expect(events(m, from).some((e) => e.kind === 'vgic.lpi.pending' && e.intid === 8192)).toBe(true);
+  });
+
+  it('an irqfd on an MSI route injects through the vITS; an irqchip route into an SPI', () => {
+    const m = vmMachine();
+    guestWithLpi(m);
+    m.input(guest(0, w32(0x0800_0104, 1 << 5))); // SPI 37
+    m.run();
+    const vm = m.s.kvm!.vms[0]!;
+    const call = (c: Extract<KvmInput, { kind: 'kvm' }>['call']) => m.input({ kind: 'kvm', vm: 0, call: c });
+    call({
+      kind: 'set-gsi-routing',
+      entries: [
+        irqchipRouteEntry(5, 5),
+        msiRouteEntry(9, { address: BigInt(VITS + 0x10040), data: 0, devid: 16 }),
+      ],
+    });
+    call({ kind: 'eventfd' });
+    call({ kind: 'eventfd' });
+    call({ kind: 'irqfd', fd: 3, gsi: 5, flags: 0, resamplefd: 0 });
+    call({ kind: 'irqfd', fd: 4, gsi: 9, flags: 0, resamplefd: 0 });
+    const from = m.log.length;
+    call({ kind: 'eventfd-signal', fd: 3 });
+    call({ kind: 'eventfd-signal', fd: 4 });
+    m.run();
+    expect(vm.guest[0]!.acked[37], dump(m, from)).toBe(1);
+    expect(vm.guest[1]!.acked[8192], dump(m, from)).toBe(1);
+  });
+
+  it('refuses bad calls with the errno KVM returns and changes nothing', () => {
+    const m = vmMachine();
+    m.run();
+    const from = m.log.length;
+    m.input({
+      kind: 'kvm',
+      vm: 0,
+      call: {
+        kind: 'irq-line',
+        irq: encodeKvmArmIrq({ irqType: KVM_ARM_IRQ_TYPE_SPI, irqId: 9999 }),
+        level: 1,
+      },
+    });
+    m.input({ kind: 'kvm', vm: 0, call: { kind: 'irqfd', fd: 42, gsi: 1, flags: 0, resamplefd: 0 } });
+    m.input({ kind: 'kvm', vm: 3, call: { kind: 'eventfd' } });
+    const ev = events(m, from);
+    expect(ev[0]!.data).toMatchObject({ ret: -22, errno: 'EINVAL' });
+    expect(ev[1]!.data).toMatchObject({ errno: 'EBADF' });
+    expect(ev[2]!.kind).toBe('input.bad');
+  });
+});
+
+describe('VFIO passthrough, the software path', () => {
+  it("a device's MSI reaches the guest: host ITS, host LPI, VFIO's handler, eventfd, irqfd, vITS, list register", () => {
+    const r = resolveMachine({
+      profile: 'spec',
+      cpus: 2,
+      devices: [{ name: 'nic0', bdf: '00:02.0' }],
+      vms: [{ vcpus: 2, assigned: [{ device: 'nic0', guestRid: 16 }], pin: [0, 1] }],
+    });
+    if (!r.ok) throw new Error(r.problems.join('; '));
+    const m = Machine.create(r.machine);
+    const host = (addr: number, width: 32 | 64, value: bigint) =>
+      m.input({ kind: 'mmio', addr, width, write: true, value, by: 'host' });
+    // The host kernel's GIC and ITS (as in lesson 2.2), LPI 8200 for nic0's vector 0 on pCPU 1.
+    host(0x0800_0000, 32, 0x13n);
+    for (const c of [0, 1]) {
+      host(RD(c) + 0x14, 32, 0n);
+      m.input({ kind: 'icc', cpu: c, reg: 'ICC_PMR_EL1', write: true, value: 0xf0n });
+      m.input({ kind: 'icc', cpu: c, reg: 'ICC_IGRPEN1_EL1', write: true, value: 1n });
+      host(RD(c) + 0x70, 64, 0x4013_000fn);
+      host(RD(c) + 0x78, 64, BigInt(0x4040_0000 + c * 0x10000));
+      host(RD(c), 32, 1n);
+    }
+    m.input({ kind: 'mem-fill', addr: 0x4013_0000, len: 64, byte: 0xa1 });
+    host(VITS + 0x100, 64, 0x8107_0000_4010_0200n);
+    host(VITS + 0x108, 64, 0x8407_0000_4011_0200n);
+    host(VITS + 0x80, 64, 0x8000_0000_4012_000fn);
+    host(VITS, 32, 1n);
+    const hostCmd = (name: string, f: Record<string, bigint>, slot: number) => {
+      const e = encodeCommand(name, f);
+      if (!e.ok) throw new Error(e.error);
+      const bytes = e.dws.flatMap((d) =>
+        Array.from({ length: 8 }, (_, i) => Number((d >> BigInt(8 * i)) & 0xffn)),
+      );
+      m.input({ kind: 'mem-write', addr: 0x4012_0000 + slot * 32, bytes });
+      host(VITS + 0x88, 64, BigInt((slot + 1) * 32));
+    };
+    hostCmd('MAPD', { DeviceID: 16n, Size: 4n, ITT_addr: 0x4030_0000n, V: 1n }, 0);
+    hostCmd('MAPC', { ICID: 1n, RDbase: 1n, V: 1n }, 1);
+    hostCmd('MAPTI', { DeviceID: 16n, EventID: 0n, pINTID: 8200n, ICID: 1n }, 2);
+    guestWithLpi(m);
+    const call = (c: Extract<KvmInput, { kind: 'kvm' }>['call']) => m.input({ kind: 'kvm', vm: 0, call: c });
+    call({
+      kind: 'set-gsi-routing',
+      entries: [msiRouteEntry(9, { address: BigInt(VITS + 0x10040), data: 0, devid: 16 })],
+    });
+    call({ kind: 'eventfd' });
+    call({ kind: 'irqfd', fd: 3, gsi: 9, flags: 0, resamplefd: 0 });
+    call({ kind: 'vfio-irq', device: 'nic0', vector: 0, hostIntid: 8200, fd: 3 });
+    // Keep vCPU 1 in the guest so the host interrupt has to make it exit.
+    m.input(guest(1, w32(0x4000_0000, 1)));
+    m.run();
+    const from = m.log.length;
+    m.input({ kind: 'msi', device: 'nic0', rid: 0x10, devid: 0x10, its: 0, eventid: 0 });
+    m.run();
+    const kinds = events(m, from).map((e) => e.kind);
+    const text = dump(m, from);
+    // Hop by hop, in this order.
+    const hops = [
+      'pci.msi',
+      'gicr.lpi.pending',
+      'icc.ack',
+      'vfio.irq',
+      'eventfd.signal',
+      'vgic.lpi.pending',
+      'vcpu.kick',
+      'vcpu.entry',
+      'icv.ack',
+    ];
+    let at = -1;
+    for (const k of hops) {
+      const next = kinds.indexOf(k, at + 1);
+      expect(next, `${k} after ${hops[hops.indexOf(k) - 1]}\n${text}`).toBeGreaterThan(at);
+      at = next;
+    }
+    expect(m.s.kvm!.vms[0]!.guest[1]!.acked[8192], text).toBe(1);
+  });
+});
+
+describe('a VM under seek', () => {
+  it('every event can be returned to exactly, backwards and forwards', () => {
+    const m = Machine.create(
+      (() => {
+        const r = resolveMachine({ profile: 'spec', cpus: 2, vms: [{ vcpus: 2, lrs: 2, idle: 'spin' }] });
+        if (!r.ok) throw new Error(r.problems.join());
+        return r.machine;
+      })(),
+      4,
+    );
+    guestWithLpi(m);
+    m.input(guest(0, w32(0x0800_0104, 0xf)));
+    m.run({ maxEvents: 500 });
+    for (const id of [32, 33, 34, 35])
+      m.input({
+        kind: 'kvm',
+        vm: 0,
+        call: {
+          kind: 'irq-line',
+          irq: encodeKvmArmIrq({ irqType: KVM_ARM_IRQ_TYPE_SPI, irqId: id }),
+          level: 1,
+        },
+      });
+    signalMsi(m, 16, 0);
+    m.input({ kind: 'vcpu-pin', vm: 0, vcpu: 0, pcpu: 1 });
+    const snaps: string[] = [];
+    const n0 = m.log.length;
+    m.run({ maxEvents: 2000 });
+    const end = m.log.length;
+    expect(m.s.kvm!.vms[0]!.guest[0]!.acked, dump(m, n0)).toMatchObject({ 32: 1, 33: 1, 34: 1, 35: 1 });
+    for (let k = n0; k <= end; k += 3) {
+      m.seek(k);
+      snaps[k] = m.snapshot();
+    }
+    for (let k = end - ((end - n0) % 3); k >= n0; k -= 3) {
+      m.seek(k);
+      expect(m.snapshot()).toBe(snaps[k]);
+    }
+  });
+});
