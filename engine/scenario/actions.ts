@@ -5,6 +5,7 @@
  * docs/command-language.md describes the text form with examples.
  */
 
+import type { KvmCall } from '../kvm/kvm-input-types';
 import type { SoftwarePolicy } from '../platform/software';
 
 export type AccessWidth = 8 | 16 | 32 | 64;
@@ -65,6 +66,17 @@ export type Action =
   | { kind: 'step'; n: number }
   /** Saves the whole machine (ITS tables and pending tables flushed to memory) and restores it into a fresh one. */
   | { kind: 'migrate' }
+  /**
+   * The guest's code on vCPU `vcpu` of VM `vm` does `action`, one of: mmio-read/mmio-write (to the
+   * guest's own GIC frames or RAM), icc-read/icc-write (the guest's ICC_* registers, which are the
+   * virtual CPU interface), mem-write/mem-bytes/mem-fill (guest RAM), its-cmd/its-raw (to the
+   * guest's virtual ITS), lpi-config (the guest's property table). `vm0 vcpu1 <line>`.
+   */
+  | { kind: 'guest'; vm: number; vcpu: number; action: Action }
+  /** What the VMM asks of KVM for VM `vm` (ioctls, eventfds, VFIO): `vm0 irq-line ...`. */
+  | { kind: 'kvm'; vm: number; call: KvmCall }
+  /** Pins vCPU `vcpu`'s thread to pCPU `pcpu` (-1: unpinned): `vm0 vcpu1 pin pcpu2`. */
+  | { kind: 'vcpu-pin'; vm: number; vcpu: number; pcpu: number }
   | { kind: 'expect'; expect: Expectation };
 
 /**
@@ -80,6 +92,8 @@ export type Expectation =
   | { kind: 'deliveries'; exact: { cpu: number; intid: number; count: number }[] }
   /** CPU `cpu` acknowledged `intid` exactly `count` times in this step (other deliveries not checked). */
   | { kind: 'delivered'; cpu: number; intid: number; count: number }
+  /** The guest on vCPU `vcpu` of VM `vm` acknowledged virtual `intid` (ICV_IAR1_EL1) exactly `count` times in this step. */
+  | { kind: 'guest-delivered'; vm: number; vcpu: number; intid: number; count: number }
   | { kind: 'reg'; target: MmioTarget; width?: AccessWidth; check: ValueCheck }
   | { kind: 'icc'; cpu: number; reg: string; check: ValueCheck }
   | { kind: 'mem'; width: AccessWidth; addr: number; check: ValueCheck }

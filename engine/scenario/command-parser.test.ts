@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Action, Expectation } from './actions';
 import { formatParseError, parseLine, parseNumberText, parseScript, type LineResult } from './command-parser';
 import { printAction } from './command-printer';
 import { ITS_COMMANDS } from '../its/command-encoding';
+import { irqchipRouteEntry, msiRouteEntry } from '../kvm/gsi-routing';
+import type { KvmCall } from '../kvm/kvm-input-types';
 
 /** The action of a line that must parse. */
 function ok(text: string): Action {
@@ -406,7 +409,7 @@ describe('software and running', () => {
     expect(err('step many')).toBe("6: expected a number of events after 'step', found 'many'");
     expect(err('migrate now')).toBe("9: unexpected 'now' after 'migrate'");
     expect(err('frob 1')).toBe(
-      "1: unknown command 'frob' (expected read, write, cpu<n>, mem, lpi-config, lpi-pending, its, msi, line, software, run, wait, step, migrate or expect)",
+      "1: unknown command 'frob' (expected read, write, cpu<n>, mem, lpi-config, lpi-pending, its, msi, line, software, vm<n>, run, wait, step, migrate or expect)",
     );
   });
 });
@@ -519,9 +522,11 @@ describe('expectations', () => {
   });
 
   it('refuses malformed expectations', () => {
-    expect(err('expect')).toMatch(/^6: expected what to expect \(deliveries, .* or events\) after 'expect'$/);
+    expect(err('expect')).toMatch(
+      /^6: expected what to expect \(deliveries, .*, events or vm<n> vcpu<m> delivered\) after 'expect'$/,
+    );
     expect(err('expect nothing')).toBe(
-      "8: unknown expectation 'nothing' (expected deliveries, delivered, reg, icc, mem, dte, ite, cte, pending, not-pending or events)",
+      "8: unknown expectation 'nothing' (expected deliveries, delivered, reg, icc, mem, dte, ite, cte, pending, not-pending, events or vm<n> vcpu<m> delivered)",
     );
     expect(err('expect deliveries')).toBe(
       "17: expected 'none' or <cpu>:<intid>[x<count>] after 'expect deliveries'",
@@ -572,6 +577,301 @@ describe('expectations', () => {
     expect(err('expect events its.cmd == 1 always')).toBe(
       "28: expected 'total' or the end of the line after 'expect events its.cmd == 1', found 'always'",
     );
+  });
+});
+
+describe('VMs: guest lines', () => {
+  const g = (vcpu: number, action: Action, vm = 0): Action => ({ kind: 'guest', vm, vcpu, action });
+
+  it('parses register accesses in the guest, with or without a unit', () => {
+    expect(ok('vm0 vcpu1 read GICD_CTLR')).toEqual(
+      g(1, { kind: 'mmio-read', target: { kind: 'reg', reg: 'GICD_CTLR' } }),
+    );
+    expect(ok('VM2 VCPU0 write64 rd1 GICR_PROPBASER 0x4013000d')).toEqual(
+      g(
+        0,
+        {
+          kind: 'mmio-write',
+          width: 64,
+          target: { kind: 'reg', reg: 'GICR_PROPBASER', unit: { type: 'rd', n: 1 } },
+          value: 0x4013000dn,
+        },
+        2,
+      ),
+    );
+    expect(ok('vm0 vcpu0 write32 its0+0x88 0x20')).toEqual(
+      g(0, {
+        kind: 'mmio-write',
+        width: 32,
+        target: { kind: 'offset', unit: { type: 'its', n: 0 }, offset: 0x88 },
+        value: 0x20n,
+      }),
+    );
+    expect(ok('vm0 vcpu0 read32 @0x08000004')).toEqual(
+      g(0, { kind: 'mmio-read', width: 32, target: { kind: 'addr', addr: 0x0800_0004 } }),
+    );
+  });
+
+  it('reaches the vCPU CPU interface with plain read/write of ICC registers', () => {
+    expect(ok('vm0 vcpu1 write ICC_PMR_EL1 0xf0')).toEqual(
+      g(1, { kind: 'icc-write', cpu: 1, reg: 'ICC_PMR_EL1', value: 0xf0n }),
+    );
+    expect(ok('vm0 vcpu1 read icc_iar1')).toEqual(g(1, { kind: 'icc-read', cpu: 1, reg: 'ICC_IAR1_EL1' }));
+  });
+
+  it('parses memory, ITS commands and the property byte', () => {
+    expect(ok('vm0 vcpu0 mem write32 0x40000000 5')).toEqual(
+      g(0, { kind: 'mem-write', width: 32, addr: 0x4000_0000, value: 5n }),
+    );
+    expect(ok('vm0 vcpu0 mem write 0x40000000 1 0xa2')).toEqual(
+      g(0, { kind: 'mem-bytes', addr: 0x4000_0000, bytes: [1, 0xa2] }),
+    );
+    expect(ok('vm0 vcpu0 mem fill 0x40130000 4K 0xa2')).toEqual(
+      g(0, { kind: 'mem-fill', addr: 0x4013_0000, len: 4096, byte: 0xa2 }),
+    );
+    expect(ok('vm0 vcpu0 its MAPD DeviceID=2 Size=7 ITT_addr=0x40410000 V=1')).toEqual(
+      g(0, {
+        kind: 'its-cmd',
+        its: 0,
+        name: 'MAPD',
+        fields: { DeviceID: 2n, Size: 7n, ITT_addr: 0x4041_0000n, V: 1n },
+      }),
+    );
+    expect(ok('vm0 vcpu1 its1 INT devid=2 ev=3')).toEqual(
+      g(1, { kind: 'its-cmd', its: 1, name: 'INT', fields: { DeviceID: 2n, EventID: 3n } }),
+    );
+    expect(ok('vm0 vcpu0 its raw 1 2 3 4')).toEqual(g(0, { kind: 'its-raw', its: 0, dws: [1n, 2n, 3n, 4n] }));
+    expect(ok('vm0 vcpu1 lpi-config 8192 0xa2')).toEqual(
+      g(1, { kind: 'lpi-config', rd: 1, intid: 8192, value: 0xa2 }),
+    );
+  });
+
+  it('parses pinning', () => {
+    expect(ok('vm0 vcpu1 pin pcpu2')).toEqual({ kind: 'vcpu-pin', vm: 0, vcpu: 1, pcpu: 2 });
+    expect(ok('vm1 vcpu0 unpin')).toEqual({ kind: 'vcpu-pin', vm: 1, vcpu: 0, pcpu: -1 });
+  });
+
+  it('refuses what a guest line cannot say, naming why', () => {
+    expect(err('vm0 vcpu1 cpu1 read ICC_IAR1_EL1')).toBe(
+      "11: a guest line names no cpu<n>: the vCPU is given (write 'vm0 vcpu1 read|write ICC_...' for its CPU interface)",
+    );
+    expect(err('vm0 vcpu1 write32 ICC_PMR 1')).toBe(
+      "11: 'ICC_PMR' is a 64-bit system register: write 'write ICC_PMR' without a width",
+    );
+    expect(err('vm0 vcpu1 read rd0 ICC_PMR')).toBe(
+      "20: 'ICC_PMR' is a system register: it has no unit (write 'read|write ICC_PMR')",
+    );
+    expect(err('vm0 vcpu1 read ICC_BOGUS')).toMatch(/^16: unknown ICC register 'ICC_BOGUS'/);
+    expect(err('vm0 vcpu1 write GICR_CTLR |= 1')).toMatch(/^27: a guest line cannot read-modify-write/);
+    expect(err('vm0 vcpu1 write ICC_PMR &= ~1')).toMatch(/^25: a guest line cannot read-modify-write/);
+    expect(err('vm0 vcpu0 lpi-config rd1 8192 0xa2')).toBe(
+      "22: a VM has one GICR_PROPBASER for all its redistributors: write 'lpi-config <intid> <byte>' without 'rd1'",
+    );
+    expect(err('vm0 vcpu0 lpi-config 27 0xa2')).toBe('22: 27 is not an LPI (LPI INTIDs start at 8192)');
+    expect(err('vm0 vcpu0 msi nic0 1')).toBe(
+      "11: 'msi' is not something the guest's code does on a vCPU (a guest line is read, write, mem, its or lpi-config)",
+    );
+    expect(err('vm0 vcpu0 irq-line spi 32 1')).toMatch(
+      /^11: 'irq-line' is not something the guest's code does/,
+    );
+    expect(err('vm0 vcpu0 vm1 read GICD_CTLR')).toBe(
+      "11: a guest line names its VM and vCPU once, at its start ('vm0 vcpu0 ...')",
+    );
+    expect(err('vm0 vcpu0 frob')).toBe(
+      "11: unknown guest command 'frob' (expected read, write, mem, its, lpi-config, pin or unpin)",
+    );
+    expect(err('vm0 vcpu0')).toBe(
+      "9: expected what the guest on vcpu0 does (read, write, mem, its, lpi-config, pin or unpin) after 'vm0 vcpu0'",
+    );
+    expect(err('vm0 vcpu0 its MAPX')).toMatch(/^15: unknown ITS command 'MAPX'/);
+    expect(err('vm0 vcpu1 pin 2')).toBe("15: expected pcpu<n> after 'vm0 vcpu1 pin', found '2'");
+    expect(err('vm0 vcpu1 unpin now')).toBe("17: unexpected 'now' after 'vm0 vcpu1 unpin'");
+    expect(err('vm99999999 eventfd')).toBe("1: 'vm99999999': 99999999 is too large a number (at most 65535)");
+  });
+});
+
+describe('VMs: KVM calls', () => {
+  const k = (call: KvmCall, vm = 0): Action => ({ kind: 'kvm', vm, call });
+
+  it('parses KVM_IRQ_LINE by SPI, by a vCPU PPI, or as the raw irq word', () => {
+    expect(ok('vm0 irq-line spi 32 high')).toEqual(k({ kind: 'irq-line', irq: 0x0100_0020, level: 1 }));
+    expect(ok('vm0 irq-line SPI 40 0')).toEqual(k({ kind: 'irq-line', irq: 0x0100_0028, level: 0 }));
+    expect(ok('vm0 irq-line ppi vcpu1 27 low')).toEqual(k({ kind: 'irq-line', irq: 0x0201_001b, level: 0 }));
+    // vcpu_index holds bits [7:0] of the vCPU number, vcpu2_index bits [11:8].
+    expect(ok('vm0 irq-line ppi vcpu258 27 1')).toEqual(k({ kind: 'irq-line', irq: 0x1202_001b, level: 1 }));
+    expect(ok('vm1 irq-line 0x01000020 1')).toEqual(k({ kind: 'irq-line', irq: 0x0100_0020, level: 1 }, 1));
+    // Words and levels KVM refuses or treats specially still parse: KVM decides when it is applied.
+    expect(ok('vm0 irq-line 0x07000020 5')).toEqual(k({ kind: 'irq-line', irq: 0x0700_0020, level: 5 }));
+    expect(ok('vm0 irq-line spi 5 1')).toEqual(k({ kind: 'irq-line', irq: 0x0100_0005, level: 1 }));
+    expect(ok('vm0 irq-line 0xffffffff 0xffffffff')).toEqual(
+      k({ kind: 'irq-line', irq: 0xffff_ffff, level: 0xffff_ffff }),
+    );
+  });
+
+  it('refuses irq-line syntax errors and values beyond the fields', () => {
+    expect(err('vm0 irq-line')).toBe(
+      "12: expected 'spi <intid>', 'ppi vcpu<n> <intid>' or a kvm_irq_level.irq word after 'vm0 irq-line'",
+    );
+    expect(err('vm0 irq-line 0x1_0000_0000 1')).toBe("14: '0x1_0000_0000' does not fit in 32 bits");
+    expect(err('vm0 irq-line spi 0x10000 1')).toBe("18: '0x10000' does not fit in irq_id (16 bits)");
+    expect(err('vm0 irq-line spi 32')).toBe(
+      "19: expected 'high', 'low' or a level (a 32-bit value) after 'vm0 irq-line spi 32'",
+    );
+    expect(err('vm0 irq-line ppi 27 1')).toBe("18: expected vcpu<n> after 'vm0 irq-line ppi', found '27'");
+    expect(err('vm0 irq-line ppi vcpu4096 27 0')).toBe(
+      "18: 'vcpu4096': an irq word holds vCPU numbers up to 4095 (vcpu2_index:vcpu_index)",
+    );
+    expect(err('vm0 irq-line spi 32 pulse')).toMatch(/^21: expected 'high', 'low' or a level/);
+  });
+
+  it('parses KVM_SIGNAL_MSI: devid= sets KVM_MSI_VALID_DEVID unless flags= says otherwise', () => {
+    expect(ok('vm0 signal-msi addr=0x08090040 data=5 devid=16')).toEqual(
+      k({ kind: 'signal-msi', addressLo: 0x0809_0040, addressHi: 0, data: 5, flags: 1, devid: 16 }),
+    );
+    expect(ok('vm0 signal-msi data=5 addr=0x1_0809_0040')).toEqual(
+      k({ kind: 'signal-msi', addressLo: 0x0809_0040, addressHi: 1, data: 5, flags: 0, devid: 0 }),
+    );
+    expect(ok('vm0 signal-msi addr=0x08090040 data=5 flags=0 devid=16')).toEqual(
+      k({ kind: 'signal-msi', addressLo: 0x0809_0040, addressHi: 0, data: 5, flags: 0, devid: 16 }),
+    );
+    expect(err('vm0 signal-msi data=5')).toBe('21: signal-msi needs addr=<the doorbell address>');
+    expect(err('vm0 signal-msi addr=0x08090040')).toBe('30: signal-msi needs data=<the data (the EventID)>');
+    expect(err('vm0 signal-msi addr=0x08090040 data=5 foo=1')).toBe(
+      "39: signal-msi has no field 'foo' (fields: addr=, data=, devid=, flags=)",
+    );
+    expect(err('vm0 signal-msi addr=0x08090040 data=5 data=6')).toBe('39: data is given twice');
+    expect(err('vm0 signal-msi addr=0x08090040 data=0x1_0000_0000')).toBe(
+      "37: '0x1_0000_0000' does not fit in 32 bits",
+    );
+    expect(err('vm0 signal-msi addr 5')).toBe(
+      "21: expected '=' and the doorbell address after 'vm0 signal-msi addr', found '5'",
+    );
+  });
+
+  it('parses KVM_SET_GSI_ROUTING entries, and an empty table', () => {
+    expect(ok('vm0 set-gsi-routing')).toEqual(k({ kind: 'set-gsi-routing', entries: [] }));
+    expect(ok('vm0 set-gsi-routing none')).toEqual(k({ kind: 'set-gsi-routing', entries: [] }));
+    expect(
+      ok(
+        'vm0 set-gsi-routing gsi=0:irqchip:5 gsi=1:msi:0x8090040:7 gsi=2:msi:0x8090040:7:16 gsi=3:raw:3:0:1:2',
+      ),
+    ).toEqual(
+      k({
+        kind: 'set-gsi-routing',
+        entries: [
+          irqchipRouteEntry(0, 5),
+          msiRouteEntry(1, { address: 0x809_0040n, data: 7 }),
+          msiRouteEntry(2, { address: 0x809_0040n, data: 7, devid: 16 }),
+          { gsi: 3, type: 3, flags: 0, u: [1, 2, 0, 0, 0, 0, 0, 0] },
+        ],
+      }),
+    );
+    expect(err('vm0 set-gsi-routing gsi=0')).toBe(
+      "25: expected ':irqchip', ':msi' or ':raw' after 'vm0 set-gsi-routing gsi=0'",
+    );
+    expect(err('vm0 set-gsi-routing gsi=0:foo:1')).toBe(
+      "27: expected 'irqchip', 'msi' or 'raw' after 'vm0 set-gsi-routing gsi=0:', found 'foo'",
+    );
+    expect(err('vm0 set-gsi-routing gsi=1:msi:0x8090040')).toBe(
+      "39: expected ':<data>' after 'vm0 set-gsi-routing gsi=1:msi:0x8090040'",
+    );
+    expect(err('vm0 set-gsi-routing gsi=3:raw:3:0:1:2:3:4:5:6:7:8:9')).toBe(
+      '50: a routing entry has 8 words of data (u0 to u7)',
+    );
+    expect(err('vm0 set-gsi-routing none gsi=0:irqchip:0')).toBe(
+      "26: unexpected 'gsi' after 'vm0 set-gsi-routing none'",
+    );
+    expect(err('vm0 set-gsi-routing 5')).toMatch(/^21: expected gsi=<n>:irqchip:<pin>, .* or 'none' after/);
+  });
+
+  it('parses eventfds, irqfds and VFIO', () => {
+    expect(ok('vm0 eventfd')).toEqual(k({ kind: 'eventfd' }));
+    expect(ok('vm0 eventfd-signal 3')).toEqual(k({ kind: 'eventfd-signal', fd: 3 }));
+    expect(ok('vm0 irqfd fd=3 gsi=5')).toEqual(k({ kind: 'irqfd', fd: 3, gsi: 5, flags: 0, resamplefd: 0 }));
+    expect(ok('vm0 irqfd gsi=5 fd=3 resample=4')).toEqual(
+      k({ kind: 'irqfd', fd: 3, gsi: 5, flags: 2, resamplefd: 4 }),
+    );
+    expect(ok('vm0 irqfd fd=3 deassign gsi=5')).toEqual(
+      k({ kind: 'irqfd', fd: 3, gsi: 5, flags: 1, resamplefd: 0 }),
+    );
+    expect(ok('vm0 irqfd fd=3 gsi=5 flags=8 resample=4')).toEqual(
+      k({ kind: 'irqfd', fd: 3, gsi: 5, flags: 8, resamplefd: 4 }),
+    );
+    expect(ok('vm0 vfio nic0 vector=0 lpi=8200 fd=3')).toEqual(
+      k({ kind: 'vfio-irq', device: 'nic0', vector: 0, hostIntid: 8200, fd: 3 }),
+    );
+    expect(ok('vm0 vfio "pci 00:02.0" fd=3 lpi=8200 vector=1')).toEqual(
+      k({ kind: 'vfio-irq', device: 'pci 00:02.0', vector: 1, hostIntid: 8200, fd: 3 }),
+    );
+  });
+
+  it('refuses missing fields, unknown calls and flags twice', () => {
+    expect(err('vm0 irqfd gsi=5')).toBe('15: irqfd needs fd=<an eventfd>');
+    expect(err('vm0 irqfd fd=3 gsi=5 deassign deassign')).toBe('31: deassign is given twice');
+    expect(err('vm0 irqfd fd=3 gsi=5 flags=1 deassign')).toBe(
+      "30: 'deassign' with flags=: flags= gives every flag (DEASSIGN is 0x1)",
+    );
+    expect(err('vm0 eventfd 3')).toBe("13: unexpected '3' after 'vm0 eventfd'");
+    expect(err('vm0 eventfd-signal')).toBe(
+      "18: expected an eventfd (its fd number) after 'vm0 eventfd-signal'",
+    );
+    expect(err('vm0 vfio nic0 vector=0 fd=3')).toBe('27: vfio needs lpi=<the host LPI>');
+    expect(err('vm0 vfio nic0 vector=0 lpi=27 fd=3')).toBe(
+      "28: 27 is not an LPI (LPI INTIDs start at 8192): VFIO's MSI vectors are host LPIs",
+    );
+    expect(err('vm0 vfio vector=0')).toBe(
+      "10: vfio names the assigned device first: 'vfio <device> vector=<n> lpi=<intid> fd=<n>'",
+    );
+    expect(err('vm0 vfio nic0 vector 0')).toBe(
+      "22: expected '=' and an MSI vector after 'vm0 vfio nic0 vector', found '0'",
+    );
+    expect(err('vm0 vfio nic0 0')).toBe("15: vfio has no field '0' (fields: vector=, lpi=, fd=)");
+    expect(err('vm0 frob')).toBe(
+      "5: unknown KVM call 'frob' (expected vcpu<n>, irq-line, signal-msi, set-gsi-routing, eventfd, irqfd, eventfd-signal or vfio)",
+    );
+    expect(err('vm0 cpu1 read ICC_IAR1')).toBe("5: a VM's CPUs are vcpu<n>, not 'cpu1'");
+    expect(err('vm0')).toBe(
+      "3: expected vcpu<n> or a KVM call (irq-line, signal-msi, set-gsi-routing, eventfd, irqfd, eventfd-signal or vfio) after 'vm0'",
+    );
+  });
+});
+
+describe('VMs: expectations', () => {
+  it('parses what the guest on a vCPU took', () => {
+    expect(ok('expect vm0 vcpu1 delivered 27')).toEqual(
+      exp({ kind: 'guest-delivered', vm: 0, vcpu: 1, intid: 27, count: 1 }),
+    );
+    expect(ok('expect vm1 vcpu0 delivered 8192x2')).toEqual(
+      exp({ kind: 'guest-delivered', vm: 1, vcpu: 0, intid: 8192, count: 2 }),
+    );
+    expect(ok('expect vm0 vcpu0 delivered 0 x3')).toEqual(
+      exp({ kind: 'guest-delivered', vm: 0, vcpu: 0, intid: 0, count: 3 }),
+    );
+  });
+
+  it('refuses a missing vCPU or verb', () => {
+    expect(err('expect vm0 delivered 27')).toBe("12: expected vcpu<n> after 'expect vm0', found 'delivered'");
+    expect(err('expect vm0 vcpu1 took 27')).toBe(
+      "18: expected 'delivered' after 'expect vm0 vcpu1', found 'took'",
+    );
+    expect(err('expect vm0 vcpu1 delivered')).toBe(
+      "26: expected a virtual INTID after 'expect vm0 vcpu1 delivered'",
+    );
+  });
+});
+
+describe('docs/command-language.md', () => {
+  it('every concrete example parses (code blocks without <placeholders>), and prints back to the same action', () => {
+    const doc = readFileSync(new URL('../../docs/command-language.md', import.meta.url), 'utf8');
+    const blocks = [...doc.matchAll(/```\n([\s\S]*?)```/g)].map((m) => m[1]!.split('\n'));
+    const concrete = blocks.filter((b) => !b.some((l) => l.includes('<')));
+    expect(concrete.length).toBeGreaterThanOrEqual(4);
+    const lines = concrete.flat().filter((l) => parseLine(l) !== null);
+    expect(lines.filter((l) => l.startsWith('vm0')).length).toBeGreaterThanOrEqual(20);
+    for (const l of lines) {
+      const a = ok(l);
+      expect(parseLine(printAction(a)), l).toEqual({ ok: true, action: a });
+    }
   });
 });
 
@@ -627,7 +927,9 @@ const KEYWORDS = [
     'deactivate-icactiver run until idle delivery command event wait step migrate expect deliveries delivered ' +
     'none reg reg32 icc mem8 mem64 dte ite cte absent pending not-pending events total gicd rd0 rd3 gicr1 its0 ' +
     'GICD_CTLR GICR_CTLR GITS_CBASER GICD_IROUTER40 ICC_PMR_EL1 ICC_IAR1 its.cmd valid size itt intid icid ' +
-    'target x2 nic0 K 64K 5ms 100us ns 1.5ms rdx __proto__ constructor toString'
+    'target x2 nic0 K 64K 5ms 100us ns 1.5ms rdx __proto__ constructor toString ' +
+    'vm0 vm1 vcpu0 vcpu1 vcpu4096 pcpu0 pcpu2 pin unpin irq-line spi ppi signal-msi addr data devid flags ' +
+    'set-gsi-routing gsi irqchip raw eventfd irqfd resample deassign eventfd-signal vfio vector lpi fd'
   ).split(' '),
   ...ITS_COMMANDS.flatMap((c) => [c.name, ...c.fields.flatMap((f) => [f.name, ...f.aliases])]),
 ];
@@ -694,6 +996,11 @@ describe('robustness', () => {
       'step',
       'expect',
       'run',
+      'vm0',
+      'vm0 vcpu1',
+      'vm0 irq-line',
+      'vm0 set-gsi-routing',
+      'vm1 vcpu0 its',
     );
     const expectKinds = fc.constantFrom(
       '',
@@ -709,6 +1016,9 @@ describe('robustness', () => {
       'cte',
       'pending',
       'events',
+      'vm0',
+      'vm0 vcpu1',
+      'vm0 vcpu1 delivered',
     );
     fc.assert(
       fc.property(starts, expectKinds, soupArb, (s, k, rest) =>

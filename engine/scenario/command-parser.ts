@@ -5,7 +5,9 @@
  * It checks everything that can be known without a machine: the shape of each command, number
  * syntax and widths, ITS command and field names (from the ITS's own encoding table, so the
  * language and the encoder can never disagree), ICC register names, and that a PPI line names
- * its CPU. Whether `rd9` or a device exists is the runner's business. Every refusal carries the
+ * its CPU. Whether `rd9` or a device exists is the runner's business. For a VM's lines
+ * (`vm<n> ...`) it checks the syntax and the field widths of KVM's structures, never their
+ * values: a KVM_IRQ_LINE word KVM refuses parses, and KVM's refusal is what the run records. Every refusal carries the
  * 1-based column of the token at fault; when something is missing at the end of a line, the
  * column is that of the last character read, i.e. the point after which it was expected.
  *
@@ -35,6 +37,11 @@ import {
   type CommandSpec,
 } from '../its/command-encoding';
 import { ICC_REGISTERS, findIccRegister } from '../gic/icc-registers';
+import { irqchipRouteEntry, msiRouteEntry, type KvmIrqRoutingEntryUser } from '../kvm/gsi-routing';
+import { encodeKvmArmIrq, KVM_ARM_IRQ_TYPE_PPI, KVM_ARM_IRQ_TYPE_SPI } from '../kvm/irq-line';
+import { KVM_IRQFD_FLAG_DEASSIGN, KVM_IRQFD_FLAG_RESAMPLE } from '../kvm/irqfd';
+import type { KvmCall } from '../kvm/kvm-input-types';
+import { KVM_MSI_VALID_DEVID } from '../kvm/msi';
 
 export interface ParseError {
   /** 1-based line number. */
@@ -97,8 +104,37 @@ export const SIZE_UNITS: readonly { unit: string; bytes: number }[] = [
 ];
 
 const COMMANDS_HELP =
-  'read, write, cpu<n>, mem, lpi-config, lpi-pending, its, msi, line, software, run, wait, step, migrate or expect';
-const EXPECT_HELP = 'deliveries, delivered, reg, icc, mem, dte, ite, cte, pending, not-pending or events';
+  'read, write, cpu<n>, mem, lpi-config, lpi-pending, its, msi, line, software, vm<n>, run, wait, step, migrate or expect';
+const EXPECT_HELP =
+  'deliveries, delivered, reg, icc, mem, dte, ite, cte, pending, not-pending, events or vm<n> vcpu<m> delivered';
+
+/** What a VMM asks of KVM for a VM (`vm<n> <call> ...`), by the word that names it. */
+export const KVM_CALLS: readonly { word: string; doc: string }[] = [
+  {
+    word: 'irq-line',
+    doc: "KVM_IRQ_LINE: raise or lower an SPI or a vCPU's PPI (spi, ppi or the raw irq word)",
+  },
+  { word: 'signal-msi', doc: "KVM_SIGNAL_MSI: an MSI to the guest's ITS doorbell (addr=, data=, devid=)" },
+  { word: 'set-gsi-routing', doc: 'KVM_SET_GSI_ROUTING: replace the GSI table (gsi=<n>:irqchip:<pin> ...)' },
+  { word: 'eventfd', doc: 'eventfd(2): a new eventfd in the VMM' },
+  { word: 'irqfd', doc: 'KVM_IRQFD: an eventfd fires a GSI (fd=, gsi=, resample=, deassign)' },
+  { word: 'eventfd-signal', doc: 'write(2) to an eventfd: signal it' },
+  { word: 'vfio', doc: "VFIO_DEVICE_SET_IRQS: an assigned device's MSI vector signals an eventfd" },
+];
+
+/** 'a, b or c'. */
+const orList = (xs: readonly string[]): string =>
+  xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`;
+
+/** What the guest's code on a vCPU may do (`vm<n> vcpu<m> <line>`). */
+export const GUEST_COMMANDS: readonly string[] = ['read', 'write', 'mem', 'its', 'lpi-config'];
+const GUEST_HELP = orList([...GUEST_COMMANDS, 'pin', 'unpin']);
+
+/** Host commands that have no meaning inside a guest line (the refusal says so, not 'unknown'). */
+const HOST_ONLY = ['lpi-pending', 'msi', 'line', 'software', 'run', 'wait', 'step', 'migrate', 'expect'];
+
+/** The most bytes a guest's `mem fill` may store: the guest's code writes them all (a 'mem' op of that many bytes). */
+export const GUEST_FILL_LIMIT = 64 * 1024;
 
 class ParseFailure extends Error {
   constructor(
@@ -130,6 +166,8 @@ const looksNumeric = (text: string): boolean => /^[0-9]/.test(text);
 /** Walks a line's tokens; failAt / missing / unexpected build the ParseFailure that parseLine turns into a value. */
 class Cursor {
   private i = 0;
+  /** Inside `vm<n> vcpu<m> ...`: the guest line's vCPU (register names and refusals differ there). */
+  guestVcpu: number | undefined;
 
   constructor(
     readonly text: string,
@@ -183,6 +221,12 @@ class Cursor {
   missing(what: string): ParseFailure {
     const last = this.toks[this.i - 1];
     return new ParseFailure(last ? last.end : 1, `expected ${what} after ${show(this.context())}`);
+  }
+
+  /** A required part is absent: the whole line was read, so point after its last character. */
+  atLineEnd(message: string): ParseFailure {
+    const last = this.toks[this.toks.length - 1];
+    return new ParseFailure(last ? last.end : 1, message);
   }
 
   /** The next token is not what was wanted. */
@@ -341,7 +385,9 @@ function registerName(c: Cursor, t: Token, unit: Unit | undefined): string {
   if (/^ICC_/i.test(t.text))
     throw c.failAt(
       t,
-      `${show(t.text)} is a CPU interface system register: use 'cpu<n> read|write ${t.text}'`,
+      c.guestVcpu !== undefined
+        ? `${show(t.text)} is a system register: it has no unit (write 'read|write ${t.text}')`
+        : `${show(t.text)} is a CPU interface system register: use 'cpu<n> read|write ${t.text}'`,
     );
   if (!REGISTER_RE.test(t.text)) {
     if (/^(GICD|GICR|GITS)_/i.test(t.text)) throw c.failAt(t, `${show(t.text)} is not a register name`);
@@ -430,6 +476,7 @@ function parseAccess(c: Cursor, op: 'read' | 'write', width: AccessWidth | undef
   if (width === undefined) requireWidth(c, t, op);
   if (op === 'read') return { kind: 'mmio-read', ...(width ? { width } : {}), target: t.target };
   // Read-modify-write forms: `|= bits` sets bits, `&= ~bits` clears them (a read, then a write).
+  if (c.guestVcpu !== undefined && (c.isPunct('|=') || c.isPunct('&='))) throw noGuestRmw(c);
   if (c.isPunct('|=')) {
     c.take();
     return {
@@ -454,6 +501,17 @@ function parseAccess(c: Cursor, op: 'read' | 'write', width: AccessWidth | undef
   }
   const value = c.value(width);
   return { kind: 'mmio-write', ...(width ? { width } : {}), target: t.target, value };
+}
+
+/**
+ * The runner does a read-modify-write with a real read now, then the write; a guest's accesses
+ * run later, when the vCPU runs, so the value read is not known when the line is compiled.
+ */
+function noGuestRmw(c: Cursor): ParseFailure {
+  return c.failAt(
+    c.peek()!,
+    `a guest line cannot read-modify-write: the guest's code runs later, so the value it would read is not known here; write the whole value`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -606,17 +664,24 @@ function parseMsi(c: Cursor): Action {
     c.take();
     c.take();
     device = { kind: 'rid', rid: c.id('a requester ID').value };
-  } else if (t.kind === 'string') {
+  } else device = { kind: 'name', name: deviceName(c, what) };
+  return { kind: 'msi', device, eventid: c.id('an EventID').value };
+}
+
+/** A device by name: a plain word, or a quoted string for other names. */
+function deviceName(c: Cursor, what: string): string {
+  const t = c.peek();
+  if (!t) throw c.missing(what);
+  if (t.kind === 'string') {
     if (t.value === '') throw c.failAt(t, 'a device name cannot be empty');
     c.take();
-    device = { kind: 'name', name: t.value };
-  } else if (t.kind === 'word' && NAME_RE.test(t.text)) {
-    c.take();
-    device = { kind: 'name', name: t.text };
-  } else {
-    throw c.unexpected(what, t);
+    return t.value;
   }
-  return { kind: 'msi', device, eventid: c.id('an EventID').value };
+  if (t.kind === 'word' && NAME_RE.test(t.text)) {
+    c.take();
+    return t.text;
+  }
+  throw c.unexpected(what, t);
 }
 
 function parseLineCmd(c: Cursor): Action {
@@ -716,6 +781,359 @@ function parseStep(c: Cursor): Action {
 }
 
 // ---------------------------------------------------------------------------------------------
+// VMs: the guest's code on a vCPU, what the VMM asks of KVM, where vCPU threads run
+
+const VM_WORD_RE = /^(vm|vcpu|pcpu)([0-9]+)$/i;
+
+/** The number of `vm<n>`, `vcpu<n>` or `pcpu<n>` if `t` is one; undefined otherwise. */
+function vmIndexedWord(c: Cursor, t: Token | undefined, kind: 'vm' | 'vcpu' | 'pcpu'): number | undefined {
+  if (t?.kind !== 'word') return undefined;
+  const m = VM_WORD_RE.exec(t.text);
+  if (!m || m[1]!.toLowerCase() !== kind) return undefined;
+  return indexOf(c, t, m[2]!);
+}
+
+function numberedWord(c: Cursor, kind: 'vcpu' | 'pcpu', what = `${kind}<n>`): number {
+  const t = c.peek();
+  if (!t) throw c.missing(what);
+  const n = vmIndexedWord(c, t, kind);
+  if (n === undefined) throw c.unexpected(what, t);
+  c.take();
+  return n;
+}
+
+const vcpuWord = (c: Cursor, what = 'vcpu<n>'): number => numberedWord(c, 'vcpu', what);
+
+const KVM_CALL_NAMES = KVM_CALLS.map((k) => k.word);
+
+/** `vm<n> vcpu<m> ...` (the guest, or pinning) or `vm<n> <call> ...` (the VMM). */
+function parseVm(c: Cursor, vm: number): Action {
+  const what = `vcpu<n> or a KVM call (${orList(KVM_CALL_NAMES)})`;
+  const t = c.peek();
+  if (!t) throw c.missing(what);
+  const vcpu = vmIndexedWord(c, t, 'vcpu');
+  if (vcpu !== undefined) {
+    c.take();
+    return parseVcpu(c, vm, vcpu);
+  }
+  if (t.kind !== 'word') throw c.unexpected(what, t);
+  c.take();
+  return { kind: 'kvm', vm, call: parseKvmCall(c, t) };
+}
+
+function parseVcpu(c: Cursor, vm: number, vcpu: number): Action {
+  const t = c.word(`what the guest on vcpu${vcpu} does (${GUEST_HELP})`);
+  const k = t.text.toLowerCase();
+  if (k === 'pin') return { kind: 'vcpu-pin', vm, vcpu, pcpu: numberedWord(c, 'pcpu') };
+  if (k === 'unpin') return { kind: 'vcpu-pin', vm, vcpu, pcpu: -1 };
+  c.guestVcpu = vcpu;
+  return { kind: 'guest', vm, vcpu, action: parseGuestAction(c, t, vm, vcpu) };
+}
+
+/**
+ * One line of the guest's code, in the host's line forms, minus what names a CPU: the vCPU is
+ * given. ICC_* names reach the vCPU's own (virtual) CPU interface with plain read/write; an
+ * `lpi-config` names no redistributor (a VM has one GICR_PROPBASER). Inner actions that carry a
+ * CPU or a redistributor carry the issuing vCPU.
+ */
+function parseGuestAction(c: Cursor, t: Token, vm: number, vcpu: number): Action {
+  const k = t.text.toLowerCase();
+  const access = /^(read|write)([0-9]*)$/.exec(k);
+  if (access) {
+    const op = access[1] as 'read' | 'write';
+    const width = widthOf(c, t, op, access[2]!);
+    const r = c.peek();
+    if (r?.kind === 'word' && /^ICC_/i.test(r.text)) {
+      if (width !== undefined)
+        throw c.failAt(
+          t,
+          `${show(r.text)} is a 64-bit system register: write '${op} ${r.text}' without a width`,
+        );
+      const reg = iccRegister(c);
+      if (op === 'read') return { kind: 'icc-read', cpu: vcpu, reg };
+      if (c.isPunct('|=') || c.isPunct('&=')) throw noGuestRmw(c);
+      return { kind: 'icc-write', cpu: vcpu, reg, value: c.value(64) };
+    }
+    return parseAccess(c, op, width);
+  }
+  if (indexedWord(c, t, 'cpu') !== undefined)
+    throw c.failAt(
+      t,
+      `a guest line names no cpu<n>: the vCPU is given (write 'vm${vm} vcpu${vcpu} read|write ICC_...' for its CPU interface)`,
+    );
+  if (k === 'its' || indexedWord(c, t, 'its') !== undefined) return parseIts(c, t);
+  if (k === 'mem') return parseMem(c);
+  if (k === 'lpi-config') {
+    const rt = c.peek();
+    if (indexedWord(c, rt, 'rd') !== undefined)
+      throw c.failAt(
+        rt!,
+        `a VM has one GICR_PROPBASER for all its redistributors: write 'lpi-config <intid> <byte>' without ${show(rt!.text)}`,
+      );
+    const intid = lpi(c);
+    return { kind: 'lpi-config', rd: vcpu, intid, value: c.byte('a configuration byte') };
+  }
+  if (vmIndexedWord(c, t, 'vm') !== undefined || vmIndexedWord(c, t, 'vcpu') !== undefined)
+    throw c.failAt(t, `a guest line names its VM and vCPU once, at its start ('vm${vm} vcpu${vcpu} ...')`);
+  if (HOST_ONLY.includes(k) || KVM_CALLS.some((x) => x.word === k))
+    throw c.failAt(
+      t,
+      `${show(t.text)} is not something the guest's code does on a vCPU (a guest line is ${orList(GUEST_COMMANDS)})`,
+    );
+  throw c.failAt(t, `unknown guest command ${show(t.text)} (expected ${GUEST_HELP})`);
+}
+
+function parseKvmCall(c: Cursor, t: Token): KvmCall {
+  const k = t.text.toLowerCase();
+  switch (k) {
+    case 'irq-line':
+      return parseIrqLine(c);
+    case 'signal-msi':
+      return parseSignalMsi(c);
+    case 'set-gsi-routing':
+      return parseGsiRouting(c);
+    case 'eventfd':
+      return { kind: 'eventfd' };
+    case 'irqfd':
+      return parseIrqfd(c);
+    case 'eventfd-signal':
+      return { kind: 'eventfd-signal', fd: c.id('an eventfd (its fd number)').value };
+    case 'vfio':
+      return parseVfio(c);
+  }
+  if (indexedWord(c, t, 'cpu') !== undefined)
+    throw c.failAt(t, `a VM's CPUs are vcpu<n>, not ${show(t.text)}`);
+  throw c.failAt(t, `unknown KVM call ${show(t.text)} (expected ${orList(['vcpu<n>', ...KVM_CALL_NAMES])})`);
+}
+
+/** `key=<value>` fields in any order, each at most once, and bare flag words. */
+interface KeySpec {
+  key: string;
+  bits: number;
+  what: string;
+}
+
+interface KeyValues {
+  values: Map<string, { value: bigint; tok: Token }>;
+  flags: Map<string, Token>;
+}
+
+function keyValues(
+  c: Cursor,
+  call: string,
+  keys: readonly KeySpec[],
+  flags: readonly string[] = [],
+): KeyValues {
+  const out: KeyValues = { values: new Map(), flags: new Map() };
+  const list = [...keys.map((k) => `${k.key}=`), ...flags].join(', ');
+  while (!c.atEnd()) {
+    const t = c.word(orList([...keys.map((k) => `${k.key}=`), ...flags]));
+    const k = t.text.toLowerCase();
+    if (flags.includes(k)) {
+      if (out.flags.has(k)) throw c.failAt(t, `${k} is given twice`);
+      out.flags.set(k, t);
+      continue;
+    }
+    const spec = keys.find((x) => x.key === k);
+    if (!spec) throw c.failAt(t, `${call} has no field ${show(t.text)} (fields: ${list})`);
+    if (out.values.has(spec.key)) throw c.failAt(t, `${spec.key} is given twice`);
+    c.punct('=', `'=' and ${spec.what}`);
+    out.values.set(spec.key, c.number(spec.what, spec.bits));
+  }
+  return out;
+}
+
+function required(c: Cursor, call: string, kv: KeyValues, key: KeySpec): bigint {
+  const v = kv.values.get(key.key);
+  if (v === undefined) throw c.atLineEnd(`${call} needs ${key.key}=<${key.what}>`);
+  return v.value;
+}
+
+const optional = (kv: KeyValues, key: KeySpec): number | undefined => {
+  const v = kv.values.get(key.key);
+  return v === undefined ? undefined : Number(v.value);
+};
+
+/** The largest vCPU number an irq word holds: vcpu2_index (4 bits) : vcpu_index (8 bits). */
+export const IRQ_LINE_MAX_VCPU = 0xfff;
+
+function irqIdOf(c: Cursor): number {
+  const what = 'an INTID';
+  return Number(c.number(what, 16, (t) => `${show(t.text)} does not fit in irq_id (16 bits)`).value);
+}
+
+/** kvm_irq_level.level: `high` (1), `low` (0) or any 32-bit value (KVM asserts on non-zero). */
+function irqLevel(c: Cursor): number {
+  const w = c.peekWord();
+  if (w === 'high' || w === 'low') {
+    c.take();
+    return w === 'high' ? 1 : 0;
+  }
+  return Number(c.number(`'high', 'low' or a level (a 32-bit value)`, 32).value);
+}
+
+/**
+ * `spi <intid>`, `ppi vcpu<n> <intid>` or the raw irq word. The friendly forms only encode
+ * (irq_id = the INTID, as KVM reads it for both types); whether KVM accepts the result is KVM's
+ * decision when the call is applied, so `spi 5` or a raw word of type 7 parse and fail there.
+ */
+function parseIrqLine(c: Cursor): KvmCall {
+  const what = `'spi <intid>', 'ppi vcpu<n> <intid>' or a kvm_irq_level.irq word`;
+  const w = c.peekWord();
+  let irq: number;
+  if (w === 'spi') {
+    c.take();
+    irq = encodeKvmArmIrq({ irqType: KVM_ARM_IRQ_TYPE_SPI, irqId: irqIdOf(c) });
+  } else if (w === 'ppi') {
+    c.take();
+    const vt = c.peek();
+    const vcpu = vcpuWord(c);
+    if (vcpu > IRQ_LINE_MAX_VCPU)
+      throw c.failAt(
+        vt!,
+        `${show(vt!.text)}: an irq word holds vCPU numbers up to ${IRQ_LINE_MAX_VCPU} (vcpu2_index:vcpu_index)`,
+      );
+    irq = encodeKvmArmIrq({ irqType: KVM_ARM_IRQ_TYPE_PPI, vcpu, irqId: irqIdOf(c) });
+  } else irq = Number(c.number(what, 32).value);
+  return { kind: 'irq-line', irq, level: irqLevel(c) };
+}
+
+const MSI_KEYS = {
+  addr: { key: 'addr', bits: 64, what: 'the doorbell address' },
+  data: { key: 'data', bits: 32, what: 'the data (the EventID)' },
+  devid: { key: 'devid', bits: 32, what: 'a DeviceID' },
+  flags: { key: 'flags', bits: 32, what: 'the flags' },
+} as const;
+
+/** Without flags=, giving devid= sets KVM_MSI_VALID_DEVID (as a VMM does when it has one). */
+function parseSignalMsi(c: Cursor): KvmCall {
+  const kv = keyValues(c, 'signal-msi', Object.values(MSI_KEYS));
+  const address = required(c, 'signal-msi', kv, MSI_KEYS.addr);
+  const data = Number(required(c, 'signal-msi', kv, MSI_KEYS.data));
+  const devid = optional(kv, MSI_KEYS.devid);
+  const flags = optional(kv, MSI_KEYS.flags) ?? (devid !== undefined ? KVM_MSI_VALID_DEVID : 0);
+  return {
+    kind: 'signal-msi',
+    addressLo: Number(address & 0xffff_ffffn),
+    addressHi: Number(address >> 32n),
+    data,
+    flags,
+    devid: devid ?? 0,
+  };
+}
+
+const ROUTE_WHAT =
+  'gsi=<n>:irqchip:<pin>, gsi=<n>:msi:<addr>:<data>[:<devid>] or gsi=<n>:raw:<type>:<flags>[:<u0>...]';
+/** struct kvm_irq_routing_entry's union holds 8 words. */
+export const ROUTE_WORDS = 8;
+
+/**
+ * One KVM_SET_GSI_ROUTING entry. `irqchip` and `msi` build what a VMM builds (pin = the SPI's
+ * INTID - 32; a devid sets KVM_MSI_VALID_DEVID); `raw` gives type, flags and the union's words as
+ * they are, for the entries KVM refuses.
+ */
+function routeEntry(c: Cursor, first: boolean): KvmIrqRoutingEntryUser {
+  c.keyword(['gsi'], first ? `${ROUTE_WHAT} or 'none'` : ROUTE_WHAT);
+  c.punct('=', `'=' and a GSI`);
+  const gsi = c.id('a GSI').value;
+  c.punct(':', `':irqchip', ':msi' or ':raw'`);
+  const kind = c.keyword(['irqchip', 'msi', 'raw'] as const, `'irqchip', 'msi' or 'raw'`);
+  if (kind === 'irqchip') {
+    c.punct(':', `':<pin>'`);
+    return irqchipRouteEntry(gsi, c.id(`a pin (the SPI's INTID - 32)`).value);
+  }
+  if (kind === 'msi') {
+    c.punct(':', `':<address>'`);
+    const address = c.number('an MSI address', 64).value;
+    c.punct(':', `':<data>'`);
+    const data = c.id('the MSI data').value;
+    if (!c.isPunct(':')) return msiRouteEntry(gsi, { address, data });
+    c.take();
+    return msiRouteEntry(gsi, { address, data, devid: c.id('a DeviceID').value });
+  }
+  c.punct(':', `':<type>'`);
+  const type = c.id('an entry type').value;
+  c.punct(':', `':<flags>'`);
+  const flags = c.id('the entry flags').value;
+  const u: number[] = [];
+  while (c.isPunct(':')) {
+    const colon = c.take();
+    if (u.length === ROUTE_WORDS)
+      throw c.failAt(colon, `a routing entry has ${ROUTE_WORDS} words of data (u0 to u${ROUTE_WORDS - 1})`);
+    u.push(c.id(`word u${u.length}`).value);
+  }
+  while (u.length < ROUTE_WORDS) u.push(0);
+  return { gsi, type, flags, u };
+}
+
+function parseGsiRouting(c: Cursor): KvmCall {
+  const entries: KvmIrqRoutingEntryUser[] = [];
+  if (c.peekWord() === 'none') {
+    c.take();
+    return { kind: 'set-gsi-routing', entries };
+  }
+  while (!c.atEnd()) entries.push(routeEntry(c, entries.length === 0));
+  return { kind: 'set-gsi-routing', entries };
+}
+
+const IRQFD_KEYS = {
+  fd: { key: 'fd', bits: 32, what: 'an eventfd' },
+  gsi: { key: 'gsi', bits: 32, what: 'a GSI' },
+  resample: { key: 'resample', bits: 32, what: 'a resample eventfd' },
+  flags: { key: 'flags', bits: 32, what: 'the flags' },
+} as const;
+
+/**
+ * `resample=` and `deassign` set KVM_IRQFD_FLAG_RESAMPLE / _DEASSIGN; `flags=` gives the flags
+ * word as it is instead (then `resample=` only fills resamplefd).
+ */
+function parseIrqfd(c: Cursor): KvmCall {
+  const kv = keyValues(c, 'irqfd', Object.values(IRQFD_KEYS), ['deassign']);
+  const fd = Number(required(c, 'irqfd', kv, IRQFD_KEYS.fd));
+  const gsi = Number(required(c, 'irqfd', kv, IRQFD_KEYS.gsi));
+  const resample = optional(kv, IRQFD_KEYS.resample);
+  const raw = optional(kv, IRQFD_KEYS.flags);
+  const deassign = kv.flags.get('deassign');
+  if (raw !== undefined) {
+    if (deassign)
+      throw c.failAt(
+        deassign,
+        `'deassign' with flags=: flags= gives every flag (DEASSIGN is 0x${KVM_IRQFD_FLAG_DEASSIGN.toString(16)})`,
+      );
+    return { kind: 'irqfd', fd, gsi, flags: raw, resamplefd: resample ?? 0 };
+  }
+  const flags =
+    (deassign ? KVM_IRQFD_FLAG_DEASSIGN : 0) | (resample !== undefined ? KVM_IRQFD_FLAG_RESAMPLE : 0);
+  return { kind: 'irqfd', fd, gsi, flags, resamplefd: resample ?? 0 };
+}
+
+const VFIO_KEYS = {
+  vector: { key: 'vector', bits: 32, what: 'an MSI vector' },
+  lpi: { key: 'lpi', bits: 32, what: 'the host LPI' },
+  fd: { key: 'fd', bits: 32, what: 'an eventfd' },
+} as const;
+
+function parseVfio(c: Cursor): KvmCall {
+  const first = c.peek();
+  if (first?.kind === 'word' && c.isPunct('=', 1))
+    throw c.failAt(
+      first,
+      `vfio names the assigned device first: 'vfio <device> vector=<n> lpi=<intid> fd=<n>'`,
+    );
+  const device = deviceName(c, 'an assigned device name');
+  const kv = keyValues(c, 'vfio', Object.values(VFIO_KEYS));
+  const vector = Number(required(c, 'vfio', kv, VFIO_KEYS.vector));
+  const hostIntid = Number(required(c, 'vfio', kv, VFIO_KEYS.lpi));
+  if (hostIntid < FIRST_LPI)
+    throw c.failAt(
+      kv.values.get('lpi')!.tok,
+      `${hostIntid} is not an LPI (LPI INTIDs start at ${FIRST_LPI}): VFIO's MSI vectors are host LPIs`,
+    );
+  const fd = Number(required(c, 'vfio', kv, VFIO_KEYS.fd));
+  return { kind: 'vfio-irq', device, vector, hostIntid, fd };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Expectations
 
 function check(c: Cursor, width: AccessWidth | undefined): ValueCheck {
@@ -802,6 +1220,14 @@ function expectDelivered(c: Cursor): Expectation {
   const cpu = cpuWord(c);
   const r = intidAndCount(c, 'an INTID');
   return { kind: 'delivered', cpu, intid: r.intid, count: r.count };
+}
+
+/** `expect vm<n> vcpu<m> delivered <intid>[x<count>]`. */
+function expectGuest(c: Cursor, vm: number): Expectation {
+  const vcpu = vcpuWord(c);
+  c.keyword(['delivered'], `'delivered'`);
+  const r = intidAndCount(c, 'a virtual INTID');
+  return { kind: 'guest-delivered', vm, vcpu, intid: r.intid, count: r.count };
 }
 
 function tableFields(c: Cursor, table: 'dte' | 'ite' | 'cte'): { fields: TableEntryFields; absent?: true } {
@@ -895,6 +1321,8 @@ function parseExpect(c: Cursor): Action {
     while (!c.atEnd()) bytes.push(c.byte());
     return wrap({ kind: 'mem-bytes', addr, bytes });
   }
+  const vm = vmIndexedWord(c, t, 'vm');
+  if (vm !== undefined) return wrap(expectGuest(c, vm));
   switch (k) {
     case 'deliveries':
       return wrap(expectDeliveries(c));
@@ -946,6 +1374,8 @@ function parseAction(c: Cursor): Action {
   const cpu = indexedWord(c, t, 'cpu');
   if (cpu !== undefined) return parseCpu(c, cpu);
   if (k === 'its' || indexedWord(c, t, 'its') !== undefined) return parseIts(c, t);
+  const vm = vmIndexedWord(c, t, 'vm');
+  if (vm !== undefined) return parseVm(c, vm);
   switch (k) {
     case 'mem':
       return parseMem(c);

@@ -5,6 +5,8 @@ import { POLICIES, RUN_UNTIL, TABLE_ENTRY_FIELDS, formatParseError, parseLine } 
 import { formatDuration, formatLength, printAction } from './command-printer';
 import { ITS_COMMANDS } from '../its/command-encoding';
 import { ICC_REGISTERS } from '../gic/icc-registers';
+import { irqchipRouteEntry, msiRouteEntry, type KvmIrqRoutingEntryUser } from '../kvm/gsi-routing';
+import type { KvmCall } from '../kvm/kvm-input-types';
 
 const exp = (expect: Expectation): Action => ({ kind: 'expect', expect });
 
@@ -166,6 +168,147 @@ describe('canonical text', () => {
         count: 0,
       }),
       'expect events gicd.line unit="pci 00:02.0" note="say \\"hi\\" \\\\o/" empty="" == 0',
+    ],
+    [
+      {
+        kind: 'guest',
+        vm: 0,
+        vcpu: 1,
+        action: { kind: 'mmio-read', target: { kind: 'reg', reg: 'GICR_TYPER' } },
+      },
+      'vm0 vcpu1 read GICR_TYPER',
+    ],
+    [
+      {
+        kind: 'guest',
+        vm: 1,
+        vcpu: 0,
+        action: { kind: 'mmio-write', width: 32, target: { kind: 'addr', addr: 0x800_0000 }, value: 0x12n },
+      },
+      'vm1 vcpu0 write32 @0x8000000 0x12',
+    ],
+    [
+      {
+        kind: 'guest',
+        vm: 0,
+        vcpu: 1,
+        action: { kind: 'icc-write', cpu: 1, reg: 'ICC_PMR_EL1', value: 0xf0n },
+      },
+      'vm0 vcpu1 write ICC_PMR_EL1 0xf0',
+    ],
+    [
+      { kind: 'guest', vm: 0, vcpu: 1, action: { kind: 'icc-read', cpu: 1, reg: 'ICC_IAR1_EL1' } },
+      'vm0 vcpu1 read ICC_IAR1_EL1',
+    ],
+    [
+      {
+        kind: 'guest',
+        vm: 0,
+        vcpu: 0,
+        action: { kind: 'mem-fill', addr: 0x4013_0000, len: 4096, byte: 0xa2 },
+      },
+      'vm0 vcpu0 mem fill 0x40130000 4K 0xa2',
+    ],
+    [
+      {
+        kind: 'guest',
+        vm: 0,
+        vcpu: 0,
+        action: { kind: 'its-cmd', its: 0, name: 'MAPC', fields: { ICID: 0n, RDbase: 1n, V: 1n } },
+      },
+      'vm0 vcpu0 its MAPC ICID=0 RDbase=1 V=1',
+    ],
+    [
+      { kind: 'guest', vm: 0, vcpu: 2, action: { kind: 'lpi-config', rd: 2, intid: 8192, value: 0xa2 } },
+      'vm0 vcpu2 lpi-config 8192 0xa2',
+    ],
+    [{ kind: 'vcpu-pin', vm: 0, vcpu: 1, pcpu: 3 }, 'vm0 vcpu1 pin pcpu3'],
+    [{ kind: 'vcpu-pin', vm: 0, vcpu: 1, pcpu: -1 }, 'vm0 vcpu1 unpin'],
+    [
+      { kind: 'kvm', vm: 0, call: { kind: 'irq-line', irq: 0x0100_0020, level: 1 } },
+      'vm0 irq-line spi 32 high',
+    ],
+    [
+      { kind: 'kvm', vm: 0, call: { kind: 'irq-line', irq: 0x1202_001b, level: 0 } },
+      'vm0 irq-line ppi vcpu258 27 low',
+    ],
+    [
+      { kind: 'kvm', vm: 0, call: { kind: 'irq-line', irq: 0x0101_0020, level: 7 } },
+      'vm0 irq-line 0x01010020 7',
+    ],
+    [{ kind: 'kvm', vm: 0, call: { kind: 'irq-line', irq: 5, level: 1 } }, 'vm0 irq-line 0x00000005 high'],
+    [
+      {
+        kind: 'kvm',
+        vm: 0,
+        call: { kind: 'signal-msi', addressLo: 0x0809_0040, addressHi: 0, data: 5, flags: 1, devid: 16 },
+      },
+      'vm0 signal-msi addr=0x8090040 data=5 devid=16',
+    ],
+    [
+      {
+        kind: 'kvm',
+        vm: 0,
+        call: { kind: 'signal-msi', addressLo: 0x0809_0040, addressHi: 0, data: 5, flags: 0, devid: 0 },
+      },
+      'vm0 signal-msi addr=0x8090040 data=5',
+    ],
+    [
+      {
+        kind: 'kvm',
+        vm: 0,
+        call: { kind: 'signal-msi', addressLo: 0, addressHi: 1, data: 5, flags: 0, devid: 16 },
+      },
+      'vm0 signal-msi addr=0x100000000 data=5 flags=0x0 devid=16',
+    ],
+    [
+      {
+        kind: 'kvm',
+        vm: 0,
+        call: {
+          kind: 'set-gsi-routing',
+          entries: [
+            irqchipRouteEntry(0, 5),
+            msiRouteEntry(1, { address: 0x809_0040n, data: 7 }),
+            msiRouteEntry(2, { address: 0x809_0040n, data: 7, devid: 16 }),
+            { gsi: 3, type: 3, flags: 0, u: [1, 2, 0, 0, 0, 0, 0, 0] },
+            { gsi: 4, type: 1, flags: 0, u: [1, 2, 0, 0, 0, 0, 0, 0] },
+          ],
+        },
+      },
+      'vm0 set-gsi-routing gsi=0:irqchip:5 gsi=1:msi:0x8090040:7 gsi=2:msi:0x8090040:7:16 gsi=3:raw:3:0:1:2 gsi=4:raw:1:0:1:2',
+    ],
+    [{ kind: 'kvm', vm: 0, call: { kind: 'set-gsi-routing', entries: [] } }, 'vm0 set-gsi-routing none'],
+    [{ kind: 'kvm', vm: 0, call: { kind: 'eventfd' } }, 'vm0 eventfd'],
+    [{ kind: 'kvm', vm: 0, call: { kind: 'eventfd-signal', fd: 3 } }, 'vm0 eventfd-signal 3'],
+    [
+      { kind: 'kvm', vm: 0, call: { kind: 'irqfd', fd: 3, gsi: 5, flags: 3, resamplefd: 4 } },
+      'vm0 irqfd fd=3 gsi=5 resample=4 deassign',
+    ],
+    [
+      { kind: 'kvm', vm: 0, call: { kind: 'irqfd', fd: 3, gsi: 5, flags: 0, resamplefd: 4 } },
+      'vm0 irqfd fd=3 gsi=5 flags=0x0 resample=4',
+    ],
+    [
+      { kind: 'kvm', vm: 0, call: { kind: 'irqfd', fd: 3, gsi: 5, flags: 4, resamplefd: 0 } },
+      'vm0 irqfd fd=3 gsi=5 flags=0x4',
+    ],
+    [
+      { kind: 'kvm', vm: 0, call: { kind: 'vfio-irq', device: 'nic0', vector: 1, hostIntid: 8200, fd: 3 } },
+      'vm0 vfio nic0 vector=1 lpi=8200 fd=3',
+    ],
+    [
+      {
+        kind: 'kvm',
+        vm: 0,
+        call: { kind: 'vfio-irq', device: 'pci 00:02.0', vector: 1, hostIntid: 8200, fd: 3 },
+      },
+      'vm0 vfio "pci 00:02.0" vector=1 lpi=8200 fd=3',
+    ],
+    [exp({ kind: 'guest-delivered', vm: 0, vcpu: 1, intid: 27, count: 1 }), 'expect vm0 vcpu1 delivered 27'],
+    [
+      exp({ kind: 'guest-delivered', vm: 0, vcpu: 1, intid: 8192, count: 2 }),
+      'expect vm0 vcpu1 delivered 8192 x2',
     ],
   ];
 
@@ -388,6 +531,106 @@ const expectationArb: fc.Arbitrary<Expectation> = fc.oneof(
     .map(({ total, ...r }): Expectation => ({ kind: 'events', ...r, ...(total ? { total } : {}) })),
 );
 
+/** What a guest line may hold: the host forms minus read-modify-write, with the vCPU in icc / lpi-config. */
+const guestInnerArb = (vcpu: number): fc.Arbitrary<Action> =>
+  fc.oneof(
+    targetAndWidth.map(({ target, width }): Action => ({
+      kind: 'mmio-read',
+      ...(width ? { width } : {}),
+      target,
+    })),
+    targetAndWidth.chain(({ target, width }) =>
+      valueOf(width ?? 64).map((value): Action => ({
+        kind: 'mmio-write',
+        ...(width ? { width } : {}),
+        target,
+        value,
+      })),
+    ),
+    iccReg.map((reg): Action => ({ kind: 'icc-read', cpu: vcpu, reg })),
+    fc
+      .record({ reg: iccReg, value: valueOf(64) })
+      .map((r): Action => ({ kind: 'icc-write', cpu: vcpu, ...r })),
+    widthArb.chain((width) =>
+      fc.record({ addr, value: valueOf(width) }).map((r): Action => ({ kind: 'mem-write', width, ...r })),
+    ),
+    fc
+      .record({ addr, bytes: fc.array(byte, { minLength: 1, maxLength: 8 }) })
+      .map((r): Action => ({ kind: 'mem-bytes', ...r })),
+    fc.record({ addr, len: lengthArb, byte }).map((r): Action => ({ kind: 'mem-fill', ...r })),
+    itsCmd,
+    fc
+      .record({ its: index, dws: fc.tuple(valueOf(64), valueOf(64), valueOf(64), valueOf(64)) })
+      .map((r): Action => ({ kind: 'its-raw', ...r })),
+    fc.record({ intid: lpiId, value: byte }).map((r): Action => ({ kind: 'lpi-config', rd: vcpu, ...r })),
+  );
+
+const u32Or = (...special: number[]): fc.Arbitrary<number> => fc.oneof(fc.constantFrom(...special), u32);
+const u64 = fc.oneof(
+  fc.bigInt({ min: 0n, max: 0xffff_ffffn }),
+  fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+);
+
+const routeEntryArb: fc.Arbitrary<KvmIrqRoutingEntryUser> = fc.oneof(
+  fc.tuple(u32, u32).map(([gsi, pin]) => irqchipRouteEntry(gsi, pin)),
+  fc
+    .record({ gsi: u32, address: u64, data: u32, devid: fc.option(u32, { nil: undefined }) })
+    .map(({ gsi, devid, ...m }) => msiRouteEntry(gsi, { ...m, ...(devid !== undefined ? { devid } : {}) })),
+  fc
+    .record({
+      gsi: u32,
+      type: u32Or(0, 1, 2, 3),
+      flags: u32Or(0, 1, 2),
+      u: fc.array(u32Or(0), { minLength: 8, maxLength: 8 }),
+    })
+    .map((r): KvmIrqRoutingEntryUser => r),
+);
+
+const kvmCallArb: fc.Arbitrary<KvmCall> = fc.oneof(
+  fc
+    .record({
+      irq: fc.oneof(
+        u32,
+        fc
+          .tuple(
+            fc.constantFrom(0, 1, 2, 3),
+            fc.integer({ min: 0, max: 4095 }),
+            fc.integer({ min: 0, max: 0xffff }),
+          )
+          .map(([t, v, id]) => (((v >> 8) << 28) | (t << 24) | ((v & 0xff) << 16) | id) >>> 0),
+      ),
+      level: u32Or(0, 1),
+    })
+    .map((r): KvmCall => ({ kind: 'irq-line', ...r })),
+  fc
+    .record({ addressLo: u32, addressHi: u32Or(0), data: u32, flags: u32Or(0, 1), devid: u32Or(0) })
+    .map((r): KvmCall => ({ kind: 'signal-msi', ...r })),
+  fc.array(routeEntryArb, { maxLength: 4 }).map((entries): KvmCall => ({ kind: 'set-gsi-routing', entries })),
+  fc.constant<KvmCall>({ kind: 'eventfd' }),
+  fc
+    .record({ fd: u32, gsi: u32, flags: u32Or(0, 1, 2, 3), resamplefd: u32Or(0) })
+    .map((r): KvmCall => ({ kind: 'irqfd', ...r })),
+  u32.map((fd): KvmCall => ({ kind: 'eventfd-signal', fd })),
+  fc
+    .record({ device: nameArb, vector: u32, hostIntid: lpiId, fd: u32 })
+    .map((r): KvmCall => ({ kind: 'vfio-irq', ...r })),
+);
+
+const vmActionArb: fc.Arbitrary<Action> = fc.oneof(
+  fc
+    .tuple(index, index)
+    .chain(([vm, vcpu]) =>
+      guestInnerArb(vcpu).map((action): Action => ({ kind: 'guest', vm, vcpu, action })),
+    ),
+  fc.record({ vm: index, call: kvmCallArb }).map((r): Action => ({ kind: 'kvm', ...r })),
+  fc
+    .record({ vm: index, vcpu: index, pcpu: fc.oneof(fc.constant(-1), index) })
+    .map((r): Action => ({ kind: 'vcpu-pin', ...r })),
+  fc
+    .record({ vm: index, vcpu: index, intid: u32, count: u32 })
+    .map((r): Action => exp({ kind: 'guest-delivered', ...r })),
+);
+
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
   targetAndWidth.map(({ target, width }): Action => ({
     kind: 'mmio-read',
@@ -437,11 +680,17 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   fc.integer({ min: 1, max: 0xffff_ffff }).map((n): Action => ({ kind: 'step', n })),
   fc.constant<Action>({ kind: 'migrate' }),
   expectationArb.map(exp),
+  vmActionArb,
+  vmActionArb,
 );
 
 describe('round trip', () => {
   it('parses every printed action back to an equal action', () => {
     fc.assert(fc.property(actionArb, roundTrip), { numRuns: 5000 });
+  });
+
+  it('parses every printed VM line (guest, KVM call, pinning, guest expectation) back to an equal action', () => {
+    fc.assert(fc.property(vmActionArb, roundTrip), { numRuns: 3000 });
   });
 
   it('prints a canonical text that is a fixed point', () => {

@@ -18,13 +18,36 @@
  *   optional (a register's unit, `+offset`, the access width) are printed exactly when present;
  * - durations in the largest unit that divides them exactly (`5ms`, `100ns`, `0ns`), lengths
  *   likewise with K/M/G when exact (`64K`, `4097`);
- * - `expect pending rd<n> <intid>` always names the redistributor, as the doc's form does.
+ * - `expect pending rd<n> <intid>` always names the redistributor, as the doc's form does;
+ * - a guest line is `vm<n> vcpu<m> ` and the inner line without what the vCPU implies (no
+ *   `cpu<n>` before an ICC register, no `rd<n>` in lpi-config);
+ * - KVM calls print the friendly form whenever it gives back the same call: `irq-line spi 32` /
+ *   `ppi vcpu1 27` when the word decodes to one exactly (else the word, 8 hex digits), `high` and
+ *   `low` for levels 1 and 0, `devid=` without `flags=` when the flags are exactly
+ *   KVM_MSI_VALID_DEVID, routing entries as `irqchip` / `msi` when they are what the VMM helpers
+ *   build (else `raw`, without trailing zero words), `resample=` / `deassign` unless the flags
+ *   word holds more; MSI addresses in hex, the MSI data, fds, GSIs, pins and DeviceIDs in
+ *   decimal; an empty routing table as `none`.
  */
 
 import type { Action, Expectation, MmioTarget, TableEntryFields, Unit, ValueCheck } from './actions';
-import { SIZE_UNITS, TABLE_ENTRY_FIELDS, TIME_UNITS } from './command-parser';
+import { ROUTE_WORDS, SIZE_UNITS, TABLE_ENTRY_FIELDS, TIME_UNITS } from './command-parser';
 import { isPlainWord, quoteString } from './lexer';
 import { COMMAND_BY_NAME, findField } from '../its/command-encoding';
+import {
+  KVM_IRQ_ROUTING_IRQCHIP,
+  KVM_IRQ_ROUTING_MSI,
+  type KvmIrqRoutingEntryUser,
+} from '../kvm/gsi-routing';
+import {
+  decodeKvmArmIrq,
+  encodeKvmArmIrq,
+  KVM_ARM_IRQ_TYPE_PPI,
+  KVM_ARM_IRQ_TYPE_SPI,
+} from '../kvm/irq-line';
+import { KVM_IRQFD_FLAG_DEASSIGN, KVM_IRQFD_FLAG_RESAMPLE } from '../kvm/irqfd';
+import type { KvmCall } from '../kvm/kvm-input-types';
+import { KVM_MSI_VALID_DEVID } from '../kvm/msi';
 
 const hex = (v: number | bigint): string => `0x${v.toString(16)}`;
 
@@ -109,6 +132,8 @@ function expectation(e: Expectation): string {
         : `deliveries ${e.exact.map((d) => `cpu${d.cpu}:${d.intid}${countSuffix(d.intid, d.count)}`).join(' ')}`;
     case 'delivered':
       return `delivered cpu${e.cpu} ${e.intid}${e.count !== 1 ? ` x${e.count}` : ''}`;
+    case 'guest-delivered':
+      return `vm${e.vm} vcpu${e.vcpu} delivered ${e.intid}${e.count !== 1 ? ` x${e.count}` : ''}`;
     case 'reg':
       return `reg${e.width ?? ''} ${target(e.target)} ${check(e.check)}`;
     case 'icc':
@@ -129,6 +154,86 @@ function expectation(e: Expectation): string {
       const filters = Object.entries(e.filters).map(([k, v]) => ` ${k}=${word(v)}`);
       return `events ${e.eventKind}${filters.join('')} ${e.op} ${e.count}${e.total ? ' total' : ''}`;
     }
+  }
+}
+
+/** A device name: bare when it reads back as one, quoted otherwise. */
+const deviceName = (name: string): string => (/^[A-Za-z_]/.test(name) ? word(name) : quoteString(name));
+
+/** The irq word of KVM_IRQ_LINE: `spi <intid>` / `ppi vcpu<n> <intid>` when that encodes to it exactly. */
+function irqWord(irq: number): string {
+  const d = decodeKvmArmIrq(irq);
+  if (d.irqType === KVM_ARM_IRQ_TYPE_SPI && encodeKvmArmIrq({ irqType: d.irqType, irqId: d.irqId }) === d.irq)
+    return `spi ${d.irqId}`;
+  if (d.irqType === KVM_ARM_IRQ_TYPE_PPI) return `ppi vcpu${d.vcpu} ${d.irqId}`;
+  return `0x${d.irq.toString(16).padStart(8, '0')}`;
+}
+
+const levelText = (level: number): string => (level === 1 ? 'high' : level === 0 ? 'low' : String(level));
+
+const allZero = (u: readonly number[], from: number): boolean => u.slice(from).every((x) => x === 0);
+
+function routeEntry(e: KvmIrqRoutingEntryUser): string {
+  const u = e.u;
+  const plain = e.pad === undefined && u.length === ROUTE_WORDS;
+  if (plain && e.type === KVM_IRQ_ROUTING_IRQCHIP && e.flags === 0 && u[0] === 0 && allZero(u, 2))
+    return `gsi=${e.gsi}:irqchip:${u[1]}`;
+  if (plain && e.type === KVM_IRQ_ROUTING_MSI && allZero(u, 4)) {
+    const address = (BigInt(u[1]!) << 32n) | BigInt(u[0]!);
+    const msi = `gsi=${e.gsi}:msi:${hex(address)}:${u[2]}`;
+    if (e.flags === KVM_MSI_VALID_DEVID) return `${msi}:${u[3]}`;
+    if (e.flags === 0 && u[3] === 0) return msi;
+  }
+  const words = u.slice(0, ROUTE_WORDS);
+  while (words.length && words[words.length - 1] === 0) words.pop();
+  return [`gsi=${e.gsi}:raw:${e.type}:${e.flags}`, ...words].join(':');
+}
+
+function kvmCall(k: KvmCall): string {
+  switch (k.kind) {
+    case 'irq-line':
+      return `irq-line ${irqWord(k.irq)} ${levelText(k.level)}`;
+    case 'signal-msi': {
+      const address = (BigInt(k.addressHi) << 32n) | BigInt(k.addressLo);
+      const head = `signal-msi addr=${hex(address)} data=${k.data}`;
+      if (k.flags === KVM_MSI_VALID_DEVID) return `${head} devid=${k.devid}`;
+      if (k.flags === 0 && k.devid === 0) return head;
+      return `${head} flags=${hex(k.flags)}${k.devid !== 0 ? ` devid=${k.devid}` : ''}`;
+    }
+    case 'set-gsi-routing':
+      return `set-gsi-routing ${k.entries.length ? k.entries.map(routeEntry).join(' ') : 'none'}`;
+    case 'eventfd':
+      return 'eventfd';
+    case 'irqfd': {
+      const head = `irqfd fd=${k.fd} gsi=${k.gsi}`;
+      const known = KVM_IRQFD_FLAG_DEASSIGN | KVM_IRQFD_FLAG_RESAMPLE;
+      const resample = (k.flags & KVM_IRQFD_FLAG_RESAMPLE) !== 0;
+      if ((k.flags & ~known) === 0 && (resample || k.resamplefd === 0))
+        return `${head}${resample ? ` resample=${k.resamplefd}` : ''}${k.flags & KVM_IRQFD_FLAG_DEASSIGN ? ' deassign' : ''}`;
+      return `${head} flags=${hex(k.flags)}${k.resamplefd !== 0 ? ` resample=${k.resamplefd}` : ''}`;
+    }
+    case 'eventfd-signal':
+      return `eventfd-signal ${k.fd}`;
+    case 'vfio-irq':
+      return `vfio ${deviceName(k.device)} vector=${k.vector} lpi=${k.hostIntid} fd=${k.fd}`;
+  }
+}
+
+/**
+ * The inner line of a guest action: the host's text without what the vCPU implies. An inner
+ * action the parser cannot produce inside a guest line is printed as the host line (it will not
+ * parse back as a guest line: executeAction refuses it too).
+ */
+function guestLine(a: Action): string {
+  switch (a.kind) {
+    case 'icc-read':
+      return `read ${a.reg}`;
+    case 'icc-write':
+      return `write ${a.reg} ${hex(a.value)}`;
+    case 'lpi-config':
+      return `lpi-config ${a.intid} ${hex(a.value)}`;
+    default:
+      return printAction(a);
   }
 }
 
@@ -157,15 +262,8 @@ export function printAction(a: Action): string {
       return [itsPrefix(a.its), a.name, ...itsFields(a.name, a.fields)].join(' ');
     case 'its-raw':
       return `${itsPrefix(a.its)} raw ${a.dws.map(hex).join(' ')}`;
-    case 'msi': {
-      const dev =
-        a.device.kind === 'rid'
-          ? `rid=${a.device.rid}`
-          : /^[A-Za-z_]/.test(a.device.name)
-            ? word(a.device.name)
-            : quoteString(a.device.name);
-      return `msi ${dev} ${a.eventid}`;
-    }
+    case 'msi':
+      return `msi ${a.device.kind === 'rid' ? `rid=${a.device.rid}` : deviceName(a.device.name)} ${a.eventid}`;
     case 'line':
       return `line ${a.intid} ${a.level}${a.cpu !== undefined ? ` cpu${a.cpu}` : ''}`;
     case 'software':
@@ -178,6 +276,12 @@ export function printAction(a: Action): string {
       return a.n === 1 ? 'step' : `step ${a.n}`;
     case 'migrate':
       return 'migrate';
+    case 'guest':
+      return `vm${a.vm} vcpu${a.vcpu} ${guestLine(a.action)}`;
+    case 'kvm':
+      return `vm${a.vm} ${kvmCall(a.call)}`;
+    case 'vcpu-pin':
+      return `vm${a.vm} vcpu${a.vcpu} ${a.pcpu < 0 ? 'unpin' : `pin pcpu${a.pcpu}`}`;
     case 'expect':
       return `expect ${expectation(a.expect)}`;
   }

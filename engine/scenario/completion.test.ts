@@ -213,3 +213,97 @@ describe('completion of the other commands', () => {
       expect(complete(line, line.length, TWO_CPUS)).toEqual(complete(line, line.length, TWO_CPUS));
   });
 });
+
+describe('completion of VM lines', () => {
+  const VM: CompletionShape = {
+    ...TWO_CPUS,
+    cpus: 4,
+    vms: [
+      { vcpus: 2, its: 1, assigned: ['nic0'] },
+      { vcpus: 1, its: 0, assigned: [] },
+    ],
+  };
+
+  it('offers the VMs the machine has as first words, and none without VMs', () => {
+    expect(names('v', VM)).toEqual(['vm0', 'vm1']);
+    expect(names('v')).toEqual([]);
+    expect(names('vm2 ', VM)).toEqual([]);
+  });
+
+  it('offers the vCPUs and the KVM calls after vm<n>, each a word the parser knows there', () => {
+    const after = names('vm0 ', VM);
+    expect(after).toEqual([
+      'vcpu0',
+      'vcpu1',
+      'irq-line',
+      'signal-msi',
+      'set-gsi-routing',
+      'eventfd',
+      'irqfd',
+      'eventfd-signal',
+      'vfio',
+    ]);
+    expect(names('vm1 vc', VM)).toEqual(['vcpu0']);
+    for (const w of after) {
+      const r = parseLine(`vm0 ${w}`);
+      if (r && !r.ok) expect(r.error.message).not.toMatch(/unknown/);
+    }
+  });
+
+  it('completes a guest line on the VM shape: its redistributors, its virtual ITSs, ICC registers', () => {
+    const guest = names('vm0 vcpu1 ', VM);
+    for (const w of ['read', 'write32', 'mem', 'its', 'lpi-config', 'pin', 'unpin'])
+      expect(guest).toContain(w);
+    expect(guest).not.toContain('cpu0');
+    expect(names('vm0 vcpu1 read rd', VM)).toEqual(['rd0', 'rd1']);
+    expect(names('vm0 vcpu1 read its', VM)).toEqual(['its0']);
+    expect(names('vm1 vcpu0 read its', VM)).toEqual([]);
+    expect(names('vm0 vcpu1 read ICC_IA', VM)).toEqual(['ICC_IAR0_EL1', 'ICC_IAR1_EL1']);
+    expect(names('vm0 vcpu1 write ICC_EO', VM)).toEqual(['ICC_EOIR0_EL1', 'ICC_EOIR1_EL1']);
+    // ICC registers take no width.
+    expect(names('vm0 vcpu1 read32 ICC_', VM)).toEqual([]);
+    expect(names('vm0 vcpu1 write GICR_PROP', VM)).toEqual(['GICR_PROPBASER']);
+    expect(names('vm0 vcpu1 its MAPTI ', VM)).toEqual(['DeviceID=', 'EventID=', 'pINTID=', 'ICID=']);
+    expect(names('vm0 vcpu1 mem f', VM)).toEqual(['fill']);
+    expect(names('vm0 vcpu1 lpi-config ', VM)).toEqual([]);
+    expect(names('vm0 vcpu1 msi ', VM)).toEqual([]);
+    expect(names('vm0 vcpu1 cpu0 ', VM)).toEqual([]);
+    expect(names('vm0 vcpu1 pin ', VM)).toEqual(['pcpu0', 'pcpu1', 'pcpu2', 'pcpu3']);
+    expect(names('vm0 vcpu2 ', VM)).toEqual([]);
+    for (const prefix of ['vm0 vcpu1 read ICC_IAR1', 'vm0 vcpu0 read GICR_TY', 'vm0 vcpu1 pin pcpu3']) {
+      const line = apply(prefix, 0, VM).trim();
+      expect(parseLine(line)?.ok, line).toBe(true);
+    }
+  });
+
+  it("completes each KVM call's arguments, leaving out fields already given", () => {
+    expect(names('vm0 irq-line ', VM)).toEqual(['spi', 'ppi']);
+    expect(names('vm0 irq-line ppi ', VM)).toEqual(['vcpu0', 'vcpu1']);
+    expect(names('vm0 irq-line ppi vcpu1 27 ', VM)).toEqual(['high', 'low']);
+    expect(names('vm0 irq-line spi 32 ', VM)).toEqual(['high', 'low']);
+    expect(names('vm0 irq-line 0x01000020 ', VM)).toEqual(['high', 'low']);
+    expect(names('vm0 signal-msi ', VM)).toEqual(['addr=', 'data=', 'devid=', 'flags=']);
+    expect(names('vm0 signal-msi addr=0x8090040 ', VM)).toEqual(['data=', 'devid=', 'flags=']);
+    expect(names('vm0 signal-msi addr=', VM)).toEqual([]);
+    expect(names('vm0 irqfd fd=3 ', VM)).toEqual(['gsi=', 'resample=', 'flags=', 'deassign']);
+    expect(names('vm0 irqfd fd=3 gsi=5 deassign ', VM)).toEqual(['resample=', 'flags=']);
+    expect(names('vm0 vfio ', VM)).toEqual(['nic0']);
+    expect(names('vm1 vfio ', VM)).toEqual([]);
+    // A host that does not say what is assigned gets every host device.
+    expect(names('vm0 vfio ', { ...VM, vms: [{ vcpus: 1, its: 1 }] })).toEqual(['nic0', 'disk0']);
+    expect(names('vm0 vfio nic0 lpi=8200 ', VM)).toEqual(['vector=', 'fd=']);
+    expect(names('vm0 set-gsi-routing ', VM)).toEqual(['none', 'gsi=']);
+    expect(names('vm0 set-gsi-routing gsi=5:', VM)).toEqual(['irqchip', 'msi', 'raw']);
+    expect(names('vm0 set-gsi-routing gsi=5:irqchip:5 ', VM)).toEqual(['gsi=']);
+    expect(names('vm0 eventfd ', VM)).toEqual([]);
+    const line = `${apply('vm0 signal-msi ad', 0, VM)}0x8090040 ${apply('vm0 signal-msi addr=0x8090040 da', 0, VM).split(' ').pop()!}5`;
+    expect(parseLine(line)?.ok, line).toBe(true);
+  });
+
+  it('offers the guest expectation after expect', () => {
+    expect(names('expect v', VM)).toEqual(['vm0', 'vm1']);
+    expect(names('expect vm0 ', VM)).toEqual(['vcpu0', 'vcpu1']);
+    expect(names('expect vm0 vcpu1 ', VM)).toEqual(['delivered']);
+    expect(parseLine(`${apply('expect vm0 vcpu1 del', 0, VM)}27`)?.ok).toBe(true);
+  });
+});

@@ -8,6 +8,10 @@
  * table-entry fields from the parser's own lists, and units (rd<n>, its<n>, cpu<n>) and devices
  * from the machine at hand. It reads the words before the cursor the way the parser does, but it
  * never refuses: a line that cannot be completed gets no candidates. Pure and deterministic.
+ *
+ * Inside a guest line (`vm<n> vcpu<m> ...`) the inner line is completed as a host line on the
+ * VM's shape (its vCPUs' redistributors, its virtual ITSs), plus the ICC registers after a plain
+ * read or write; after `vm<n>` come the vCPUs and the KVM calls, and each call's fields.
  */
 
 import { GICD_REGISTERS } from '../gic/distributor';
@@ -16,7 +20,7 @@ import { GICR_REGISTERS } from '../gic/redistributor';
 import type { RegisterDef } from '../gic/registers';
 import { COMMAND_BY_NAME, findField, ITS_COMMANDS } from '../its/command-encoding';
 import { GITS_REGISTERS } from '../its/its-registers';
-import { POLICIES, RUN_UNTIL, TABLE_ENTRY_FIELDS, WIDTHS } from './command-parser';
+import { KVM_CALLS, POLICIES, RUN_UNTIL, TABLE_ENTRY_FIELDS, WIDTHS } from './command-parser';
 import { isWordChar, lex } from './lexer';
 
 /** What completion needs to know about the machine: which units and devices exist. */
@@ -28,6 +32,8 @@ export interface CompletionShape {
   devices: readonly { name: string; rid?: number; its?: number }[];
   /** Event kinds worth offering after `expect events` (e.g. those in the history so far). */
   eventKinds?: readonly string[];
+  /** The VMs (vm0..): vCPUs, virtual ITSs, and the host devices assigned to each. */
+  vms?: readonly { vcpus: number; its: number; assigned?: readonly string[] }[];
 }
 
 export interface Candidate {
@@ -175,7 +181,17 @@ function targetOptions(shape: CompletionShape, width?: number): Option[] {
   ];
 }
 
+function vmOptions(shape: CompletionShape, detail: (n: number) => string): Option[] {
+  return range(shape.vms?.length ?? 0).map((n) => ({ text: `vm${n}`, detail: detail(n) }));
+}
+
+function vcpuOptions(vcpus: number, detail = (n: number) => `vCPU ${n}`): Option[] {
+  return range(vcpus).map((n) => ({ text: `vcpu${n}`, detail: detail(n) }));
+}
+
 const UNIT_RE = /^(rd|gicr|its|cpu)([0-9]+)$/;
+const VM_RE = /^vm([0-9]+)$/;
+const VCPU_RE = /^vcpu([0-9]+)$/;
 const isNumber = (w: string | undefined): boolean => w !== undefined && /^[0-9]/.test(w);
 const isRegister = (w: string | undefined): boolean => w !== undefined && /^(gicd|gicr|gits)_/.test(w);
 
@@ -202,11 +218,18 @@ function optionsAfter(w: string[], shape: CompletionShape): Option[] {
       ...FIRST_WORDS.slice(0, 10),
       ...cpuOptions(shape, (n) => `PE ${n}'s CPU interface: cpu${n} read|write ICC_...`),
       ...itsOptions(shape).map((o) => ({ ...o, detail: `a command into ${o.detail}'s queue` })),
+      ...vmOptions(shape, (k) => `VM ${k}: vcpu<n> <what the guest does>, or a KVM call`),
       ...FIRST_WORDS.slice(10),
     ];
   const head = w[0]!;
   const n = w.length;
   const last = w[n - 1]!;
+
+  const vmM = VM_RE.exec(head);
+  if (vmM) {
+    const vm = shape.vms?.[Number(vmM[1])];
+    return vm ? vmLineOptions(w, shape, vm) : [];
+  }
 
   const access = /^(read|write)([0-9]*)$/.exec(head);
   if (access) {
@@ -328,11 +351,169 @@ function optionsAfter(w: string[], shape: CompletionShape): Option[] {
   return [];
 }
 
+type VmShape = NonNullable<CompletionShape['vms']>[number];
+
+const GUEST_FIRST: readonly Option[] = [
+  {
+    text: 'read',
+    detail: "read a register of the guest's GIC, or an ICC register (its virtual CPU interface)",
+  },
+  ...WIDTHS.map((x) => ({
+    text: `read${x}`,
+    detail: `a ${x}-bit guest read of a register, offset or address`,
+  })),
+  { text: 'write', detail: "write a register of the guest's GIC, or an ICC register" },
+  ...WIDTHS.map((x) => ({
+    text: `write${x}`,
+    detail: `a ${x}-bit guest write of a register, offset or address`,
+  })),
+  { text: 'mem', detail: 'the guest stores to its RAM (write8..write64, write, fill)' },
+  { text: 'its', detail: "a command into the guest's virtual ITS queue" },
+  { text: 'lpi-config', detail: "an LPI's byte in the guest's property table" },
+  { text: 'pin', detail: "pin the vCPU's thread to a host PE: pin pcpu<n>" },
+  { text: 'unpin', detail: 'let the scheduler place the vCPU' },
+];
+
+/** `key=` options for a call's fields, leaving out those given; nothing while a value is due. */
+function keyOptions(
+  w: string[],
+  from: number,
+  keys: readonly Option[],
+  flags: readonly Option[] = [],
+): Option[] {
+  const n = w.length;
+  const last = w[n - 1]!;
+  if (last === '=') return [];
+  // After a key and '=' comes a value; after the value (or a flag) another key.
+  if (n > from && w[n - 2] !== '=' && !flags.some((f) => f.text === last)) return [];
+  const given = new Set(w.slice(from).filter((_x, k, a) => a[k + 1] === '='));
+  const done = new Set(w.slice(from));
+  return [
+    ...keys.filter((k) => !given.has(k.text.slice(0, -1))).map((k) => ({ ...k, open: true })),
+    ...flags.filter((f) => !done.has(f.text)),
+  ];
+}
+
+const MSI_KEY_OPTIONS: readonly Option[] = [
+  { text: 'addr=', detail: "the doorbell: the guest ITS's GITS_TRANSLATER (64-bit)" },
+  { text: 'data=', detail: 'the MSI data: the EventID' },
+  { text: 'devid=', detail: 'the DeviceID (sets KVM_MSI_VALID_DEVID)' },
+  { text: 'flags=', detail: 'kvm_msi.flags as given (KVM_MSI_VALID_DEVID is 0x1)' },
+];
+const IRQFD_KEY_OPTIONS: readonly Option[] = [
+  { text: 'fd=', detail: 'the eventfd that fires the GSI' },
+  { text: 'gsi=', detail: 'the GSI it fires (through the routing table)' },
+  {
+    text: 'resample=',
+    detail: 'a resample eventfd, signalled when the guest EOIs (KVM_IRQFD_FLAG_RESAMPLE)',
+  },
+  { text: 'flags=', detail: 'kvm_irqfd.flags as given (DEASSIGN 0x1, RESAMPLE 0x2)' },
+];
+const IRQFD_FLAGS: readonly Option[] = [
+  { text: 'deassign', detail: 'remove the irqfd (KVM_IRQFD_FLAG_DEASSIGN)' },
+];
+const VFIO_KEY_OPTIONS: readonly Option[] = [
+  { text: 'vector=', detail: "the device's MSI vector" },
+  { text: 'lpi=', detail: 'the host LPI the host ITS maps that MSI to' },
+  { text: 'fd=', detail: "the eventfd VFIO's handler signals" },
+];
+
+const LEVELS: readonly Option[] = [
+  { text: 'high', detail: 'level 1: assert' },
+  { text: 'low', detail: 'level 0: deassert' },
+];
+
+/** After `vm<n>`: the vCPUs and KVM calls, a guest line, or a call's arguments. */
+function vmLineOptions(w: string[], shape: CompletionShape, vm: VmShape): Option[] {
+  const n = w.length;
+  const last = w[n - 1]!;
+  if (n === 1)
+    return [
+      ...vcpuOptions(vm.vcpus, (v) => `vCPU ${v}: what the guest's code on it does, or pin/unpin`),
+      ...KVM_CALLS.map((k) => ({ text: k.word, detail: k.doc })),
+    ];
+  const second = w[1]!;
+  const vcpu = VCPU_RE.exec(second);
+  if (vcpu) {
+    if (Number(vcpu[1]) >= vm.vcpus) return [];
+    if (n === 2) return [...GUEST_FIRST];
+    if (w[2] === 'pin')
+      return n === 3 ? range(shape.cpus).map((p) => ({ text: `pcpu${p}`, detail: `host PE ${p}` })) : [];
+    if (w[2] === 'unpin' || w[2] === 'lpi-config') return [];
+    const inner = w.slice(2);
+    // Only the host forms a guest line has (msi, line, cpu<n>... would be refused).
+    if (!/^(read|write)[0-9]*$|^mem$|^its[0-9]*$/.test(inner[0]!)) return [];
+    const guestShape: CompletionShape = { cpus: vm.vcpus, its: vm.its, devices: [] };
+    const opts = optionsAfter(inner, guestShape);
+    const access = /^(read|write)$/.exec(inner[0]!);
+    if (access && inner.length === 1) return [...opts, ...iccOptions(access[1] as 'read' | 'write')];
+    return opts;
+  }
+  switch (second) {
+    case 'irq-line':
+      if (n === 2)
+        return [
+          { text: 'spi', detail: 'an SPI by INTID (32..): irq_type SPI, irq_id = INTID' },
+          { text: 'ppi', detail: "a vCPU's PPI: ppi vcpu<n> <INTID 16..31>" },
+        ];
+      if (n === 3 && last === 'ppi') return vcpuOptions(vm.vcpus);
+      if (
+        isNumber(last) &&
+        ((n === 4 && w[2] === 'spi') || (n === 5 && w[2] === 'ppi') || (n === 3 && isNumber(w[2])))
+      )
+        return [...LEVELS];
+      return [];
+    case 'signal-msi':
+      return keyOptions(w, 2, MSI_KEY_OPTIONS);
+    case 'irqfd':
+      return keyOptions(w, 2, IRQFD_KEY_OPTIONS, IRQFD_FLAGS);
+    case 'vfio': {
+      if (n === 2)
+        return (vm.assigned ?? shape.devices.map((d) => d.name)).map((d) => ({
+          text: d,
+          detail: 'a host PCI device assigned to the VM',
+        }));
+      return keyOptions(w, 3, VFIO_KEY_OPTIONS);
+    }
+    case 'set-gsi-routing': {
+      const entry = {
+        text: 'gsi=',
+        detail: 'a routing entry: gsi=<n>:irqchip:<pin> or gsi=<n>:msi:<addr>:<data>[:<devid>]',
+        open: true,
+      };
+      if (n === 2) return [{ text: 'none', detail: 'an empty table: no GSI fires anything' }, entry];
+      if (last === ':' && n >= 5 && isNumber(w[n - 2]) && w[n - 3] === '=' && w[n - 4] === 'gsi')
+        return [
+          {
+            text: 'irqchip',
+            detail: 'irqchip:<pin>: the SPI pin + 32 (GSI i -> SPI i + 32 by default)',
+            open: true,
+          },
+          { text: 'msi', detail: 'msi:<address>:<data>[:<devid>]: an MSI to the guest ITS', open: true },
+          { text: 'raw', detail: 'raw:<type>:<flags>[:<u0>...]: an entry as given', open: true },
+        ];
+      return isNumber(last) && w[n - 2] === ':' ? [entry] : [];
+    }
+  }
+  return [];
+}
+
 function expectOptions(w: string[], shape: CompletionShape): Option[] {
   const n = w.length;
-  if (n === 1) return [...EXPECT_KINDS];
+  if (n === 1) return [...EXPECT_KINDS, ...vmOptions(shape, (k) => `what the guest of VM ${k} took`)];
   const kind = w[1]!;
   const last = w[n - 1]!;
+  const vmM = VM_RE.exec(kind);
+  if (vmM) {
+    const vm = shape.vms?.[Number(vmM[1])];
+    if (!vm) return [];
+    if (n === 2) return vcpuOptions(vm.vcpus);
+    if (n === 3 && VCPU_RE.test(last))
+      return [
+        { text: 'delivered', detail: 'the guest on this vCPU acknowledged this virtual INTID (x<count>)' },
+      ];
+    return [];
+  }
   const reg = /^reg([0-9]*)$/.exec(kind);
   if (reg) {
     const width = reg[1] ? Number(reg[1]) : undefined;

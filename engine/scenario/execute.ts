@@ -6,18 +6,28 @@
  *
  * Names the machine lacks (rd9 on four PEs, an unknown device, an ITS with no valid command
  * queue) are refused before any input is applied, with the reason.
+ *
+ * A VM's lines compile to KVM inputs (engine/kvm/kvm-input-types.ts): a guest line to one GuestOp
+ * per access, queued on the vCPU and run by the guest's code when the vCPU runs — so nothing that
+ * depends on the guest's state is computed here (not the ITS queue slot, not the property table
+ * address), only what the line names: the VM, the vCPU, the virtual ITS, an assigned device.
  */
 
+// The KVM layer joins the machine (VMs in descriptions, their inputs and tasks).
+import '../kvm/kvm-extension';
 import { FIRST_LPI } from '../gic/gic-config';
 import { pendTableBase, propTableBase } from '../gic/lpi';
-import { encodeCommand, type CommandWords } from '../its/command-encoding';
+import { decodeCommand, encodeCommand, type CommandWords } from '../its/command-encoding';
+import type { GuestOp, KvmCall } from '../kvm/kvm-input-types';
+import type { VmState } from '../kvm/vm-state';
 import { queueGeometry } from '../its/command-queue';
 import { memReadU8, memVisible } from '../mem/memory';
 import type { Input } from '../platform/inputs';
 import type { Machine } from '../platform/machine';
 import { deviceIdOf } from '../platform/pci';
 import type { Action } from './actions';
-import { resolveTarget } from './targets';
+import { GUEST_FILL_LIMIT } from './command-parser';
+import { guestFrames, noVcpu, noVits, resolveTarget, vmOf } from './targets';
 
 export type ExecResult = { ok: true; inputs: number; value?: bigint } | { ok: false; error: string };
 
@@ -42,6 +52,65 @@ function postCommand(m: Machine, itsIndex: number, dws: CommandWords): ExecResul
   const next = BigInt((off + 32) % q.size);
   m.input({ kind: 'mmio', addr: its.cfg.base + 0x88, width: 64, write: true, value: next, by: 'driver' });
   return { ok: true, inputs: 2 };
+}
+
+/**
+ * The access a guest line makes, as the GuestOp the vCPU's code will run; or why it cannot be one.
+ * Register names resolve in the guest's address space, from the issuing vCPU.
+ */
+export function guestOp(vm: VmState, vcpu: number, a: Action): GuestOp | string {
+  switch (a.kind) {
+    case 'mmio-read':
+    case 'mmio-write': {
+      if (a.kind === 'mmio-write' && a.op)
+        return "a guest line cannot read-modify-write (the guest's read happens when it runs)";
+      const r = resolveTarget(guestFrames(vm, vcpu), a.target, a.width);
+      if (!r.ok) return r.error;
+      const write = a.kind === 'mmio-write';
+      const value = write ? a.value : 0n;
+      if (value >= 1n << BigInt(r.width))
+        return `0x${value.toString(16)} does not fit in a ${r.width}-bit access`;
+      return { kind: 'mmio', addr: r.addr, width: r.width, write, value };
+    }
+    case 'icc-read':
+      return { kind: 'icc', reg: a.reg, write: false, value: 0n };
+    case 'icc-write':
+      return { kind: 'icc', reg: a.reg, write: true, value: a.value };
+    case 'mem-write':
+      return { kind: 'mem', addr: a.addr, bytes: bytesLE(a.value, a.width / 8) };
+    case 'mem-bytes':
+      return { kind: 'mem', addr: a.addr, bytes: a.bytes };
+    case 'mem-fill':
+      if (a.len === 0) return 'a fill of 0 bytes stores nothing';
+      if (a.len > GUEST_FILL_LIMIT)
+        return `a guest fill is at most ${GUEST_FILL_LIMIT / 1024}K (the guest's code stores every byte); ${a.len} bytes asked`;
+      return { kind: 'mem', addr: a.addr, bytes: new Array<number>(a.len).fill(a.byte) };
+    case 'its-cmd': {
+      if (!vm.its[a.its]) return noVits(vm, a.its);
+      const enc = encodeCommand(a.name, a.fields);
+      if (!enc.ok) return enc.error;
+      return { kind: 'its-cmd', its: a.its, dws: enc.dws, name: a.name };
+    }
+    case 'its-raw':
+      if (!vm.its[a.its]) return noVits(vm, a.its);
+      return { kind: 'its-cmd', its: a.its, dws: a.dws, name: decodeCommand(a.dws).name };
+    case 'lpi-config':
+      return { kind: 'lpi-config', intid: a.intid, value: a.value };
+    default:
+      return `'${a.kind}' is not something a guest's code does on a vCPU`;
+  }
+}
+
+/** Why a KVM call names something the machine lacks (an assigned device), or undefined. */
+function kvmCallProblem(m: Machine, vm: VmState, k: KvmCall): string | undefined {
+  if (k.kind !== 'vfio-irq') return undefined;
+  if (!m.s.machine.devices.some((d) => d.name === k.device))
+    return `no device named '${k.device}' (devices: ${m.s.machine.devices.map((x) => x.name).join(', ') || 'none'})`;
+  if (!vm.cfg.assigned.some((d) => d.device === k.device)) {
+    const list = vm.cfg.assigned.map((d) => d.device).join(', ');
+    return `device '${k.device}' is not assigned to vm${vm.index} (${list ? `assigned: ${list}` : 'it has no assigned devices'})`;
+  }
+  return undefined;
 }
 
 /** Applies an action that changes the machine. Control lines (run, wait, step) and expectations are the runner's. */
@@ -179,6 +248,30 @@ export function executeAction(m: Machine, a: Action): ExecResult {
     }
     case 'migrate':
       return one({ kind: 'migrate' });
+    case 'guest': {
+      const vm = vmOf(m, a.vm);
+      if (typeof vm === 'string') return { ok: false, error: vm };
+      const bad = noVcpu(vm, a.vcpu);
+      if (bad) return { ok: false, error: bad };
+      const op = guestOp(vm, a.vcpu, a.action);
+      if (typeof op === 'string') return { ok: false, error: op };
+      return one({ kind: 'guest', vm: a.vm, vcpu: a.vcpu, op });
+    }
+    case 'kvm': {
+      const vm = vmOf(m, a.vm);
+      if (typeof vm === 'string') return { ok: false, error: vm };
+      const bad = kvmCallProblem(m, vm, a.call);
+      if (bad) return { ok: false, error: bad };
+      return one({ kind: 'kvm', vm: a.vm, call: a.call });
+    }
+    case 'vcpu-pin': {
+      const vm = vmOf(m, a.vm);
+      if (typeof vm === 'string') return { ok: false, error: vm };
+      const bad = noVcpu(vm, a.vcpu);
+      if (bad) return { ok: false, error: bad };
+      if (a.pcpu >= nCpu) return { ok: false, error: `there is no pcpu${a.pcpu} (the host has ${nCpu} PEs)` };
+      return one({ kind: 'vcpu-pin', vm: a.vm, vcpu: a.vcpu, pcpu: a.pcpu < 0 ? -1 : a.pcpu });
+    }
     case 'run':
     case 'wait':
     case 'step':

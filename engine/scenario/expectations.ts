@@ -15,7 +15,7 @@ import { peek } from '../platform/bus';
 import type { Machine } from '../platform/machine';
 import type { SimEvent } from '../sim/event-log';
 import type { Expectation, ValueCheck } from './actions';
-import { resolveTarget } from './targets';
+import { noVcpu, resolveTarget, vmOf } from './targets';
 
 export interface CheckResult {
   ok: boolean;
@@ -36,6 +36,32 @@ export function deliveriesIn(m: Machine, from: number, to = m.seq): Delivery[] {
     const e = m.log.get(s)!;
     const intid = (e.data as { intid: number }).intid;
     if (intid !== SPURIOUS) out.push({ cpu: e.cpu!, intid, seq: s });
+  }
+  return out;
+}
+
+/** A virtual interrupt the guest acknowledged (ICV_IAR1_EL1 returned a real INTID). */
+export interface GuestDelivery {
+  vm: number;
+  vcpu: number;
+  intid: number;
+  seq: number;
+}
+
+/**
+ * The guest's acknowledges in [from, to): the 'icv.ack' events, data {vm, vcpu, intid}, with the
+ * INTID among the event's identifiers. A spurious read (1023) is not a delivery.
+ */
+export function guestDeliveriesIn(m: Machine, from: number, to = m.seq): GuestDelivery[] {
+  const out: GuestDelivery[] = [];
+  for (let s = from; s < to; s++) {
+    if (m.log.kindAt(s) !== 'icv.ack') continue;
+    const e = m.log.get(s)!;
+    const d = e.data as { vm?: number; vcpu?: number } | undefined;
+    const intid = e.intid;
+    if (d?.vm === undefined || d.vcpu === undefined || intid === undefined || intid < 0 || intid === SPURIOUS)
+      continue;
+    out.push({ vm: d.vm, vcpu: d.vcpu, intid, seq: s });
   }
   return out;
 }
@@ -139,6 +165,10 @@ export function expectationTargetError(m: Machine, x: Expectation): string | und
     case 'delivered':
     case 'icc':
       return noCpu(x.cpu);
+    case 'guest-delivered': {
+      const vm = vmOf(m, x.vm);
+      return typeof vm === 'string' ? vm : noVcpu(vm, x.vcpu);
+    }
     case 'reg': {
       const r = resolveTarget(m, x.target, x.width);
       return r.ok ? undefined : r.error;
@@ -194,6 +224,15 @@ export function checkExpectation(
       return n === x.count
         ? { ok: true, message: `cpu${x.cpu} took INTID ${x.intid} ${n} time(s)` }
         : { ok: false, message: `cpu${x.cpu} took INTID ${x.intid} ${n} time(s), expected ${x.count}` };
+    }
+    case 'guest-delivered': {
+      const n = guestDeliveriesIn(m, stepStart).filter(
+        (d) => d.vm === x.vm && d.vcpu === x.vcpu && d.intid === x.intid,
+      ).length;
+      const who = `vm${x.vm} vcpu${x.vcpu}`;
+      return n === x.count
+        ? { ok: true, message: `${who} took virtual INTID ${x.intid} ${n} time(s)` }
+        : { ok: false, message: `${who} took virtual INTID ${x.intid} ${n} time(s), expected ${x.count}` };
     }
     case 'reg': {
       const r = resolveTarget(m, x.target, x.width);

@@ -50,6 +50,31 @@ const device = z
   })
   .strict();
 
+/** A virtual machine KVM runs on the host (engine/kvm/vm-state.ts VmOptions). */
+const vm = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9]*$/, 'a VM name is lower-case letters and digits')
+      .optional(),
+    vcpus: z.number().int().min(1).max(512).optional(),
+    lrs: z.number().int().min(1).max(16).optional(),
+    lrPolicy: z.enum(['classic', 'v6.19']).optional(),
+    spis: z.number().int().min(32).max(960).optional(),
+    priorityBits: z.number().int().min(4).max(8).optional(),
+    its: z.boolean().optional(),
+    memory: z.array(z.object({ base: wholeNumber, size: wholeNumber }).strict()).optional(),
+    pin: z.array(z.number().int().min(-1)).optional(),
+    software: z.enum(['eoi', 'hold', 'masked']).optional(),
+    idle: z.enum(['wfi', 'spin']).optional(),
+    assigned: z
+      .array(
+        z.object({ device: z.string(), guestRid: z.number().int().min(0).max(0xffff).optional() }).strict(),
+      )
+      .optional(),
+  })
+  .strict();
+
 export const machineSchema = z
   .object({
     gic: z.union([z.literal(3), z.literal(4)]).optional(),
@@ -76,6 +101,7 @@ export const machineSchema = z
     devices: z.array(device).optional(),
     software: z.record(z.string(), policy).optional(),
     timing: z.record(z.string(), z.number().nonnegative()).optional(),
+    vms: z.array(vm).max(8).optional(),
   })
   .strict();
 
