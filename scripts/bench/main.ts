@@ -18,11 +18,12 @@ import { itsCommands, type CommandFigures } from './its-commands';
 import { msiThroughput, type MsiFigures } from './msi-throughput';
 import { seekBench, type SeekFigures } from './seek';
 import { traceImport } from './trace-import';
+import { vfioThroughput, type VfioFigures } from './vfio-throughput';
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const verdict = (ok: boolean): string => (ok ? 'within budget' : 'OVER BUDGET');
 
-type Measure = 'msi' | 'commands' | 'seek';
+type Measure = 'msi' | 'commands' | 'seek' | 'vfio';
 
 /** One measurement, in this process (what a child runs). */
 export function benchOne(name: Measure, profile: ProfileName): unknown {
@@ -33,6 +34,8 @@ export function benchOne(name: Measure, profile: ProfileName): unknown {
       return itsCommands(profile, profile === 'qemu' ? 100_000 : 1_000_000);
     case 'seek':
       return seekBench(profile);
+    case 'vfio':
+      return vfioThroughput();
   }
 }
 
@@ -45,7 +48,7 @@ export async function benchMain(args: string[], root: string, runner: string): P
         stdio: ['ignore', 'pipe', 'inherit'],
       }),
     ) as T;
-  const all = ['msi', 'commands', 'seek', 'import'];
+  const all = ['msi', 'commands', 'seek', 'vfio', 'import'];
   const which = args.length ? args : all;
   const unknown = which.filter((w) => !all.includes(w));
   if (unknown.length) {
@@ -112,6 +115,22 @@ export async function benchMain(args: string[], root: string, runner: string): P
       );
     }
     results.seek = rows;
+  }
+  if (which.includes('vfio')) {
+    console.log(
+      "\nKVM's software path: a passed-through device's MSI to the guest's EOI (host ITS, host LPI, VFIO, eventfd, irqfd, vITS, vgic, kick, entry, list register)",
+    );
+    console.log('  baseline: the physical path of the same run (a device the host keeps, to the host EOI)');
+    const r = inChild<VfioFigures>('vfio', 'spec');
+    results.vfio = r;
+    console.log(
+      `  software ${fmt(r.softwarePerSecond).padStart(9)} MSI/s (${r.softwareEventsPerMsi.toFixed(1)} events each)` +
+        ` | physical ${fmt(r.physicalPerSecond)} MSI/s (${r.physicalEventsPerMsi.toFixed(1)} events each) | the physical path is ${r.ratio.toFixed(2)}x faster`,
+    );
+    console.log(
+      `  modelled latency, device write to the guest's ICV_IAR1_EL1: ${fmt(r.modelledLatencyNs)} ns with ${r.exitsPerMsi} exit(s) on the way` +
+        ` | the cost model's sum for the running-vCPU path (vfioSoftwarePath): ${fmt(r.costModelPathNs)} ns`,
+    );
   }
   if (which.includes('import')) {
     console.log(
