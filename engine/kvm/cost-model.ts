@@ -286,6 +286,15 @@ export const COST_DEFAULTS: readonly CostEntry[] = [
     source: 'no published figure found',
   },
   {
+    key: 'schedSlice',
+    ns: 1_500_000,
+    meaning:
+      'the time slice after which the host scheduler preempts a vCPU thread for a runnable one waiting for its pCPU (the scheduler tick)',
+    kind: 'assumption',
+    source:
+      "Linux's sysctl_sched_base_slice, 0.75 ms, scaled by 1 + ilog2(CPUs) as the kernel does (1.5 ms on two CPUs)",
+  },
+  {
     key: 'gicv4Doorbell',
     ns: 1000,
     meaning:

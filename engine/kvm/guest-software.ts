@@ -85,8 +85,8 @@ export function wantGuest(ctx: VmContext, vcpu: number, delay = 0): void {
   const vm = ctx.s.vm;
   const g = vm.guest[vcpu]!;
   const r = vm.run.vcpus[vcpu]!;
-  if (g.queued || r.mode !== 'guest') return;
-  g.queued = true;
+  if (r.mode !== 'guest' || g.queued === r.counters.entries) return;
+  g.queued = r.counters.entries;
   schedule(ctx, delay, 'kvm.guest', { vcpu, entry: r.counters.entries });
 }
 
@@ -95,7 +95,11 @@ function present(ctx: VmContext, k: string, a: GuestPass & { intid?: number }): 
   if (inPass(ctx, a)) return true;
   const g = ctx.s.vm.guest[a.vcpu];
   const r = ctx.s.vm.run.vcpus[a.vcpu];
-  if (g && r && r.mode !== 'stopped') g.resume = { k, a };
+  if (g && r && r.mode !== 'stopped') {
+    g.resume = { k, a };
+    // Already back in the guest in a later pass: that pass picks the step up.
+    if (r.mode === 'guest') wantGuest(ctx, a.vcpu);
+  }
   return false;
 }
 
@@ -108,7 +112,7 @@ function guestRun(ctx: VmContext, a: GuestPass): void {
   const vm = ctx.s.vm;
   const g = vm.guest[a.vcpu];
   if (!g) return;
-  if (inPass(ctx, a)) g.queued = false;
+  if (g.queued === a.entry) g.queued = -1;
   if (!inPass(ctx, a)) return;
   const check = kvmVcpuGuestCheck(vm.run, vm.vgic, a.vcpu, PHYS_LINES);
   if (check.maintenance) {

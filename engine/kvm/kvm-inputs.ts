@@ -14,7 +14,7 @@ import { kvmVmIoctlIrqLine } from './irq-line';
 import { eventfdCreate, kvmIrqfd } from './irqfd';
 import type { KvmCall, KvmInput } from './kvm-input-types';
 import { kvmSendUserspaceMsi } from './msi';
-import { afterExit, kickAll, PHYS_LINES, vmEmit, wantSchedule } from './vcpu-tasks';
+import { enterLoaded, kickAll, loadsOf, PHYS_LINES, vmEmit, wantSchedule } from './vcpu-tasks';
 import { kvmVcpuPlace, NO_PCPU } from './vcpu-run';
 import { scheduleIrqfdInjection } from './vm-handlers';
 import { vmIrqContext } from './vm-state';
@@ -187,20 +187,23 @@ export function applyKvmInput(m: PlatformMachine, i: KvmInput): void {
       return;
     }
     case 'vcpu-pin': {
+      // The move may preempt two vCPUs (the one moved, and the one in its way): one event tells
+      // the whole placement, its exits' folds included.
       const res = kvmVcpuPlace(vm.run, vm.vgic, i.vcpu, i.pcpu, PHYS_LINES);
-      const exit = res.events.find((e) => e.kind === 'vcpu.exit');
-      if (exit) {
-        // The move begins with an exit (preempt); the exit's event carries the pin.
-        afterExit(ctx, i.vcpu, res.events, undefined, { pin: i.pcpu });
-      } else
-        vmEmit(ctx, 'vcpu.pin', i.vcpu, i.pcpu, -1, {
-          pcpu: i.pcpu,
-          ok: res.ok,
-          ...(res.error ? { problem: res.error } : {}),
-          mode: vm.run.vcpus[i.vcpu]!.mode,
-        });
-      for (const e of res.events)
-        if (e.kind === 'vcpu.load') schedule(ctx, hopCost(ctx, 'vcpuLoad'), 'kvm.enter', { vcpu: e.vcpu });
+      const exits = res.events.filter(
+        (e): e is Extract<typeof e, { kind: 'vcpu.exit' }> => e.kind === 'vcpu.exit',
+      );
+      const loads = loadsOf(res.events);
+      vmEmit(ctx, 'vcpu.pin', i.vcpu, i.pcpu, -1, {
+        pcpu: i.pcpu,
+        ok: res.ok,
+        ...(res.error ? { problem: res.error } : {}),
+        preempted: exits.map((e) => ({ vcpu: e.vcpu, pcpu: e.pcpu, folded: e.sync.folded?.lrs.length ?? 0 })),
+        loads: loads.map((e) => ({ vcpu: e.vcpu, pcpu: e.pcpu })),
+        mode: vm.run.vcpus[i.vcpu]!.mode,
+      });
+      for (const e of exits) kickAll(ctx, e.sync.pruned.kicks);
+      enterLoaded(ctx, loads);
       wantSchedule(ctx);
       return;
     }

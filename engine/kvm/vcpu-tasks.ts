@@ -31,6 +31,7 @@ import { cacheFlush } from '../its/translation-cache';
 import { vgicLpiInvalidate, vgicLpiSyncPendingTable } from './vgic-lpi';
 import {
   kvmIpiArrive,
+  kvmSchedTick,
   kvmSchedule,
   kvmVcpuEnter,
   kvmVcpuExit,
@@ -120,27 +121,86 @@ function takenByOthers(ctx: VmContext): number[] {
   return out;
 }
 
+/**
+ * Runs a scheduler transition with the pCPUs other VMs occupy marked taken: vcpu-run.ts sees only
+ * this VM's threads, so those pCPUs hold a value other than NO_VCPU for the call, then are given
+ * back.
+ */
+function onFreePcpus<T>(ctx: VmContext, f: () => T): T {
+  const run = ctx.s.vm.run;
+  const others = takenByOthers(ctx);
+  for (const p of others) run.pcpus[p] = -2;
+  try {
+    return f();
+  } finally {
+    for (const p of others) run.pcpus[p] = NO_VCPU;
+  }
+}
+
+type LoadEvent = Extract<VcpuRunEvent, { kind: 'vcpu.load' }>;
+export const loadsOf = (events: VcpuRunEvent[]): LoadEvent[] =>
+  events.filter((e): e is LoadEvent => e.kind === 'vcpu.load');
+
+/** Enters each vCPU just loaded, after the cost of loading it. */
+export function enterLoaded(ctx: VmContext, loads: LoadEvent[]): void {
+  for (const e of loads)
+    schedule(ctx, hopCost(ctx, e.flushContext ? 'vcpuLoadFlush' : 'vcpuLoad'), 'kvm.enter', { vcpu: e.vcpu });
+}
+
+/** A vCPU still waits for a pCPU: the scheduler tick will preempt someone when the slice ends. */
+function wantTick(ctx: VmContext): void {
+  const vm = ctx.s.vm;
+  if (vm.tickQueued || !vm.run.vcpus.some((r) => r.mode === 'runnable')) return;
+  vm.tickQueued = true;
+  schedule(ctx, hopCost(ctx, 'schedSlice'), 'kvm.tick', {});
+}
+
 /** 'kvm.schedule': free pCPUs go to runnable vCPUs (kvmSchedule); each loaded vCPU then enters. */
 function kvmScheduleTask(ctx: VmContext): void {
   const vm = ctx.s.vm;
   vm.scheduleQueued = false;
-  const run = vm.run;
-  // kvmSchedule sees only this VM's threads: pCPUs another VM occupies are marked taken for the
-  // duration of the call (any value other than NO_VCPU), then given back.
-  const others = takenByOthers(ctx);
-  for (const p of others) run.pcpus[p] = -2;
-  const r = kvmSchedule(run, ctx.s.core.rng);
-  for (const p of others) run.pcpus[p] = NO_VCPU;
-  const loads = r.events.filter(
-    (e): e is Extract<VcpuRunEvent, { kind: 'vcpu.load' }> => e.kind === 'vcpu.load',
-  );
-  if (!loads.length) return;
+  const loads = loadsOf(onFreePcpus(ctx, () => kvmSchedule(vm.run, ctx.s.core.rng)).events);
+  const waiting = vm.run.vcpus.flatMap((r, v) => (r.mode === 'runnable' ? [v] : []));
+  // Nothing placed and nobody newly waiting for the tick: nothing to tell.
+  if (!loads.length && (vm.tickQueued || !waiting.length)) return;
   vmEmit(ctx, 'kvm.schedule', -1, -1, -1, {
     loads: loads.map((e) => ({ vcpu: e.vcpu, pcpu: e.pcpu, migrated: e.migrated })),
-    text: loads.map((e) => `vCPU ${e.vcpu} → pCPU ${e.pcpu}${e.migrated ? ' (migrated)' : ''}`).join(', '),
+    waiting,
+    text: [
+      ...loads.map((e) => `vCPU ${e.vcpu} → pCPU ${e.pcpu}${e.migrated ? ' (migrated)' : ''}`),
+      ...waiting.map((v) => `vCPU ${v} waits for a pCPU until the time slice ends`),
+    ].join(', '),
   });
-  for (const e of loads)
-    schedule(ctx, hopCost(ctx, e.flushContext ? 'vcpuLoadFlush' : 'vcpuLoad'), 'kvm.enter', { vcpu: e.vcpu });
+  enterLoaded(ctx, loads);
+  wantTick(ctx);
+}
+
+/**
+ * 'kvm.tick': the time slice ended with vCPUs still waiting: each takes the pCPU of the vCPU that
+ * has run longest there (kvmSchedTick), which exits (preempt) and waits in its turn.
+ */
+function kvmTickTask(ctx: VmContext): void {
+  const vm = ctx.s.vm;
+  vm.tickQueued = false;
+  const res = onFreePcpus(ctx, () => kvmSchedTick(vm.run, vm.vgic, ctx.s.core.rng, PHYS_LINES));
+  const loads = loadsOf(res.events);
+  const preempted = [
+    ...new Set(res.events.flatMap((e) => (e.kind === 'vcpu.exit' || e.kind === 'vcpu.put' ? [e.vcpu] : []))),
+  ];
+  if (!loads.length && !preempted.length) return;
+  vmEmit(ctx, 'kvm.tick', -1, -1, -1, {
+    preempted,
+    loads: loads.map((e) => ({ vcpu: e.vcpu, pcpu: e.pcpu, migrated: e.migrated })),
+    text:
+      `time slice over: ` +
+      [
+        ...preempted.map((v) => `vCPU ${v} preempted`),
+        ...loads.map((e) => `vCPU ${e.vcpu} → pCPU ${e.pcpu}`),
+      ].join(', '),
+  });
+  for (const e of res.events) if (e.kind === 'vcpu.exit') kickAll(ctx, e.sync.pruned.kicks);
+  enterLoaded(ctx, loads);
+  wantTick(ctx);
 }
 
 // ---- Entry and the guest -----------------------------------------------------------------------
@@ -172,6 +232,7 @@ function kvmEnterTask(ctx: VmContext, a: { vcpu: number }): void {
     requestConsumed: e.requestConsumed,
     entry: r.counters.entries,
   });
+  vm.guest[a.vcpu]!.queued = r.counters.entries;
   schedule(
     ctx,
     hopCost(ctx, 'vgicFlushBase') + hopCost(ctx, 'lrFlush', f.loaded.length) + hopCost(ctx, 'guestEntry'),
@@ -409,6 +470,7 @@ export function kvmHostIdle(ctx: VmContext, pcpu: number): void {
 
 export const VCPU_HANDLERS = {
   'kvm.schedule': (ctx: VmContext) => kvmScheduleTask(ctx),
+  'kvm.tick': (ctx: VmContext) => kvmTickTask(ctx),
   'kvm.enter': (ctx: VmContext, a: { vcpu: number }) => kvmEnterTask(ctx, a),
   'kvm.maintenance': (ctx: VmContext, a: GuestPass) => kvmMaintenanceTask(ctx, a),
   'kvm.kick': (ctx: VmContext, a: { vcpu: number; from?: number }) => kvmKickTask(ctx, a),

@@ -130,6 +130,39 @@ const dump = (m: Machine, from = 0): string =>
     .map((e) => `${e.seq} ${e.kind} ${e.intid} ${JSON.stringify(e.data)}`)
     .join('\n');
 
+describe('one list register', () => {
+  it('two pending interrupts livelock: underflow holds with one valid LR, so the vCPU exits at every entry', () => {
+    // ICH_MISR_EL2.U is "UIE and zero or one valid LR": with a single LR and more pending than
+    // fit, KVM sets UIE and the maintenance interrupt fires as soon as the guest is entered,
+    // before it can take the interrupt in the LR. Hardware has at least one LR
+    // (ICH_VTR_EL2.ListRegs = 0); KVM has no guard for it.
+    const m = vmMachine({ lrs: 1 });
+    m.input(guest(0, w32(0x0800_0000, 0x12)));
+    m.input(guest(0, w32(0x0800_0104, 3)));
+    m.input(guest(0, { kind: 'icc', reg: 'ICC_PMR_EL1', write: true, value: 0xf0n }));
+    m.input(guest(0, { kind: 'icc', reg: 'ICC_IGRPEN1_EL1', write: true, value: 1n }));
+    m.run();
+    for (const intid of [32, 33])
+      m.input({
+        kind: 'kvm',
+        vm: 0,
+        call: {
+          kind: 'irq-line',
+          irq: encodeKvmArmIrq({ irqType: KVM_ARM_IRQ_TYPE_SPI, irqId: intid }),
+          level: 1,
+        },
+      });
+    const r = m.run({ maxEvents: 400 });
+    expect(r.reason).toBe('budget');
+    const ev = events(m).slice(-100);
+    expect(
+      ev.filter((e) => e.kind === 'vcpu.exit' && (e.data as { source?: string }).source === 'maintenance')
+        .length,
+    ).toBeGreaterThan(40);
+    expect(m.s.kvm!.vms[0]!.guest[0]!.acked).toEqual({});
+  });
+});
+
 describe("the guest's virtual ITS", () => {
   it('maps an event in guest memory and KVM_SIGNAL_MSI delivers LPI 8192 to vCPU 1', () => {
     const m = vmMachine();

@@ -162,8 +162,8 @@ export interface GuestCpuState {
   masked: boolean;
   /** Virtual interrupts taken and not yet returned from. */
   depth: number;
-  /** A guest step task is queued for this vCPU. */
-  queued: boolean;
+  /** The pass (entry number) a 'kvm.guest' task is queued for, -1 for none. */
+  queued: number;
   /** Guest accesses still to run, in order (scenario lines the guest executes). */
   program: GuestOp[];
   /**
@@ -197,6 +197,8 @@ export interface VmState {
   vfio: VfioIrq[];
   /** A 'kvm.schedule' task is queued. */
   scheduleQueued: boolean;
+  /** A 'kvm.tick' task (the time slice of a vCPU others wait behind) is queued. */
+  tickQueued: boolean;
 }
 
 export interface KvmState {
@@ -231,13 +233,14 @@ export function createVmState(cfg: ResolvedVm, index: number, pcpus: number): Vm
       idle: cfg.idle,
       masked: cfg.software === 'masked',
       depth: 0,
-      queued: false,
+      queued: -1,
       program: [],
       resume: null,
       acked: {},
     })),
     vfio: [],
     scheduleQueued: false,
+    tickQueued: false,
   };
 }
 
