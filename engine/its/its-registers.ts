@@ -21,7 +21,7 @@ const its = (m: ItsMachine, i: number): ItsState => m.s.its[i]!;
 /** GITS_TYPER from the ITS's options. */
 export function gitsTyper(m: ItsMachine, i: number): bigint {
   const c = its(m, i).cfg;
-  const virt = m.s.gic.cfg.version === 4 && m.profile === 'qemu';
+  const virt = m.profile === 'qemu' && m.s.gic.cfg.version === 4;
   let v =
     1n |
     (virt ? 2n : 0n) |

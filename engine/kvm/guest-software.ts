@@ -136,11 +136,13 @@ function guestRun(ctx: VmContext, a: GuestPass): void {
     schedule(ctx, hopCost(ctx, 'guestIrqTake'), 'guest.ack', a);
     return;
   }
-  if (g.depth === 0 && g.program.length) {
+  // The guest's code runs outside its handler, or inside one that has unmasked ('hold').
+  const free = g.depth === 0 || !g.masked;
+  if (free && g.program.length) {
     runOp(ctx, a, g.program.shift()!);
     return;
   }
-  if (g.depth === 0 && g.idle === 'wfi') exitNow(ctx, a.vcpu, { reason: 'wfi' });
+  if (free && g.idle === 'wfi') exitNow(ctx, a.vcpu, { reason: 'wfi' });
 }
 
 function guestAck(ctx: VmContext, a: GuestPass): void {

@@ -97,10 +97,8 @@ registerMachineExtension({
   applyInput(m, i) {
     if (isKvmInput(i)) applyKvmInput(m, i);
   },
-  beforeTake: (m, cpu, intid) => !!m.s.kvm && kvmPcpuIrq(m, cpu, intid),
-  afterAck(m, cpu, intid) {
-    if (m.s.kvm) kvmHostInterrupt(m, cpu, intid);
-  },
+  beforeTake: (m, cpu, intid) => (m.s.kvm ? kvmPcpuIrq(m, cpu, intid) : undefined),
+  afterAck: (m, cpu, intid) => !!m.s.kvm && kvmHostInterrupt(m, cpu, intid),
   afterEret(m, cpu) {
     if (m.s.kvm) kvmPcpuIdle(m, cpu);
   },

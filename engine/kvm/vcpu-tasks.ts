@@ -281,16 +281,17 @@ export function exitNow(
   exit: VcpuExit,
   then?: { task: string; args: unknown },
   detail?: Record<string, unknown>,
-): void {
+): number {
   const vm = ctx.s.vm;
   const res = kvmVcpuExit(vm.run, vm.vgic, vcpu, exit, PHYS_LINES);
-  if (res.ok) afterExit(ctx, vcpu, res.events, then, detail);
+  return res.ok ? afterExit(ctx, vcpu, res.events, then, detail) : 0;
 }
 
 /**
  * Emits the exit (one event for the exit, its fold and prune, and a WFI's outcome) and schedules
  * what follows: the emulation (`then`) or the next entry for a vCPU still loaded, the scheduler
- * for a pCPU given up, and the kicks the prune asked for.
+ * for a pCPU given up, and the kicks the prune asked for. Returns the exit's cost: the world
+ * switch out and the fold, after which the host runs.
  */
 export function afterExit(
   ctx: VmContext,
@@ -298,10 +299,10 @@ export function afterExit(
   events: VcpuRunEvent[],
   then?: { task: string; args: unknown },
   detail?: Record<string, unknown>,
-): void {
+): number {
   const vm = ctx.s.vm;
   const ex = events.find((e): e is Extract<VcpuRunEvent, { kind: 'vcpu.exit' }> => e.kind === 'vcpu.exit');
-  if (!ex) return;
+  if (!ex) return 0;
   const wfi = events.find((e): e is Extract<VcpuRunEvent, { kind: 'vcpu.wfi' }> => e.kind === 'vcpu.wfi');
   const put = events.find((e): e is Extract<VcpuRunEvent, { kind: 'vcpu.put' }> => e.kind === 'vcpu.put');
   const folded = ex.sync.folded;
@@ -330,14 +331,12 @@ export function afterExit(
     hopCost(ctx, 'guestExit') +
     hopCost(ctx, 'vgicSyncBase') +
     hopCost(ctx, 'lrFold', folded ? folded.lrs.length : 0);
-  if (then) {
-    schedule(ctx, exitCost, then.task, then.args);
-    return;
-  }
-  if (r.mode === 'host') {
+  if (then) schedule(ctx, exitCost, then.task, then.args);
+  else if (r.mode === 'host') {
     const handle = ex.reason === 'irq' ? 'exitHandleIrq' : ex.reason === 'wfi' ? 'wfiWake' : 'trapEmulate';
     schedule(ctx, exitCost + hopCost(ctx, handle), 'kvm.enter', { vcpu });
   } else wantSchedule(ctx, exitCost + (ex.reason === 'wfi' ? hopCost(ctx, 'wfiBlock') : 0));
+  return exitCost;
 }
 
 // ---- Kicks and IPIs --------------------------------------------------------------------------------
@@ -373,10 +372,18 @@ function kvmIpiTask(ctx: VmContext, a: { pcpu: number }): void {
 
 // ---- Emulation after an MMIO or system-register exit ---------------------------------------------
 
-/** Kicks for vCPUs a vgic change queued interrupts on. */
-export function kickAll(ctx: VmContext, vcpus: readonly number[]): void {
+/**
+ * Kicks for vCPUs a vgic change queued interrupts on, after `delay` (default: vgic_queue_irq_unlock
+ * for an SPI, PPI or SGI), made from pCPU `from` (NO_PCPU: from no modelled pCPU).
+ */
+export function kickAll(
+  ctx: VmContext,
+  vcpus: readonly number[],
+  delay = hopCost(ctx, 'vgicQueue'),
+  from = NO_PCPU,
+): void {
   for (const v of new Set(vcpus))
-    if (v !== NO_VCPU) schedule(ctx, hopCost(ctx, 'vgicQueue'), 'kvm.kick', { vcpu: v });
+    if (v !== NO_VCPU) schedule(ctx, delay, 'kvm.kick', { vcpu: v, ...(from !== NO_PCPU ? { from } : {}) });
 }
 
 /**
@@ -450,14 +457,15 @@ function kvmSysregTask(ctx: VmContext, a: { vcpu: number; reg: string; value: st
 
 /**
  * A physical interrupt is about to be taken on `pcpu` by the host: a vCPU in the guest there exits
- * first (irq, host). Returns whether it did (then the caller's task has emitted the exit).
+ * first (irq, host), and the host takes the interrupt once the world switch out and the fold are
+ * done (KVM enables interrupts again only then). Returns that delay, or undefined if no vCPU was
+ * in the guest there (then nothing was emitted).
  */
-export function kvmHostIrqExit(ctx: VmContext, pcpu: number, intid: number): boolean {
+export function kvmHostIrqExit(ctx: VmContext, pcpu: number, intid: number): number | undefined {
   const vm = ctx.s.vm;
   const v = vm.run.pcpus[pcpu];
-  if (v === undefined || v === NO_VCPU || vm.run.vcpus[v]!.mode !== 'guest') return false;
-  exitNow(ctx, v, { reason: 'irq', source: 'host', intid });
-  return true;
+  if (v === undefined || v === NO_VCPU || vm.run.vcpus[v]!.mode !== 'guest') return undefined;
+  return exitNow(ctx, v, { reason: 'irq', source: 'host', intid });
 }
 
 /** The host's handler on `pcpu` returned: a vCPU loaded there and waiting in the run loop enters. */

@@ -17,7 +17,8 @@
 import type { DirectInvTask } from '../gic/redistributor';
 import type { LpiRequest } from '../gic/gic-tasks';
 import { ITS_HANDLERS } from '../its/its-tasks';
-import { cacheFlush } from '../its/translation-cache';
+import { cacheFlush, cacheLookup } from '../its/translation-cache';
+import { SOFTWARE_HANDLERS } from '../platform/software';
 import type { PlatformMachine } from '../platform/platform-machine';
 import { InternalError, schedule, type ScopedTask } from '../sim/kernel';
 import { GUEST_HANDLERS } from './guest-software';
@@ -28,9 +29,16 @@ import { vgicLpiInvalidate, vgicLpiSetPending } from './vgic-lpi';
 import { vmIrqContext } from './vm-state';
 import { NO_VCPU } from './vgic-irq';
 
-/** 'gicr.lpi' in a VM: the vITS made an LPI pending (MSI, INT) or cleared it (CLEAR). */
+/**
+ * 'gicr.lpi' in a VM: the vITS made an LPI pending (MSI, INT) or cleared it (CLEAR). Its cost is in
+ * `vitsInject` (vgic_its_inject_msi: translation, latch, vgic_queue_irq_unlock), so the kick
+ * follows at once. An injection made inside a host interrupt handler (an irqfd whose translation
+ * was cached) kicks from that pCPU, and that handler then returns.
+ */
 function vgicLpiTask(ctx: VmContext, r: LpiRequest): void {
   const vm = ctx.s.vm;
+  const at = vm.inIrq.findIndex((x) => x.its === r.its && x.devid === r.devid && x.eventid === r.eventid);
+  const inIrq = at >= 0 && r.via === 'MSI' ? vm.inIrq.splice(at, 1)[0] : undefined;
   const res = vgicLpiSetPending(vm.vgic, r.intid, r.set);
   const irq = vm.vgic.dist.lpis.get(r.intid);
   vmEmit(ctx, r.set ? 'vgic.lpi.pending' : 'vgic.lpi.clear', -1, -1, r.intid, {
@@ -43,8 +51,10 @@ function vgicLpiTask(ctx: VmContext, r: LpiRequest): void {
       ? { target: irq.targetVcpu, enabled: irq.enabled, priority: irq.priority, queuedOn: irq.vcpu }
       : {}),
     ...(!res.found ? { problem: `LPI ${r.intid} is not mapped in the vgic` } : {}),
+    ...(inIrq ? { inIrqOf: { pcpu: inIrq.pcpu, intid: inIrq.intid } } : {}),
   });
-  kickAll(ctx, res.kicks);
+  kickAll(ctx, res.kicks, 0, inIrq?.pcpu);
+  if (inIrq) schedule(ctx, 0, 'host.eoi', { cpu: inIrq.pcpu, intid: inIrq.intid });
 }
 
 /** 'gicr.inv' in a VM: INV (one LPI) or INVALL (every LPI on the vCPU) re-reads the property table. */
@@ -62,16 +72,45 @@ function vitsCacheFlush(ctx: VmContext, a: { reason: string }): void {
   vmEmit(ctx, 'its.cache.flush', -1, -1, -1, { reason: a.reason, entries: n });
 }
 
-/** What an irqfd injection asks for next: SPI kicks now, MSIs into the virtual ITS after its cost. */
-export function scheduleIrqfdInjection(ctx: VmContext, inj: IrqfdInjection): void {
+/** The host interrupt whose handler signalled the eventfd (VFIO), if any. */
+export interface HostIrq {
+  pcpu: number;
+  intid: number;
+}
+
+/**
+ * What an irqfd injection asks for next (irqfd_wakeup). An SPI route injects at once
+ * (kvm_arch_set_irq_inatomic). An MSI route injects at once only if the vITS's translation cache
+ * holds the DeviceID/EventID; otherwise irqfd_wakeup queues its inject work and returns, and a
+ * kworker translates and injects later. Inside a host interrupt handler (`irq`: VFIO's), the
+ * handler returns when the in-atomic injection is done, or at once after queuing the work; a kick
+ * made in it comes from that pCPU.
+ */
+export function scheduleIrqfdInjection(ctx: VmContext, inj: IrqfdInjection, irq?: HostIrq): void {
+  const vm = ctx.s.vm;
   const kicks: number[] = [];
   for (const st of inj.steps)
     for (const o of st.routes) if (o.kind === 'spi' && 'kick' in o.result) kicks.push(o.result.kick);
   kickAll(
     ctx,
     kicks.filter((k) => k !== NO_VCPU),
+    hopCost(ctx, 'vgicQueue'),
+    irq?.pcpu,
   );
-  for (const msi of inj.msis)
+  let handlerWaits = false;
+  for (const msi of inj.msis) {
+    const its = vm.its[msi.itsIndex];
+    const cached = !!its && cacheLookup(ctx, its, msi.devid, msi.eventid) !== undefined;
+    if (irq && cached) {
+      vm.inIrq.push({
+        its: msi.itsIndex,
+        devid: msi.devid,
+        eventid: msi.eventid,
+        pcpu: irq.pcpu,
+        intid: irq.intid,
+      });
+      handlerWaits = true;
+    }
     schedule(ctx, hopCost(ctx, 'irqfdWakeup') + hopCost(ctx, 'vitsInject'), 'its.translate', {
       its: msi.itsIndex,
       devid: msi.devid,
@@ -79,10 +118,13 @@ export function scheduleIrqfdInjection(ctx: VmContext, inj: IrqfdInjection): voi
       stage: 'arrive',
       from: 'device',
     });
+  }
+  if (irq && !handlerWaits)
+    schedule(ctx, hopCost(ctx, 'irqfdWakeup'), 'host.eoi', { cpu: irq.pcpu, intid: irq.intid });
 }
 
 /** 'eventfd.signal': the eventfd's counter goes up and its irqfd, if any, injects. */
-function eventfdTask(ctx: VmContext, a: { fd: number; by: string }): void {
+function eventfdTask(ctx: VmContext, a: { fd: number; by: string; irq?: HostIrq }): void {
   const vm = ctx.s.vm;
   const r = eventfdSignal(vmIrqContext(vm), vm.irqfd, a.fd);
   vmEmit(ctx, 'eventfd.signal', -1, -1, -1, {
@@ -94,7 +136,8 @@ function eventfdTask(ctx: VmContext, a: { fd: number; by: string }): void {
     ...(r.inject ? { gsi: r.inject.gsi, msis: r.inject.msis.length } : {}),
     text: r.reason,
   });
-  if (r.inject) scheduleIrqfdInjection(ctx, r.inject);
+  if (r.inject) scheduleIrqfdInjection(ctx, r.inject, a.irq);
+  else if (a.irq) schedule(ctx, 0, 'host.eoi', { cpu: a.irq.pcpu, intid: a.irq.intid });
 }
 
 /** 'vfio.irq': vfio_msihandler runs for the host interrupt and signals the vector's eventfd. */
@@ -109,7 +152,19 @@ function vfioIrqTask(
     pcpu: a.pcpu,
     text: `VFIO's handler for ${a.device} vector ${a.vector} (host LPI ${a.hostIntid}) signals eventfd ${a.fd}`,
   });
-  schedule(ctx, hopCost(ctx, 'eventfdSignal'), 'eventfd.signal', { fd: a.fd, by: `vfio ${a.device}` });
+  schedule(ctx, hopCost(ctx, 'eventfdSignal'), 'eventfd.signal', {
+    fd: a.fd,
+    by: `vfio ${a.device}`,
+    irq: { pcpu: a.pcpu, intid: a.hostIntid },
+  });
+}
+
+/**
+ * 'host.eoi': the host's handler of an interrupt KVM owned (VFIO's) is done: the host's software
+ * ends the interrupt as its policy does for any other (platform/software.ts 'sw.eoi').
+ */
+function hostEoi(ctx: VmContext, a: { cpu: number; intid: number }): void {
+  SOFTWARE_HANDLERS['sw.eoi'](ctx.host, a);
 }
 
 const VM_HANDLERS: Record<string, (ctx: VmContext, a: never) => void> = {
@@ -122,6 +177,7 @@ const VM_HANDLERS: Record<string, (ctx: VmContext, a: never) => void> = {
   'gicr.inv': vgicInvTask,
   'eventfd.signal': eventfdTask,
   'vfio.irq': vfioIrqTask,
+  'host.eoi': hostEoi,
 };
 
 /** The host machine's handler for SCOPED_TASK: runs the VM task on the VM's context. */
@@ -133,21 +189,29 @@ export function scopedTask(m: PlatformMachine, t: ScopedTask): void {
 
 /**
  * The host's software acknowledged `intid` on `pcpu`: if VFIO requested it for an assigned
- * device's vector, its handler runs (after the host's interrupt entry).
+ * device's vector, VFIO's handler runs, and it ends the interrupt when it is done (true).
  */
-export function kvmHostInterrupt(m: PlatformMachine, pcpu: number, intid: number): void {
+export function kvmHostInterrupt(m: PlatformMachine, pcpu: number, intid: number): boolean {
   for (const vm of m.s.kvm?.vms ?? []) {
     const hit = vm.vfio.find((v) => v.hostIntid === intid);
     if (!hit) continue;
     const ctx = vmContext(m, vm.index);
     schedule(ctx, hopCost(ctx, 'vfioHandler'), 'vfio.irq', { ...hit, pcpu });
+    return true;
   }
+  return false;
 }
 
-/** A physical interrupt is about to be taken on `pcpu`: a vCPU running there exits first. */
-export function kvmPcpuIrq(m: PlatformMachine, pcpu: number, intid: number): boolean {
-  for (const vm of m.s.kvm?.vms ?? []) if (kvmHostIrqExit(vmContext(m, vm.index), pcpu, intid)) return true;
-  return false;
+/**
+ * A physical interrupt is about to be taken on `pcpu`: a vCPU running there exits first. Returns
+ * the delay after which the host takes it, or undefined if no vCPU was in the guest there.
+ */
+export function kvmPcpuIrq(m: PlatformMachine, pcpu: number, intid: number): number | undefined {
+  for (const vm of m.s.kvm?.vms ?? []) {
+    const d = kvmHostIrqExit(vmContext(m, vm.index), pcpu, intid);
+    if (d !== undefined) return d;
+  }
+  return undefined;
 }
 
 /** The host's handler on `pcpu` returned: a vCPU waiting there enters the guest again. */

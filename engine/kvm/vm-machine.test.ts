@@ -3,6 +3,7 @@ import './kvm-extension';
 import { Machine } from '../platform/machine';
 import { resolveMachine } from '../platform/machine-config';
 import type { KvmInput } from './kvm-input-types';
+import type { SimEvent } from '../sim/event-log';
 import { encodeKvmArmIrq, KVM_ARM_IRQ_TYPE_SPI } from './irq-line';
 
 function vmMachine(vm: Record<string, unknown> = {}): Machine {
@@ -225,54 +226,60 @@ describe("the guest's virtual ITS", () => {
   });
 });
 
+/** Host GIC and ITS up, nic0's event 0 = host LPI 8200 on pCPU 1, assigned to vm0 as DeviceID 16 → vLPI 8192 on vCPU 1. */
+function vfioMachine(idle: 'wfi' | 'spin'): Machine {
+  const r = resolveMachine({
+    profile: 'spec',
+    cpus: 2,
+    devices: [{ name: 'nic0', bdf: '00:02.0' }],
+    vms: [{ vcpus: 2, assigned: [{ device: 'nic0', guestRid: 16 }], pin: [0, 1], idle }],
+  });
+  if (!r.ok) throw new Error(r.problems.join('; '));
+  const m = Machine.create(r.machine);
+  const host = (addr: number, width: 32 | 64, value: bigint) =>
+    m.input({ kind: 'mmio', addr, width, write: true, value, by: 'host' });
+  // The host kernel's GIC and ITS (as in lesson 2.2), LPI 8200 for nic0's vector 0 on pCPU 1.
+  host(0x0800_0000, 32, 0x13n);
+  for (const c of [0, 1]) {
+    host(RD(c) + 0x14, 32, 0n);
+    m.input({ kind: 'icc', cpu: c, reg: 'ICC_PMR_EL1', write: true, value: 0xf0n });
+    m.input({ kind: 'icc', cpu: c, reg: 'ICC_IGRPEN1_EL1', write: true, value: 1n });
+    host(RD(c) + 0x70, 64, 0x4013_000fn);
+    host(RD(c) + 0x78, 64, BigInt(0x4040_0000 + c * 0x10000));
+    host(RD(c), 32, 1n);
+  }
+  m.input({ kind: 'mem-fill', addr: 0x4013_0000, len: 64, byte: 0xa1 });
+  host(VITS + 0x100, 64, 0x8107_0000_4010_0200n);
+  host(VITS + 0x108, 64, 0x8407_0000_4011_0200n);
+  host(VITS + 0x80, 64, 0x8000_0000_4012_000fn);
+  host(VITS, 32, 1n);
+  const hostCmd = (name: string, f: Record<string, bigint>, slot: number) => {
+    const e = encodeCommand(name, f);
+    if (!e.ok) throw new Error(e.error);
+    const bytes = e.dws.flatMap((d) =>
+      Array.from({ length: 8 }, (_, i) => Number((d >> BigInt(8 * i)) & 0xffn)),
+    );
+    m.input({ kind: 'mem-write', addr: 0x4012_0000 + slot * 32, bytes });
+    host(VITS + 0x88, 64, BigInt((slot + 1) * 32));
+  };
+  hostCmd('MAPD', { DeviceID: 16n, Size: 4n, ITT_addr: 0x4030_0000n, V: 1n }, 0);
+  hostCmd('MAPC', { ICID: 1n, RDbase: 1n, V: 1n }, 1);
+  hostCmd('MAPTI', { DeviceID: 16n, EventID: 0n, pINTID: 8200n, ICID: 1n }, 2);
+  guestWithLpi(m);
+  const call = (c: Extract<KvmInput, { kind: 'kvm' }>['call']) => m.input({ kind: 'kvm', vm: 0, call: c });
+  call({
+    kind: 'set-gsi-routing',
+    entries: [msiRouteEntry(9, { address: BigInt(VITS + 0x10040), data: 0, devid: 16 })],
+  });
+  call({ kind: 'eventfd' });
+  call({ kind: 'irqfd', fd: 3, gsi: 9, flags: 0, resamplefd: 0 });
+  call({ kind: 'vfio-irq', device: 'nic0', vector: 0, hostIntid: 8200, fd: 3 });
+  return m;
+}
+
 describe('VFIO passthrough, the software path', () => {
   it("a device's MSI reaches the guest: host ITS, host LPI, VFIO's handler, eventfd, irqfd, vITS, list register", () => {
-    const r = resolveMachine({
-      profile: 'spec',
-      cpus: 2,
-      devices: [{ name: 'nic0', bdf: '00:02.0' }],
-      vms: [{ vcpus: 2, assigned: [{ device: 'nic0', guestRid: 16 }], pin: [0, 1] }],
-    });
-    if (!r.ok) throw new Error(r.problems.join('; '));
-    const m = Machine.create(r.machine);
-    const host = (addr: number, width: 32 | 64, value: bigint) =>
-      m.input({ kind: 'mmio', addr, width, write: true, value, by: 'host' });
-    // The host kernel's GIC and ITS (as in lesson 2.2), LPI 8200 for nic0's vector 0 on pCPU 1.
-    host(0x0800_0000, 32, 0x13n);
-    for (const c of [0, 1]) {
-      host(RD(c) + 0x14, 32, 0n);
-      m.input({ kind: 'icc', cpu: c, reg: 'ICC_PMR_EL1', write: true, value: 0xf0n });
-      m.input({ kind: 'icc', cpu: c, reg: 'ICC_IGRPEN1_EL1', write: true, value: 1n });
-      host(RD(c) + 0x70, 64, 0x4013_000fn);
-      host(RD(c) + 0x78, 64, BigInt(0x4040_0000 + c * 0x10000));
-      host(RD(c), 32, 1n);
-    }
-    m.input({ kind: 'mem-fill', addr: 0x4013_0000, len: 64, byte: 0xa1 });
-    host(VITS + 0x100, 64, 0x8107_0000_4010_0200n);
-    host(VITS + 0x108, 64, 0x8407_0000_4011_0200n);
-    host(VITS + 0x80, 64, 0x8000_0000_4012_000fn);
-    host(VITS, 32, 1n);
-    const hostCmd = (name: string, f: Record<string, bigint>, slot: number) => {
-      const e = encodeCommand(name, f);
-      if (!e.ok) throw new Error(e.error);
-      const bytes = e.dws.flatMap((d) =>
-        Array.from({ length: 8 }, (_, i) => Number((d >> BigInt(8 * i)) & 0xffn)),
-      );
-      m.input({ kind: 'mem-write', addr: 0x4012_0000 + slot * 32, bytes });
-      host(VITS + 0x88, 64, BigInt((slot + 1) * 32));
-    };
-    hostCmd('MAPD', { DeviceID: 16n, Size: 4n, ITT_addr: 0x4030_0000n, V: 1n }, 0);
-    hostCmd('MAPC', { ICID: 1n, RDbase: 1n, V: 1n }, 1);
-    hostCmd('MAPTI', { DeviceID: 16n, EventID: 0n, pINTID: 8200n, ICID: 1n }, 2);
-    guestWithLpi(m);
-    const call = (c: Extract<KvmInput, { kind: 'kvm' }>['call']) => m.input({ kind: 'kvm', vm: 0, call: c });
-    call({
-      kind: 'set-gsi-routing',
-      entries: [msiRouteEntry(9, { address: BigInt(VITS + 0x10040), data: 0, devid: 16 })],
-    });
-    call({ kind: 'eventfd' });
-    call({ kind: 'irqfd', fd: 3, gsi: 9, flags: 0, resamplefd: 0 });
-    call({ kind: 'vfio-irq', device: 'nic0', vector: 0, hostIntid: 8200, fd: 3 });
+    const m = vfioMachine('wfi');
     // Keep vCPU 1 in the guest so the host interrupt has to make it exit.
     m.input(guest(1, w32(0x4000_0000, 1)));
     m.run();
@@ -300,6 +307,33 @@ describe('VFIO passthrough, the software path', () => {
       at = next;
     }
     expect(m.s.kvm!.vms[0]!.guest[1]!.acked[8192], text).toBe(1);
+  });
+
+  it('on the pCPU where the vCPU runs: one exit, the vLPI injected inside the host handler, no IPI', () => {
+    const m = vfioMachine('spin');
+    m.run();
+    const fire = (): SimEvent[] => {
+      const from = m.log.length;
+      m.input({ kind: 'msi', device: 'nic0', rid: 0x10, devid: 0x10, its: 0, eventid: 0 });
+      m.run({ until: m.time + 100_000 });
+      return events(m, from);
+    };
+    fire(); // the first MSI fills both translation caches
+    const ev = fire();
+    const text = ev.map((e) => `${e.seq} ${e.time} ${e.kind} ${JSON.stringify(e.data)}`).join('\n');
+    const exits = ev.filter((e) => e.kind === 'vcpu.exit');
+    expect(
+      exits.map((e) => (e.data as { reason: string; source?: string }).source),
+      text,
+    ).toEqual(['host']);
+    expect(
+      ev.filter((e) => e.kind === 'vcpu.kick').map((e) => (e.data as { action: string }).action),
+      text,
+    ).not.toContain('ipi');
+    const kinds = ev.map((e) => e.kind);
+    // The host's EOI comes after the vLPI is queued: the injection ran inside its handler.
+    expect(kinds.indexOf('icc.eoi'), text).toBeGreaterThan(kinds.indexOf('vgic.lpi.pending'));
+    expect(m.s.kvm!.vms[0]!.guest[1]!.acked[8192], text).toBe(2);
   });
 });
 

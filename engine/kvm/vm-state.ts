@@ -195,6 +195,12 @@ export interface VmState {
   its: ItsState[];
   guest: GuestCpuState[];
   vfio: VfioIrq[];
+  /**
+   * vITS injections an irqfd made inside a host interrupt handler (the translation cache hit, so
+   * kvm_arch_set_irq_inatomic injected at once): when the vLPI is queued, the kick comes from that
+   * pCPU and the host's handler returns and ends its interrupt.
+   */
+  inIrq: { its: number; devid: number; eventid: number; pcpu: number; intid: number }[];
   /** A 'kvm.schedule' task is queued. */
   scheduleQueued: boolean;
   /** A 'kvm.tick' task (the time slice of a vCPU others wait behind) is queued. */
@@ -239,6 +245,7 @@ export function createVmState(cfg: ResolvedVm, index: number, pcpus: number): Vm
       acked: {},
     })),
     vfio: [],
+    inIrq: [],
     scheduleQueued: false,
     tickQueued: false,
   };

@@ -46,12 +46,15 @@ export interface MachineExtension {
   /** Applies an input of its kinds: exactly one event. */
   applyInput?(m: PlatformMachine, i: ExtensionInput): void;
   /**
-   * The host's software is about to take a physical interrupt on `cpu`: return true after emitting
-   * an event of its own first (the take is then tried again).
+   * The host's software is about to take a physical interrupt on `cpu`: after emitting an event of
+   * its own first, return the delay after which the take is tried again; otherwise undefined.
    */
-  beforeTake?(m: PlatformMachine, cpu: number, intid: number): boolean;
-  /** The host's software acknowledged `intid` on `cpu`. */
-  afterAck?(m: PlatformMachine, cpu: number, intid: number): void;
+  beforeTake?(m: PlatformMachine, cpu: number, intid: number): number | undefined;
+  /**
+   * The host's software acknowledged `intid` on `cpu`. Return true if the extension's handler for
+   * it ends the interrupt itself (it then runs the 'sw.eoi' task for it when its handler is done).
+   */
+  afterAck?(m: PlatformMachine, cpu: number, intid: number): boolean;
   /** The host's software on `cpu` returned from its last interrupt. */
   afterEret?(m: PlatformMachine, cpu: number): void;
 }

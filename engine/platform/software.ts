@@ -70,9 +70,11 @@ function peIrq(m: PlatformMachine, cpu: number): void {
   if (sw.masked || m.s.gic.cpu[cpu]!.irq === 0) return;
   // A layer above may act first (KVM: a vCPU running the guest on this PE exits, the interrupt
   // being taken at EL2); the host then takes it.
-  if (machineExtensions().some((e) => e.beforeTake?.(m, cpu, m.s.gic.cpu[cpu]!.hppi))) {
+  for (const e of machineExtensions()) {
+    const retry = e.beforeTake?.(m, cpu, m.s.gic.cpu[cpu]!.hppi);
+    if (retry === undefined) continue;
     sw.irqQueued = true;
-    schedule(m, 0, 'pe.irq', cpu);
+    schedule(m, retry, 'pe.irq', cpu);
     return;
   }
   sw.masked = true;
@@ -88,7 +90,11 @@ function swAck(m: PlatformMachine, cpu: number): void {
     schedule(m, m.swTiming.exit, 'sw.eret', cpu);
     return;
   }
-  for (const e of machineExtensions()) e.afterAck?.(m, cpu, intid);
+  // A layer above may own this interrupt's handler (KVM: VFIO's handler for a passed-through
+  // device's interrupt), which ends the interrupt when it is done.
+  let owned = false;
+  for (const e of machineExtensions()) owned = e.afterAck?.(m, cpu, intid) === true || owned;
+  if (owned) return;
   switch (sw.policy) {
     case 'eoi':
     case 'masked':
@@ -165,6 +171,7 @@ export function setPolicy(m: PlatformMachine, cpus: number[], policy: SoftwarePo
 }
 
 export const SOFTWARE_HANDLERS = {
+  // 'sw.eoi' also ends an interrupt whose handler a layer above owned (see swAck).
   'pe.irq': (m: PlatformMachine, cpu: number) => peIrq(m, cpu),
   'sw.ack': (m: PlatformMachine, cpu: number) => swAck(m, cpu),
   'sw.eoi': (m: PlatformMachine, a: { cpu: number; intid: number }) => swEoi(m, a),
