@@ -28,9 +28,15 @@ import { memReadBytes, memVisible, memWriteBytes } from '../mem/memory';
 import { schedule } from '../sim/kernel';
 import type { GuestOp } from './kvm-input-types';
 import { ICH_VMCR_VEOIM } from './ich-registers';
-import { vgicDistAccess, vgicRedistAccess, VGICD_FRAME_SIZE, VGICR_FRAME_SIZE } from './vgic-mmio';
+import {
+  vgicDistAccess,
+  vgicRedistAccess,
+  VGICD_FRAME_SIZE,
+  VGICR_FRAME_SIZE,
+  VGICR_SGI_BASE,
+} from './vgic-mmio';
 import { icvAccess } from './virtual-cpu-interface';
-import { vgicPropTableBase } from './vgic-lpi';
+import { vgicPendTableBase, vgicPropTableBase } from './vgic-lpi';
 import { VGIC_MIN_LPI } from './vgic-irq';
 import {
   afterExit,
@@ -162,6 +168,7 @@ function guestAck(ctx: VmContext, a: GuestPass): void {
   const after = hopCost(ctx, 'icvIar') + ctx.host.swTiming.handler;
   if (intid === SPURIOUS) schedule(ctx, hopCost(ctx, 'icvIar'), 'guest.eret', a);
   else if (g.policy === 'hold') schedule(ctx, after, 'guest.unmask', a);
+  else if (g.policy === 'deactivate-icactiver') schedule(ctx, after, 'guest.icactiver', { ...a, intid });
   else schedule(ctx, after, 'guest.eoi', { ...a, intid });
 }
 
@@ -196,6 +203,28 @@ function guestDir(ctx: VmContext, a: GuestPass & { intid: number }): void {
   schedule(ctx, ctx.host.swTiming.exit, 'guest.eret', a);
 }
 
+/**
+ * 'deactivate-icactiver': the handler clears the interrupt's active bit through GICR_ICACTIVER0
+ * (an SGI or PPI, in the vCPU's own redistributor) or GICD_ICACTIVER<n> (an SPI) instead of an
+ * EOI. The store traps (an MMIO exit); the handler returns once the vCPU is back in the guest.
+ */
+function guestIcactiver(ctx: VmContext, a: GuestPass & { intid: number }): void {
+  if (!present(ctx, 'guest.icactiver', a)) return;
+  const n = a.intid;
+  const addr =
+    n < 32
+      ? VM_FRAMES.redistributorBase + a.vcpu * VGICR_FRAME_SIZE + VGICR_SGI_BASE + 0x380
+      : VM_FRAMES.distributorBase + 0x380 + 4 * Math.floor(n / 32);
+  ctx.s.vm.guest[a.vcpu]!.resume = { k: 'guest.eret', a: { vcpu: a.vcpu, entry: a.entry } };
+  exitNow(
+    ctx,
+    a.vcpu,
+    { reason: 'mmio' },
+    { task: 'kvm.mmio', args: { vcpu: a.vcpu, addr, width: 32, write: true, value: hex(1 << (n % 32)) } },
+    { addr: hex(addr), write: true, width: 32, handler: 'ICACTIVER' },
+  );
+}
+
 function guestUnmask(ctx: VmContext, a: GuestPass): void {
   if (!present(ctx, 'guest.unmask', a)) return;
   const g = ctx.s.vm.guest[a.vcpu]!;
@@ -219,6 +248,7 @@ const GUEST_STEPS: Record<string, (ctx: VmContext, a: GuestPass & { intid?: numb
   'guest.dir': (ctx, a) => guestDir(ctx, { ...a, intid: a.intid ?? SPURIOUS }),
   'guest.unmask': guestUnmask,
   'guest.eret': guestEret,
+  'guest.icactiver': (ctx, a) => guestIcactiver(ctx, { ...a, intid: a.intid ?? SPURIOUS }),
 };
 
 // ---- Program accesses -------------------------------------------------------------------------------
@@ -355,6 +385,24 @@ function runOp(ctx: VmContext, a: GuestPass, op: GuestOp): void {
       next();
       return;
     }
+    case 'lpi-pending': {
+      const addr = vgicPendTableBase(vm.vgic, op.vcpu) + Math.floor(op.intid / 8);
+      if (op.intid >= VGIC_MIN_LPI && memVisible(vm.mem, addr, 1)) {
+        const byte = memReadBytes(vm.mem, addr, 1)[0]!;
+        const bit = 1 << (op.intid % 8);
+        memWriteBytes(vm.mem, addr, [op.set ? byte | bit : byte & ~bit]);
+        vmEmit(ctx, 'guest.mem', a.vcpu, pcpu, op.intid, {
+          addr: hex(addr),
+          write: true,
+          what: `LPI ${op.intid}'s bit in vCPU ${op.vcpu}'s pending table ${op.set ? 'set' : 'cleared'}`,
+        });
+      } else
+        vmEmit(ctx, 'guest.bad', a.vcpu, pcpu, op.intid, {
+          problem: `LPI ${op.intid}'s pending bit at ${hex(addr)} is not in guest RAM (vCPU ${op.vcpu}'s GICR_PENDBASER)`,
+        });
+      next();
+      return;
+    }
     case 'lpi-config': {
       const addr = vgicPropTableBase(vm.vgic) + (op.intid - VGIC_MIN_LPI);
       if (op.intid >= VGIC_MIN_LPI && memVisible(vm.mem, addr, 1)) {
@@ -430,6 +478,7 @@ export const GUEST_HANDLERS = {
   'guest.eoi': (ctx: VmContext, a: GuestPass & { intid: number }) => guestEoi(ctx, a),
   'guest.dir': (ctx: VmContext, a: GuestPass & { intid: number }) => guestDir(ctx, a),
   'guest.unmask': (ctx: VmContext, a: GuestPass) => guestUnmask(ctx, a),
+  'guest.icactiver': (ctx: VmContext, a: GuestPass & { intid: number }) => guestIcactiver(ctx, a),
   'guest.eret': (ctx: VmContext, a: GuestPass) => guestEret(ctx, a),
   'kvm.mmio': kvmMmio,
 };

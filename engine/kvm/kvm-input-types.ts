@@ -21,7 +21,9 @@ export type GuestOp =
    */
   | { kind: 'its-cmd'; its: number; dws: [bigint, bigint, bigint, bigint]; name: string }
   /** The guest writes LPI `intid`'s byte in its property table (GICR_PROPBASER, VM-wide under KVM). */
-  | { kind: 'lpi-config'; intid: number; value: number };
+  | { kind: 'lpi-config'; intid: number; value: number }
+  /** The guest sets or clears LPI `intid`'s bit in vCPU `vcpu`'s pending table (GICR_PENDBASER). */
+  | { kind: 'lpi-pending'; vcpu: number; intid: number; set: boolean };
 
 /** A VMM's call on a VM: the KVM ioctls of the interrupt API, and eventfd writes. */
 export type KvmCall =
@@ -42,7 +44,13 @@ export type KvmCall =
    * host interrupt the host ITS maps that vector's MSI to (`hostIntid`, a host LPI) with a handler
    * that signals `fd`.
    */
-  | { kind: 'vfio-irq'; device: string; vector: number; hostIntid: number; fd: number };
+  | { kind: 'vfio-irq'; device: string; vector: number; hostIntid: number; fd: number }
+  /**
+   * Migration of the VM's interrupt state: vCPUs stopped, KVM_DEV_ARM_ITS_SAVE_TABLES,
+   * KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES, then the VM rebuilt from guest memory
+   * (KVM_DEV_ARM_ITS_RESTORE_TABLES) as a destination would (vm-migrate.ts).
+   */
+  | { kind: 'migrate' };
 
 export type KvmInput =
   | { kind: 'kvm'; vm: number; call: KvmCall }

@@ -12,11 +12,12 @@ import { wantGuest } from './guest-software';
 import { kvmSetGsiRouting } from './gsi-routing';
 import { kvmVmIoctlIrqLine } from './irq-line';
 import { eventfdCreate, kvmIrqfd } from './irqfd';
-import type { KvmCall, KvmInput } from './kvm-input-types';
+import type { GuestOp, KvmCall, KvmInput } from './kvm-input-types';
 import { kvmSendUserspaceMsi } from './msi';
 import { enterLoaded, kickAll, loadsOf, PHYS_LINES, vmEmit, wantSchedule } from './vcpu-tasks';
 import { kvmVcpuPlace, NO_PCPU } from './vcpu-run';
 import { scheduleIrqfdInjection } from './vm-handlers';
+import { migrateVm } from './vm-migrate';
 import { vmIrqContext } from './vm-state';
 import { hopCost, vmContext, type VmContext } from './vm-context';
 
@@ -114,6 +115,38 @@ function applyCall(ctx: VmContext, call: KvmCall): void {
       vmEmit(ctx, 'vmm.eventfd-write', -1, -1, -1, { fd: call.fd, text: `write(${call.fd}, 1)` });
       schedule(ctx, hopCost(ctx, 'eventfdSignal'), 'eventfd.signal', { fd: call.fd, by: 'vmm' });
       return;
+    case 'migrate': {
+      const r = migrateVm(ctx);
+      const errors = [...r.saved, ...r.restored].flatMap((x) => (x.error ? [x.error] : []));
+      vmEmit(ctx, 'kvm.migrate', -1, -1, -1, {
+        stopped: r.stopped,
+        saved: r.saved.map((x) => ({ devices: x.devices, events: x.events, collections: x.collections })),
+        pendingSaved: r.pendingSaved,
+        restored: r.restored.map((x) => ({
+          devices: x.devices,
+          events: x.events,
+          collections: x.collections,
+          pendingFromTables: x.pendingFromTables,
+        })),
+        ...(errors.length ? { errors } : {}),
+        text:
+          `vCPUs stopped (${r.stopped.length} kicked out of the guest); ITS tables saved ` +
+          `(${r.saved.reduce((n, x) => n + x.events, 0)} event(s)), ${r.pendingSaved} pending bit(s) saved; ` +
+          `restored from guest memory: ${r.restored.reduce((n, x) => n + x.events, 0)} event(s), ` +
+          `${r.restored.reduce((n, x) => n + x.pendingFromTables, 0)} LPI(s) pending again` +
+          (errors.length ? `; ${errors.join('; ')}` : ''),
+      });
+      for (const e of r.exits) kickAll(ctx, e.sync.pruned.kicks);
+      // The vCPUs resume: each loaded one enters again; the LPIs restored pending were queued.
+      vm.run.vcpus.forEach((run, v) => {
+        if (run.mode === 'host') schedule(ctx, hopCost(ctx, 'vcpuLoad'), 'kvm.enter', { vcpu: v });
+      });
+      kickAll(
+        ctx,
+        vm.vgic.vcpus.flatMap((c, v) => (c.apList.length ? [v] : [])),
+      );
+      return;
+    }
     case 'vfio-irq': {
       const dev = ctx.host.s.machine.devices.find((d) => d.name === call.device);
       const assigned = vm.cfg.assigned.some((x) => x.device === call.device);
@@ -210,7 +243,7 @@ export function applyKvmInput(m: PlatformMachine, i: KvmInput): void {
   }
 }
 
-function describeOp(op: KvmInput & { kind: 'guest' } extends { op: infer O } ? O : never): string {
+function describeOp(op: GuestOp): string {
   switch (op.kind) {
     case 'mmio':
       return `${op.write ? 'write' : 'read'}${op.width} @0x${op.addr.toString(16)}${op.write ? ` 0x${op.value.toString(16)}` : ''}`;
@@ -222,5 +255,7 @@ function describeOp(op: KvmInput & { kind: 'guest' } extends { op: infer O } ? O
       return `ITS command ${op.name} to vITS ${op.its}`;
     case 'lpi-config':
       return `LPI ${op.intid} configuration 0x${op.value.toString(16)}`;
+    case 'lpi-pending':
+      return `LPI ${op.intid} ${op.set ? 'set' : 'cleared'} in vCPU ${op.vcpu}'s pending table`;
   }
 }

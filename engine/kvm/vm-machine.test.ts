@@ -377,3 +377,68 @@ describe('a VM under seek', () => {
     }
   });
 });
+
+describe("KVM's save and restore of a VM's interrupt state", () => {
+  it('a pending LPI survives: saved into the pending table, consumed again at restore', () => {
+    const m = vmMachine();
+    guestWithLpi(m);
+    // Disable LPI 8192 in the property table, then INV: the MSI stays pending, undelivered.
+    m.input(guest(0, { kind: 'lpi-config', intid: 8192, value: 0xa0 }));
+    m.input(guest(0, itsCmd('INV', { DeviceID: 16n, EventID: 0n })));
+    m.run();
+    signalMsi(m, 16, 0);
+    m.run();
+    const vm = () => m.s.kvm!.vms[0]!;
+    expect(vm().vgic.dist.lpis.get(8192)?.pendingLatch).toBe(true);
+    const from = m.log.length;
+    m.input({ kind: 'kvm', vm: 0, call: { kind: 'migrate' } });
+    const ev = events(m, from)[0]!;
+    expect(ev.kind).toBe('kvm.migrate');
+    expect(ev.data).toMatchObject({
+      pendingSaved: 1,
+      restored: [{ devices: 1, events: 1, pendingFromTables: 1 }],
+    });
+    expect(vm().vgic.dist.lpis.get(8192)?.pendingLatch).toBe(true);
+    expect(vm().its[0]!.devices.get(16)?.ites.get(0)).toEqual({ intid: 8192, icid: 1 });
+    // Enabled again, it is delivered once.
+    m.input(guest(0, { kind: 'lpi-config', intid: 8192, value: 0xa1 }));
+    m.input(guest(0, itsCmd('INV', { DeviceID: 16n, EventID: 0n })));
+    m.run();
+    expect(vm().guest[1]!.acked[8192], dump(m, from)).toBe(1);
+  });
+});
+
+describe('guest handler policies', () => {
+  it("'deactivate-icactiver' clears the active state through GICD_ICACTIVER1, an MMIO exit, instead of an EOI", () => {
+    const m = vmMachine({ software: { 0: 'deactivate-icactiver' } });
+    m.input(guest(0, w32(0x0800_0000, 0x12)));
+    m.input(guest(0, w32(0x0800_0104, 1)));
+    m.input(guest(0, { kind: 'icc', reg: 'ICC_PMR_EL1', write: true, value: 0xf0n }));
+    m.input(guest(0, { kind: 'icc', reg: 'ICC_IGRPEN1_EL1', write: true, value: 1n }));
+    m.run();
+    const from = m.log.length;
+    m.input({
+      kind: 'kvm',
+      vm: 0,
+      call: {
+        kind: 'irq-line',
+        irq: encodeKvmArmIrq({ irqType: KVM_ARM_IRQ_TYPE_SPI, irqId: 32 }),
+        level: 1,
+      },
+    });
+    m.run();
+    const ev = events(m, from);
+    const text = dump(m, from);
+    expect(
+      ev.some((e) => e.kind === 'icv.ack' && e.intid === 32),
+      text,
+    ).toBe(true);
+    expect(
+      ev.some((e) => e.kind === 'icv.eoi'),
+      text,
+    ).toBe(false);
+    const mmio = ev.find((e) => e.kind === 'vgic.mmio');
+    expect(mmio?.data, text).toMatchObject({ reg: 'GICD_ICACTIVER1', write: true });
+    expect(m.s.kvm!.vms[0]!.vgic.dist.spis[0]!.active, text).toBe(false);
+  });
+});

@@ -38,9 +38,13 @@ import {
   type VgicState,
 } from './vgic-state';
 
-/** What the guest does when it takes a virtual interrupt (guest-software.ts). */
-export type GuestPolicy = 'eoi' | 'hold' | 'masked';
-export const GUEST_POLICIES: readonly GuestPolicy[] = ['eoi', 'hold', 'masked'];
+/**
+ * What the guest does when it takes a virtual interrupt (guest-software.ts), as the host's
+ * software policies (platform/software.ts): end it (EOIR), deactivate it through GICD/GICR_ICACTIVER
+ * without an EOI (kvm-unit-tests' "active" test), keep it active and unmask, or never take any.
+ */
+export type GuestPolicy = 'eoi' | 'deactivate-icactiver' | 'hold' | 'masked';
+export const GUEST_POLICIES: readonly GuestPolicy[] = ['eoi', 'deactivate-icactiver', 'hold', 'masked'];
 
 /** What a VM's vCPU does when its guest has nothing left to run. */
 export type GuestIdle = 'wfi' | 'spin';
@@ -69,7 +73,8 @@ export interface VmOptions {
   memory?: { base: number; size: number }[];
   /** vCPU i is pinned to pCPU pin[i] (-1 or absent: the scheduler chooses). */
   pin?: number[];
-  software?: GuestPolicy;
+  /** The guest's handler policy: one for every vCPU, or per vCPU number (and 'all' for the rest). */
+  software?: GuestPolicy | Record<string, GuestPolicy>;
   idle?: GuestIdle;
   assigned?: AssignedDeviceOptions[];
 }
@@ -84,7 +89,8 @@ export interface ResolvedVm {
   its: ItsConfig[];
   memory: MemoryRegion[];
   pin: number[];
-  software: GuestPolicy;
+  /** Per vCPU. */
+  software: GuestPolicy[];
   idle: GuestIdle;
   assigned: { device: string; guestRid: number }[];
 }
@@ -121,8 +127,20 @@ export function resolveVm(
     if (p !== NO_PCPU && !(Number.isInteger(p) && p >= 0 && p < pcpus))
       problems.push(`${at}.pin[${v}]: there is no pCPU ${p} (the host has ${pcpus})`);
   });
-  if (o.software !== undefined && !GUEST_POLICIES.includes(o.software))
-    problems.push(`${at}.software: '${String(o.software)}'; one of ${GUEST_POLICIES.join(', ')}`);
+  const policyOf = (v: number): GuestPolicy => {
+    const s = o.software;
+    if (s === undefined) return 'eoi';
+    if (typeof s === 'string') return s;
+    return s[String(v)] ?? s.all ?? 'eoi';
+  };
+  const software = Array.from({ length: cfg.affinity.length }, (_, v) => policyOf(v));
+  for (const p of software)
+    if (!GUEST_POLICIES.includes(p))
+      problems.push(`${at}.software: '${String(p)}'; one of ${GUEST_POLICIES.join(', ')}`);
+  if (o.software && typeof o.software === 'object')
+    for (const k of Object.keys(o.software))
+      if (k !== 'all' && !(Number(k) >= 0 && Number(k) < cfg.affinity.length))
+        problems.push(`${at}.software: no vCPU '${k}'`);
   if (o.idle !== undefined && o.idle !== 'wfi' && o.idle !== 'spin')
     problems.push(`${at}.idle: '${String(o.idle)}'; wfi or spin`);
   const assigned = (o.assigned ?? []).map((a, k) => {
@@ -148,7 +166,7 @@ export function resolveVm(
     its: o.its === false ? [] : [{ ...ITS_RULES.kvm.defaults, base: VM_FRAMES.itsBase }],
     memory,
     pin,
-    software: o.software ?? 'eoi',
+    software,
     idle: o.idle ?? 'wfi',
     assigned,
   };
@@ -234,10 +252,10 @@ export function createVmState(cfg: ResolvedVm, index: number, pcpus: number): Vm
     irqfd: createKvmIrqfdState(),
     mem: createMemory(cfg.memory),
     its: cfg.its.map((c, k) => createItsState(k, c, true)),
-    guest: Array.from({ length: cfg.vcpus }, () => ({
-      policy: cfg.software,
+    guest: Array.from({ length: cfg.vcpus }, (_, v) => ({
+      policy: cfg.software[v]!,
       idle: cfg.idle,
-      masked: cfg.software === 'masked',
+      masked: cfg.software[v] === 'masked',
       depth: 0,
       queued: -1,
       program: [],

@@ -50,6 +50,8 @@ const device = z
   })
   .strict();
 
+const guestPolicy = z.enum(['eoi', 'deactivate-icactiver', 'hold', 'masked']);
+
 /** A virtual machine KVM runs on the host (engine/kvm/vm-state.ts VmOptions). */
 const vm = z
   .object({
@@ -65,7 +67,9 @@ const vm = z
     its: z.boolean().optional(),
     memory: z.array(z.object({ base: wholeNumber, size: wholeNumber }).strict()).optional(),
     pin: z.array(z.number().int().min(-1)).optional(),
-    software: z.enum(['eoi', 'hold', 'masked']).optional(),
+    software: z
+      .union([guestPolicy, z.record(z.string(), guestPolicy)])
+      .optional(),
     idle: z.enum(['wfi', 'spin']).optional(),
     assigned: z
       .array(
