@@ -43,7 +43,11 @@ export const SHORTCUTS: Shortcut[] = [
     run: granularity('transaction'),
   },
   { keys: ['3'], does: 'Granularity: the next ITS command', run: granularity('command') },
-  { keys: ['4'], does: 'Granularity: the next interrupt a CPU takes', run: granularity('delivery') },
+  {
+    keys: ['4'],
+    does: 'Granularity: the next interrupt a CPU (or a guest) takes',
+    run: granularity('delivery'),
+  },
   { keys: ['5'], does: 'Granularity: the next scenario step', run: granularity('step') },
   { keys: ['+', '='], does: 'Play faster', run: (s) => changeSpeed(s, 1) },
   { keys: ['-'], does: 'Play slower', run: (s) => changeSpeed(s, -1) },

@@ -96,3 +96,26 @@ export type {
   MemoryStructure,
   StructureKind,
 } from './platform/memory-inspect';
+
+// KVM: VMs on the machine (docs/kvm-vgic.md). Pure reads of plain state, for inspectors and stages.
+export { decodeFields } from './gic/registers';
+export { isEnabled, isStalled, offsetOf, queueGeometry } from './its/command-queue';
+export {
+  decodeLrHalves,
+  ICH_HCR_FIELDS,
+  ICH_MISR_FIELDS,
+  ICH_VMCR_FIELDS,
+  ichEisr,
+  ichElrsr,
+  ichMisr,
+} from './kvm/ich-registers';
+export { icvPeek, icvSignals } from './kvm/virtual-cpu-interface';
+export { irqIsPending, vgicIrqFlags, VGIC_CONFIG_LEVEL } from './kvm/vgic-irq';
+export type { VgicIrq } from './kvm/vgic-irq';
+export { vgicGetIrq } from './kvm/vgic-state';
+export type { VgicState } from './kvm/vgic-state';
+export { vmContext } from './kvm/vm-context';
+export type { VmState, KvmState, VmOptions, GuestPolicy } from './kvm/vm-state';
+export type { KvmCall, KvmInput, GuestOp } from './kvm/kvm-input-types';
+export { guestPeek, guestIccPeek, guestDte, guestIte, guestCte, guestLpiPending } from './kvm/guest-inspect';
+export { COST_DEFAULTS, costModelFrom, pathCost, vfioSoftwarePath } from './kvm/cost-model';

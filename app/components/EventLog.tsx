@@ -35,10 +35,12 @@ const num = (v: string): number | undefined => {
 };
 
 const NO_DEVICES: { name: string }[] = [];
+const NO_VMS: { name: string; its: number }[] = [];
 
 function Filters() {
   const f = useApp((s) => s.filter);
   const devices = useApp((s) => s.session?.shape.devices) ?? NO_DEVICES;
+  const vms = useApp((s) => s.session?.shape.vms) ?? NO_VMS;
   const set = (patch: Partial<LogFilter>): void => appStore.getState().setFilter({ ...f, ...patch });
   const field = (label: string, key: 'intid' | 'devid' | 'eventid' | 'cpu') => (
     <label>
@@ -69,6 +71,18 @@ function Filters() {
               device {d.name}
             </option>
           ))}
+          {vms.flatMap((v) => [
+            <option key={v.name} value={v.name}>
+              VM {v.name} (KVM, vCPUs, guest)
+            </option>,
+            ...(v.its > 0
+              ? [
+                  <option key={`${v.name}.its0`} value={`${v.name}.its0`}>
+                    {v.name} virtual ITS
+                  </option>,
+                ]
+              : []),
+          ])}
         </select>
       </label>
       {field('INTID', 'intid')}

@@ -1,6 +1,7 @@
 /**
  * The inspectors under the stage: one tab per view of the machine (the narrated event log, the
- * ITS, the redistributors, the CPU interfaces, the registers, memory) and the sandbox console.
+ * ITS, the redistributors, the CPU interfaces, the vCPUs of a machine that runs VMs, the
+ * registers, memory) and the sandbox console.
  * Every tab shows the machine at the position the stage shows, and highlights what the current
  * event touched; only the open tab asks the worker for anything.
  */
@@ -10,6 +11,7 @@ import { ItsInspector } from '../inspectors/ItsInspector';
 import { MemoryInspector } from '../inspectors/MemoryInspector';
 import { RedistributorInspector } from '../inspectors/RedistributorInspector';
 import { RegisterInspector } from '../inspectors/RegisterInspector';
+import { VcpuInspector } from '../inspectors/VcpuInspector';
 import { SandboxConsole } from '../sandbox/SandboxConsole';
 import { appStore, useApp } from '../store';
 import { TABS, type InspectorTab } from '../store/views-slice';
@@ -25,6 +27,8 @@ function Body({ tab }: { tab: InspectorTab }) {
       return <RedistributorInspector />;
     case 'cpus':
       return <CpuInspector />;
+    case 'vcpus':
+      return <VcpuInspector />;
     case 'registers':
       return <RegisterInspector />;
     case 'memory':
@@ -36,10 +40,12 @@ function Body({ tab }: { tab: InspectorTab }) {
 
 export function Inspectors() {
   const tab = useApp((s) => s.tab);
+  // The vCPU tab is there only for a machine that runs VMs.
+  const vms = useApp((s) => (s.session?.shape.vms?.length ?? 0) > 0);
   return (
     <div className="inspectors">
       <div className="inspector-tabs" role="tablist" aria-label="Inspectors">
-        {TABS.map((t) => (
+        {TABS.filter((t) => vms || !t.vms || tab === t.id).map((t) => (
           <button
             key={t.id}
             type="button"

@@ -1,10 +1,12 @@
 /**
  * The timeline: a scrubber over the whole history (a range input, so it is keyboard-operable and
  * announced), with the scenario's steps as segments and markers where ITS commands, deliveries
- * and errors happened. Clicking a step segment jumps to that step's end.
+ * and errors happened. Clicking a step segment jumps to that step's end. A machine that runs VMs
+ * also gets the physical CPUs' lanes on the same scale (Lanes.tsx).
  */
 
 import { appStore, useApp } from '../store';
+import { Lanes } from './Lanes';
 
 export function Timeline() {
   const position = useApp((s) => s.position);
@@ -33,6 +35,7 @@ export function Timeline() {
           )),
         )}
       </div>
+      <Lanes />
       <input
         type="range"
         min={0}

@@ -20,9 +20,14 @@
  * - Nothing overlaps and everything is inside the canvas. Below 900x340 the layout is made for
  *   900x340 and the SVG's viewBox scales it down. (340 px high is what a laptop screen leaves the
  *   stage beside the inspectors; scaling down from more would shrink its text below legibility.)
+ *
+ * A machine that runs VMs gets a hypervisor band above all this (layout-vm.ts): the guests over the
+ * CPUs they run on, KVM's objects over the ITS column. The host keeps its own layout, in the height
+ * the band leaves; a machine without VMs is laid out exactly as before.
  */
 
 import type { MachineShape, Place } from '../worker/api';
+import { bandHeight, hypervisorBand, type VcpuLinks } from './layout-vm';
 
 export interface Point {
   x: number;
@@ -43,7 +48,24 @@ export interface Size {
 
 export type ItsPart = NonNullable<Extract<Place, { node: 'its' }>['part']>;
 
-export type NodeKind = 'device' | 'its' | 'its-part' | 'dist' | 'memory' | 'rd' | 'cpuif' | 'cpu';
+export type NodeKind =
+  | 'device'
+  | 'its'
+  | 'its-part'
+  | 'dist'
+  | 'memory'
+  | 'rd'
+  | 'cpuif'
+  | 'cpu'
+  /** A VM (a frame around its vCPUs), a vCPU and its parts (ap_list, LRs, guest). */
+  | 'vm'
+  | 'vcpu'
+  | 'vcpu-part'
+  /** A column heading over the vCPUs' parts ('ap_list', 'list registers', 'guest'). */
+  | 'vm-col'
+  /** KVM's frame for a VM, and its objects (irqfd, routing, vITS, vgic). */
+  | 'kvm'
+  | 'kvm-part';
 
 export interface StageNode extends Rect {
   /** What `data-node` says: 'device:nic0', 'its0', 'its0/dt', 'dist', 'memory', 'rd3', 'cpuif3', 'cpu3'. */
@@ -63,9 +85,13 @@ export interface StageNode extends Rect {
   tokens: Rect;
   /** The command queue's ring strip (queue parts only). */
   ring?: Rect;
+  /** Width its text may take, when less than the box (a vCPU's label column). */
+  textW?: number;
+  /** A column heading: the vCPU part it names. */
+  col?: 'aplist' | 'lr' | 'guest';
 }
 
-export type WireKind = 'msi' | 'lpi' | 'spi' | 'local' | 'irq' | 'fiq';
+export type WireKind = 'msi' | 'lpi' | 'spi' | 'local' | 'irq' | 'fiq' | 'kvm' | 'virq';
 
 export interface Wire {
   /** 'device:nic0>its0', 'its0>rd3', 'dist>rd3', 'rd3>cpuif3', 'cpuif3>cpu3:irq'. */
@@ -89,10 +115,19 @@ export interface StageLayout {
   /** Wires by the top-level node at either end. */
   wiresAt: Map<string, Wire[]>;
   token: { h: number; font: number };
+  /** Where a vCPU's link to the physical CPU it runs on goes (machines with VMs). */
+  links?: VcpuLinks;
 }
 
 export const MIN_WIDTH = 900;
 export const MIN_HEIGHT = 260;
+/**
+ * The least height the host gets under a hypervisor band: a laptop's stage (about 880 x 250) cannot
+ * give both the band and the host their usual room, and scaling the whole picture down to fit
+ * would shrink its text below legibility. A few CPUs and an ITS whose parts still hold a token
+ * fit in 180.
+ */
+export const minHostHeightUnderVms = (shape: MachineShape): number => (shape.cpus.length <= 4 ? 180 : 220);
 
 /** The translation walk, left to right inside an ITS; the command queue runs under it. */
 export const WALK: readonly ItsPart[] = ['translater', 'cache', 'dt', 'itt', 'ct'];
@@ -111,6 +146,12 @@ const HEADER_LINES: Record<NodeKind, number> = {
   rd: 2,
   cpuif: 3,
   cpu: 3,
+  vm: 1,
+  vcpu: 1,
+  'vcpu-part': 0,
+  'vm-col': 1,
+  kvm: 1,
+  'kvm-part': 1,
 };
 
 const clamp = (v: number, lo: number, hi: number): number => Math.max(lo, Math.min(hi, v));
@@ -132,6 +173,10 @@ export function nodeIdOf(place: Place): string {
       return `cpuif${place.cpu}`;
     case 'cpu':
       return `cpu${place.cpu}`;
+    case 'vcpu':
+      return place.part ? `vm${place.vm}.vcpu${place.vcpu}/${place.part}` : `vm${place.vm}.vcpu${place.vcpu}`;
+    case 'kvm':
+      return `vm${place.vm}/${place.part}`;
   }
 }
 
@@ -150,31 +195,19 @@ export function centre(r: Rect): Point {
   return { x: r.x + r.w / 2, y: r.y + r.h / 2 };
 }
 
-/** Lays out a machine of this shape on a canvas of this size. */
-export function layout(shape: MachineShape, size: Size): StageLayout {
-  const W = Math.max(MIN_WIDTH, Number.isFinite(size.width) ? Math.floor(size.width) : 0);
-  const H = Math.max(MIN_HEIGHT, Number.isFinite(size.height) ? Math.floor(size.height) : 0);
-  const f = clamp(Math.min(W / 1280, H / 720) * 15, 11, 18);
-  const M = clamp(Math.min(W, H) * 0.02, 10, 20);
-  const nDev = shape.devices.length;
-  const nIts = shape.its.length;
-  const nCpu = shape.cpus.length;
-  const top = M;
-  const Ha = H - 2 * M;
+export type AddNode = (
+  id: string,
+  kind: NodeKind,
+  r: Rect,
+  font: number,
+  topId: string,
+  place?: Place,
+  extra?: Partial<StageNode>,
+) => StageNode;
 
-  const nodes: StageNode[] = [];
-  const wires: Wire[] = [];
-
-  /** Adds a node; its font, lines and token area follow from its size. */
-  const add = (
-    id: string,
-    kind: NodeKind,
-    r: Rect,
-    font: number,
-    topId: string,
-    place?: Place,
-    extra?: Partial<StageNode>,
-  ): StageNode => {
+/** A function that adds nodes to `nodes`; each node's lines and token area follow from its size. */
+export function nodeAdder(nodes: StageNode[], tokenH: () => number): AddNode {
+  return (id, kind, r, font, topId, place, extra) => {
     const pad = clamp(Math.min(r.w, r.h) * 0.08, 1.5, 6);
     const lineH = font * 1.25;
     const textH = extra?.ring ? extra.ring.y - r.y - pad : r.h - 2 * pad;
@@ -187,12 +220,88 @@ export function layout(shape: MachineShape, size: Size): StageLayout {
       h: Math.max(0, r.h - 2 * pad),
     };
     const below = { x: inner.x, y: inner.y + band, w: inner.w, h: inner.h - band };
-    const tokens = below.h >= tokenH ? below : inner;
+    const tokens = below.h >= tokenH() ? below : inner;
     const node: StageNode = { id, kind, ...r, font, pad, lines, tokens, top: topId, ...extra };
     if (place) node.place = place;
     nodes.push(node);
     return node;
   };
+}
+
+/** Lays out a machine of this shape on a canvas of this size. */
+export function layout(shape: MachineShape, size: Size): StageLayout {
+  const vms = shape.vms ?? [];
+  if (vms.length === 0) return hostLayout(shape, size);
+  // The band takes the top of the canvas; the host is laid out in what it leaves, then moved down.
+  const W = Math.max(MIN_WIDTH, Number.isFinite(size.width) ? Math.floor(size.width) : 0);
+  const offered = Number.isFinite(size.height) ? Math.floor(size.height) : 0;
+  const minHost = minHostHeightUnderVms(shape);
+  const band = bandHeight(shape, W, offered, minHost);
+  const H = Math.max(band.total, offered);
+  const host = hostLayout(shape, { width: W, height: Math.max(minHost, H - band.height) }, minHost);
+  const dy = H - host.height;
+  for (const n of host.nodes) {
+    n.y += dy;
+    n.tokens = { ...n.tokens, y: n.tokens.y + dy };
+    if (n.ring) n.ring = { ...n.ring, y: n.ring.y + dy };
+  }
+  for (const w of host.wires) w.points = w.points.map((p) => ({ x: p.x, y: p.y + dy }));
+  const nodes: StageNode[] = [];
+  const wires: Wire[] = [];
+  const links = hypervisorBand({
+    shape,
+    host,
+    top: 0,
+    bottom: dy,
+    add: nodeAdder(nodes, () => host.token.h),
+    wires,
+  });
+  const all = [...nodes, ...host.nodes];
+  const allWires = [...wires, ...host.wires];
+  // Tokens in the band are as tall as its parts allow, even where a squeezed ITS made the host's
+  // smaller (every box still fits tokens to its own height).
+  const tokenH = Math.max(host.token.h, Math.min(host.font * 1.4, 18));
+  return {
+    ...host,
+    token: { h: tokenH, font: Math.max(6, tokenH * 0.62) },
+    height: H,
+    nodes: all,
+    byId: new Map(all.map((n) => [n.id, n])),
+    wires: allWires,
+    wiresAt: wiresAt(allWires),
+    links,
+  };
+}
+
+function wiresAt(wires: Wire[]): Map<string, Wire[]> {
+  const at = new Map<string, Wire[]>();
+  for (const w of wires) {
+    for (const end of [w.from, w.to]) {
+      const list = at.get(end);
+      if (list) list.push(w);
+      else at.set(end, [w]);
+    }
+  }
+  return at;
+}
+
+/** The host machine: devices, ITSs, distributor, memory, CPUs. */
+function hostLayout(shape: MachineShape, size: Size, minHeight = MIN_HEIGHT): StageLayout {
+  const W = Math.max(MIN_WIDTH, Number.isFinite(size.width) ? Math.floor(size.width) : 0);
+  const H = Math.max(minHeight, Number.isFinite(size.height) ? Math.floor(size.height) : 0);
+  const f = clamp(Math.min(W / 1280, H / 720) * 15, 11, 18);
+  const M = clamp(Math.min(W, H) * 0.02, 10, 20);
+  const nDev = shape.devices.length;
+  const nIts = shape.its.length;
+  const nCpu = shape.cpus.length;
+  const top = M;
+  const Ha = H - 2 * M;
+
+  const nodes: StageNode[] = [];
+  const wires: Wire[] = [];
+
+  /** Adds a node; its font, lines and token area follow from its size. */
+  const add = nodeAdder(nodes, () => tokenH);
 
   // ---- Columns: devices | device lanes | ITS column | bus | CPU grid -------------------------
   let devCols = 0;
@@ -483,23 +592,14 @@ export function layout(shape: MachineShape, size: Size): StageLayout {
     }
     for (const w of wires) w.points = w.points.map((p) => ({ x: p.x + shiftX, y: p.y }));
   }
-  const byId = new Map(nodes.map((n) => [n.id, n]));
-  const wiresAt = new Map<string, Wire[]>();
-  for (const w of wires) {
-    for (const end of [w.from, w.to]) {
-      const list = wiresAt.get(end);
-      if (list) list.push(w);
-      else wiresAt.set(end, [w]);
-    }
-  }
   return {
     width: W,
     height: H,
     font: f,
     nodes,
-    byId,
+    byId: new Map(nodes.map((n) => [n.id, n])),
     wires,
-    wiresAt,
+    wiresAt: wiresAt(wires),
     token: { h: tokenH, font: Math.max(6, tokenH * 0.62) },
   };
 }

@@ -12,6 +12,12 @@
  * 'cpu3', 'memory'), data-focus="true" on the last event's places, data-irq/data-fiq/data-depth on
  * CPUs, data-waiting/data-stalled/data-creadr/data-cwriter on command queues, data-wire (and
  * class "hot") on wires, data-token-id/-kind/-state/-at/-intid on tokens.
+ *
+ * A machine with VMs adds (layout-vm.ts): the frames 'vm0' and 'vm0/kvm' (drawn under the wires),
+ * the vCPUs 'vm0.vcpu1' (data-mode, data-pcpu, data-aplist, data-lrs) and their parts
+ * 'vm0.vcpu1/aplist' | '/lr' | '/guest', KVM's 'vm0/irqfd', 'vm0/routing', 'vm0/its', 'vm0/vgic',
+ * data-vcpu / data-vcpu-mode on CPUs, and a link per loaded vCPU to its CPU (data-link
+ * 'vm0.vcpu1>cpu0', data-mode guest | host).
  */
 
 // `interrupt` is used by name: d3 declares itself free of side effects, so a bundler keeps
@@ -19,6 +25,7 @@
 import { easeCubicInOut, interrupt, select, type Selection } from 'd3';
 import type { MachineShape, Place, StageModel, Token } from '../worker/api';
 import { layout, type Point, type Size, type StageLayout, type StageNode, type Wire } from './layout';
+import { vcpuLink } from './layout-vm';
 import {
   diffTokens,
   hotWires,
@@ -67,7 +74,16 @@ const pathD = (points: readonly Point[]): string =>
   points.map((p, i) => `${i ? 'L' : 'M'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join('');
 
 /** Boxes whose text is centred (narrow ones); the others read from the left. */
-const CENTRED = new Set<StageNode['kind']>(['its-part', 'rd']);
+const CENTRED = new Set<StageNode['kind']>(['its-part', 'rd', 'kvm-part', 'vm-col']);
+
+/** Frames: boxes that hold other boxes, drawn under the wires that run inside them. */
+const FRAMES = new Set<StageNode['kind']>(['vm', 'kvm']);
+
+interface Link {
+  id: string;
+  mode: 'guest' | 'host';
+  points: Point[];
+}
 
 type G = Selection<SVGGElement, unknown, null, undefined>;
 
@@ -95,6 +111,8 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
     .append('path')
     .attr('class', 'stage-arrow')
     .attr('d', 'M0,0L10,5L0,10z');
+  const gFrames: G = root.append('g').attr('class', 'stage-frames');
+  const gLinks: G = root.append('g').attr('class', 'stage-links');
   const gWires: G = root.append('g').attr('class', 'stage-wires');
   const gNodes: G = root.append('g').attr('class', 'stage-nodes');
   const gTokens: G = root.append('g').attr('class', 'stage-tokens');
@@ -136,17 +154,29 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
       .attr('data-wire', (w) => w.id)
       .attr('d', (w) => pathD(w.points));
 
-    const nodes = gNodes
+    const boxes = (group: G, list: StageNode[]) =>
+      group
+        .selectAll<SVGGElement, StageNode>('g.stage-node')
+        .data(list, (n) => n.id)
+        .join((enter) => {
+          const g = enter.append('g').attr('class', 'stage-node');
+          g.append('title');
+          g.append('rect').attr('class', 'stage-box');
+          g.append('text').attr('class', 'stage-text');
+          return g;
+        })
+        .order();
+    boxes(
+      gFrames,
+      L.nodes.filter((n) => FRAMES.has(n.kind)),
+    );
+    boxes(
+      gNodes,
+      L.nodes.filter((n) => !FRAMES.has(n.kind)),
+    );
+    gLinks.selectAll('path.stage-link').remove();
+    const nodes = root
       .selectAll<SVGGElement, StageNode>('g.stage-node')
-      .data(L.nodes, (n) => n.id)
-      .join((enter) => {
-        const g = enter.append('g');
-        g.append('title');
-        g.append('rect').attr('class', 'stage-box');
-        g.append('text').attr('class', 'stage-text');
-        return g;
-      })
-      .order()
       .attr('class', (n) => `stage-node node-${n.kind}`)
       .attr('data-node', (n) => n.id)
       .attr('tabindex', (n) => (n.place ? 0 : null))
@@ -191,7 +221,7 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
     if (!shape) return;
     const views = new Map<string, NodeView>(nodeViews(L, shape, s).map((v) => [v.id, v]));
     const its = new Map(s.its.map((x) => [x.index, x]));
-    gNodes.selectAll<SVGGElement, StageNode>('g.stage-node').each(function (n) {
+    root.selectAll<SVGGElement, StageNode>('g.stage-node').each(function (n) {
       const v = views.get(n.id);
       if (!v) return;
       const q = n.ring && n.place?.node === 'its' ? its.get(n.place.its) : undefined;
@@ -272,6 +302,25 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
       .attr('font-size', n.font)
       .attr('text-anchor', 'end')
       .text(q.stalled ? (n.w > n.font * 14 ? '⚠ STALLED' : '⚠') : '');
+  }
+
+  /** Each loaded vCPU's link to the physical CPU it runs on. */
+  function paintLinks(L: StageLayout, s: StageModel): void {
+    const links: Link[] = [];
+    for (const vm of s.vms ?? [])
+      for (const v of vm.vcpus) {
+        if (v.pcpu < 0 || (v.mode !== 'guest' && v.mode !== 'host')) continue;
+        const points = vcpuLink(L.links, vm.index, v.vcpu, v.pcpu);
+        if (points) links.push({ id: `vm${vm.index}.vcpu${v.vcpu}>cpu${v.pcpu}`, mode: v.mode, points });
+      }
+    gLinks
+      .selectAll<SVGPathElement, Link>('path.stage-link')
+      .data(links, (l) => l.id)
+      .join('path')
+      .attr('class', (l) => `stage-link mode-${l.mode}`)
+      .attr('data-link', (l) => l.id)
+      .attr('data-mode', (l) => l.mode)
+      .attr('d', (l) => pathD(l.points));
   }
 
   function paintWires(s: StageModel, hot: Set<string>): void {
@@ -425,6 +474,7 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
   function render(durationMs: number): void {
     if (!lay || !model) return;
     paintNodes(lay, model);
+    paintLinks(lay, model);
     const step = position !== undefined && Math.abs(model.position - position) === 1 && durationMs > 0;
     const diff = paintTokens(lay, model, durationMs);
     paintWires(model, hotWires(lay, model, step ? diff : undefined));
@@ -463,6 +513,8 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
     destroy() {
       stop(gTokens.selectAll<SVGGElement, unknown>('g.stage-token'));
       defs.remove();
+      gFrames.remove();
+      gLinks.remove();
       gWires.remove();
       gNodes.remove();
       gTokens.remove();

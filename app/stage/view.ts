@@ -5,7 +5,17 @@
  * and how long a transition lasts. stage.ts only applies these to SVG elements.
  */
 
-import type { Focus, MachineShape, StageCpu, StageIts, StageModel, Token } from '../worker/api';
+import type {
+  Focus,
+  MachineShape,
+  StageCpu,
+  StageIts,
+  StageModel,
+  StageVcpu,
+  StageVm,
+  Token,
+  VcpuMode,
+} from '../worker/api';
 import {
   centre,
   nodeIdOf,
@@ -104,6 +114,33 @@ interface Ctx {
   tokensAt: Map<string, Token[]>;
   cpus: Map<number, StageCpu>;
   its: Map<number, StageIts>;
+  vms: Map<number, StageVm>;
+}
+
+/** What a vCPU is doing, in words: long, then shorter. */
+const MODE_WORDS: Record<VcpuMode, string[]> = {
+  guest: ['in the guest', 'guest'],
+  host: ["in KVM's run loop", 'in KVM', 'KVM'],
+  blocked: ['blocked in WFI', 'blocked', 'WFI'],
+  runnable: ['runnable, waiting for a pCPU', 'runnable', 'ready'],
+  stopped: ['stopped', 'off'],
+};
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** The VM and vCPU a node id names ('vm0', 'vm0.vcpu1', 'vm0.vcpu1/lr', 'vm0/vgic'). */
+function vmIds(id: string): { vm: number; vcpu: number } {
+  const m = /^vm(\d+)(?:\.vcpu(\d+))?/.exec(id);
+  return { vm: Number(m?.[1] ?? -1), vcpu: m?.[2] !== undefined ? Number(m[2]) : -1 };
+}
+
+function vcpuOf(
+  ctx: Ctx,
+  id: string,
+): { vm?: StageVm; v?: StageVcpu; name: string; vm0: number; vcpu: number } {
+  const { vm, vcpu } = vmIds(id);
+  const sv = ctx.vms.get(vm);
+  return { vm: sv, v: sv?.vcpus[vcpu], name: ctx.shape.vms?.[vm]?.name ?? `vm${vm}`, vm0: vm, vcpu };
 }
 
 /** Node ids of the focus's places, and the note each shows (an entry, else the register). */
@@ -123,16 +160,17 @@ export function focusOf(
     const host = focus.places.find((p) => p.node === 'its' && p.part === part);
     if (host) notes.set(nodeIdOf(host), entryText(focus.entry));
   }
-  if (focus.reg) {
+  const said = focus.note ?? focus.reg;
+  if (said) {
     const first = [...ids].find((id) => !notes.has(id));
-    if (first) notes.set(first, focus.reg);
+    if (first) notes.set(first, said);
   }
   return { ids, notes };
 }
 
 /** Fits each line's candidates to the node, keeping at most `node.lines` lines (the note last). */
 function fitLines(node: StageNode, rows: string[][], note?: string): string[] {
-  const width = node.w - 2 * node.pad;
+  const width = (node.textW ?? node.w) - 2 * node.pad;
   const room = Math.max(node.lines, 0);
   const all = note ? [...rows.slice(0, Math.max(0, room - 1)), [note]] : rows.slice(0, room);
   return all.map((c) => fitText(c, width, node.font)).filter((l) => l.length > 0);
@@ -273,15 +311,182 @@ function describe(node: StageNode, ctx: Ctx): NodeView {
         `CPU ${i}${aff ? ` (affinity ${aff})` : ''}: IRQ ${irq ? 'asserted' : 'not asserted'}, ` +
         `FIQ ${fiq ? 'asserted' : 'not asserted'}, ${depth ? `in its interrupt handler (depth ${depth})` : 'not in a handler'}`;
       const lines = `IRQ ${irq ? '●' : '○'} FIQ ${fiq ? '●' : '○'}`;
+      const handler = depth
+        ? [`in handler, depth ${depth}`, `handler depth ${depth}`, `depth ${depth}`, `×${depth}`]
+        : ['not in a handler', 'no handler', '–'];
       rows = [
         [aff ? `CPU ${i} · ${aff}` : `CPU ${i}`, `CPU ${i}`, `CPU${i}`, `${i}`],
-        depth
-          ? [`in handler, depth ${depth}`, `handler depth ${depth}`, `depth ${depth}`, `×${depth}`]
-          : ['not in a handler', 'no handler', '–'],
+        handler,
         [lines, `I${irq ? '●' : '○'} F${fiq ? '●' : '○'}`],
+      ];
+      if (ctx.shape.vms?.length) {
+        // A hypervisor's CPU: which vCPU it has loaded, if any (the host's handler, if it is in one).
+        const lv = c?.vcpu;
+        data.vcpu = lv ? `vm${lv.vm}.vcpu${lv.vcpu}` : '';
+        data['vcpu-mode'] = lv?.mode ?? '';
+        if (lv) {
+          const name = ctx.shape.vms[lv.vm]?.name ?? `vm${lv.vm}`;
+          const what = lv.mode === 'guest' ? 'guest' : 'KVM';
+          const h = depth ? ` · ×${depth}` : '';
+          rows[1] = [
+            `${name} vCPU ${lv.vcpu} · ${lv.mode === 'guest' ? 'in the guest' : 'in KVM'}${h}`,
+            `${name} vCPU ${lv.vcpu} · ${what}${h}`,
+            `vCPU ${lv.vcpu} · ${what}${h}`,
+            `v${lv.vcpu} ${what[0]}`,
+          ];
+          aria += `; runs ${name} vCPU ${lv.vcpu} (${lv.mode === 'guest' ? 'in the guest' : "in KVM's run loop"})`;
+        } else aria += '; runs no vCPU';
+      }
+      break;
+    }
+    case 'vm': {
+      const { vm, name } = vcpuOf(ctx, node.id);
+      const shapeVm = ctx.shape.vms?.find((x) => `vm${x.index}` === node.id);
+      const n = shapeVm?.vcpus ?? 0;
+      const on = vm?.enabled ?? false;
+      data.enabled = String(on);
+      aria = `VM ${name}: ${plural(n, 'vCPU')}, ${plural(shapeVm?.lrs ?? 0, 'list register')} each; the guest's distributor is ${on ? 'enabled' : 'disabled'}`;
+      rows = [[`${name} · guest`, name]];
+      break;
+    }
+    case 'kvm': {
+      const { name } = vcpuOf(ctx, node.id);
+      aria = `KVM's objects for ${name}: irqfds, GSI routing, the virtual ITS, the vgic`;
+      rows = [[`KVM (host kernel) · for ${name}`, `KVM · for ${name}`, 'KVM']];
+      break;
+    }
+    case 'kvm-part': {
+      if (node.place?.node !== 'kvm') break;
+      const { vm, name } = vcpuOf(ctx, node.id);
+      switch (node.place.part) {
+        case 'irqfd': {
+          const irqfds = vm?.irqfds ?? 0;
+          const efds = vm?.eventfds ?? 0;
+          data.irqfds = String(irqfds);
+          data.eventfds = String(efds);
+          aria = `${name} irqfds: ${plural(irqfds, 'irqfd')}, ${plural(efds, 'eventfd')}`;
+          rows = [
+            ['irqfd'],
+            [plural(irqfds, 'irqfd'), `${irqfds} irqfd`],
+            [plural(efds, 'eventfd'), `${efds} efd`],
+          ];
+          break;
+        }
+        case 'routing': {
+          const routes = vm?.routes ?? 0;
+          data.routes = String(routes);
+          aria = `${name} GSI routing table: ${plural(routes, 'entry', 'entries')}`;
+          rows = [
+            ['GSI routing', 'routing', 'GSI'],
+            [plural(routes, 'entry', 'entries'), `${routes}`],
+          ];
+          break;
+        }
+        case 'its': {
+          const s = vm?.its[0];
+          const on = s?.enabled ?? false;
+          const waiting = s?.waiting ?? 0;
+          data.enabled = String(on);
+          data.waiting = String(waiting);
+          data.creadr = String(s?.creadrSlot ?? 0);
+          data.cwriter = String(s?.cwriterSlot ?? 0);
+          data.stalled = String(s?.stalled ?? false);
+          aria =
+            `${name} virtual ITS: ${on ? 'enabled' : 'disabled'}, command queue CREADR at slot ${s?.creadrSlot ?? 0}, ` +
+            `CWRITER at slot ${s?.cwriterSlot ?? 0}, ${plural(waiting, 'command')} waiting${s?.stalled ? ', STALLED' : ''}`;
+          rows = [
+            [`vITS · ${on ? 'on' : 'off'}`, 'vITS'],
+            [`R${s?.creadrSlot ?? 0} W${s?.cwriterSlot ?? 0}`],
+            waiting ? [`${waiting} waiting`, `${waiting}`] : [],
+          ];
+          break;
+        }
+        case 'vgic': {
+          const on = vm?.enabled ?? false;
+          data.enabled = String(on);
+          aria = `${name} vgic (KVM's emulated distributor): GICD_CTLR ${on ? 'enabled' : 'disabled'}`;
+          rows = [
+            ['vgic'],
+            [`GICD ${on ? 'enabled' : 'disabled'}`, `GICD ${on ? 'on' : 'off'}`, on ? 'on' : 'off'],
+          ];
+          break;
+        }
+      }
+      break;
+    }
+    case 'vcpu': {
+      const { v, name, vcpu } = vcpuOf(ctx, node.id);
+      const mode = v?.mode ?? 'runnable';
+      const pcpu = v?.pcpu ?? -1;
+      data.mode = mode;
+      data.pcpu = String(pcpu);
+      data.aplist = String(v?.apList ?? 0);
+      data.lrs = String(v?.lrsUsed ?? 0);
+      data.virq = String(v?.virq ?? false);
+      const on = pcpu >= 0 ? ` · pCPU ${pcpu}` : '';
+      const words = MODE_WORDS[mode];
+      aria =
+        `${name} vCPU ${vcpu}: ${words[0]}${pcpu >= 0 ? ` on physical CPU ${pcpu}` : ''}; ` +
+        `${plural(v?.apList ?? 0, 'interrupt')} on its ap_list, ${plural(v?.lrsUsed ?? 0, 'list register')} in use; ` +
+        `${plural(v?.entries ?? 0, 'entry', 'entries')}, ${plural(v?.exits ?? 0, 'exit')}`;
+      const lrs = ctx.shape.vms?.[vmIds(node.id).vm]?.lrs ?? 0;
+      rows = [
+        [`vCPU ${vcpu}`, `v${vcpu}`],
+        [...words.map((w) => `${w}${on}`), ...words.slice(1), pcpu >= 0 ? `p${pcpu}` : '–'],
+        [
+          `ap_list ${v?.apList ?? 0} · LRs ${v?.lrsUsed ?? 0}/${lrs}`,
+          `ap ${v?.apList ?? 0} · LR ${v?.lrsUsed ?? 0}/${lrs}`,
+        ],
       ];
       break;
     }
+    case 'vm-col': {
+      // The heading over a column of vCPU parts: what the tokens below it are in.
+      const words: Record<string, string[]> = {
+        aplist: ["KVM's ap_list", 'ap_list', 'ap'],
+        lr: ['list registers', 'LRs', 'LR'],
+        guest: ['guest (ICV)', 'guest', 'G'],
+      };
+      rows = [words[node.col ?? ''] ?? []];
+      aria = rows[0]!.join(', ');
+      break;
+    }
+    case 'vcpu-part': {
+      if (node.place?.node !== 'vcpu' || !node.place.part) break;
+      const { v, name, vcpu, vm0 } = vcpuOf(ctx, node.id);
+      const lrs = ctx.shape.vms?.[vm0]?.lrs ?? 0;
+      switch (node.place.part) {
+        case 'aplist': {
+          const n = v?.apList ?? 0;
+          aria = `${name} vCPU ${vcpu} ap_list: ${plural(n, 'interrupt')} queued by KVM`;
+
+          break;
+        }
+        case 'lr': {
+          const used = v?.lrsUsed ?? 0;
+          aria = `${name} vCPU ${vcpu} list registers: ${used} of ${lrs} hold an interrupt`;
+
+          break;
+        }
+        case 'guest': {
+          const depth = v?.depth ?? 0;
+          const irq = v?.virq ?? false;
+          data.depth = String(depth);
+          aria =
+            `${name} vCPU ${vcpu} guest: ${depth ? `in its interrupt handler (depth ${depth})` : 'not in a handler'}, ` +
+            `virtual IRQ ${irq ? 'signalled' : 'not signalled'}`;
+          data.virq = String(irq);
+          break;
+        }
+      }
+      break;
+    }
+  }
+  // KVM's objects say more only when they are tall enough that their tokens stay clear of it.
+  if (node.kind === 'kvm-part') {
+    // Only the lines above its tokens (the note, when there is one, is the last of them).
+    const room = Math.floor((node.tokens.y - node.y - node.pad + 0.5) / (node.font * 1.25));
+    rows = rows.slice(0, Math.max(note ? 0 : 1, room - (note ? 1 : 0)));
   }
   if (note) aria += `; last event here: ${note}`;
   aria += tokensText(here);
@@ -313,6 +518,7 @@ export function nodeViews(lay: StageLayout, shape: MachineShape, stage: StageMod
     tokensAt,
     cpus: new Map(stage.cpus.map((c) => [c.index, c])),
     its: new Map(stage.its.map((s) => [s.index, s])),
+    vms: new Map((stage.vms ?? []).map((v) => [v.index, v])),
   };
   return lay.nodes.map((n) => describe(n, ctx));
 }
@@ -345,7 +551,7 @@ export function tokenLabels(t: Token): string[] {
   return out;
 }
 
-const KIND_ORDER: Record<Token['kind'], number> = { sgi: 0, ppi: 1, spi: 2, lpi: 3, msi: 4 };
+const KIND_ORDER: Record<Token['kind'], number> = { sgi: 0, ppi: 1, spi: 2, lpi: 3, msi: 4, eventfd: 5 };
 
 function tokenOrder(a: Token, b: Token): number {
   return (

@@ -26,6 +26,11 @@ export function inspectorFor(place: Place): InspectorTab {
       return 'memory';
     case 'device':
       return 'events';
+    case 'vcpu':
+      return 'vcpus';
+    case 'kvm':
+      // KVM's objects for a VM: their story is the VM's events.
+      return 'events';
   }
 }
 
@@ -55,6 +60,10 @@ export const createSelectionSlice: StateCreator<AppState, [], [], SelectionSlice
     if (!place) return;
     set({ tab: inspectorFor(place) });
     if (place.node === 'device') get().setFilter({ unit: `pci ${place.name}` }, true);
+    if (place.node === 'kvm') {
+      const vm = get().session?.shape.vms?.[place.vm];
+      if (vm) get().setFilter({ unit: place.part === 'its' ? `${vm.name}.its0` : vm.name }, true);
+    }
   },
   selectToken: (token) => {
     if (token.intid === undefined) return;

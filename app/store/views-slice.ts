@@ -7,13 +7,18 @@
 import type { StateCreator } from 'zustand';
 import type { AppState } from './store';
 
-export type InspectorTab = 'events' | 'its' | 'redistributors' | 'cpus' | 'registers' | 'memory' | 'console';
-/** The inspector tabs, in order, with the key that opens each. */
-export const TABS: { id: InspectorTab; label: string; key: string }[] = [
+export type InspectorTab =
+  'events' | 'its' | 'redistributors' | 'cpus' | 'vcpus' | 'registers' | 'memory' | 'console';
+/**
+ * The inspector tabs, in order, with the key that opens each. `vms`: only a machine that runs VMs
+ * shows the tab (the key then says there is nothing to show).
+ */
+export const TABS: { id: InspectorTab; label: string; key: string; vms?: true }[] = [
   { id: 'events', label: 'Events', key: 'e' },
   { id: 'its', label: 'ITS', key: 'i' },
   { id: 'redistributors', label: 'Redistributors', key: 'r' },
   { id: 'cpus', label: 'CPU interfaces', key: 'c' },
+  { id: 'vcpus', label: 'vCPUs', key: 'v', vms: true },
   { id: 'registers', label: 'Registers', key: 'g' },
   { id: 'memory', label: 'Memory', key: 'm' },
   { id: 'console', label: 'Console', key: '`' },

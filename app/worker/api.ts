@@ -29,7 +29,13 @@ import type {
   RedistributorView,
   RegisterListView,
   RegisterReading,
+  DecodedField,
 } from '../../engine';
+import type { VcpuExitReason, VcpuIrqSource, VcpuMode, VcpuRunCounters } from '../../engine/kvm/vcpu-run';
+import type { GuestPolicy } from '../../engine/kvm/vm-state';
+import type { VgicLrPolicy } from '../../engine/kvm/vgic-state';
+
+export type { VcpuMode } from '../../engine/kvm/vcpu-run';
 
 export interface MachineShape {
   profile: string;
@@ -40,6 +46,20 @@ export interface MachineShape {
   spis: number;
   /** The ITS commands the model decodes, by name (breakpoint and console choices). */
   itsCommands: string[];
+  /** The VMs KVM runs on the host; absent when the machine runs no hypervisor. */
+  vms?: VmShape[];
+}
+
+/** A VM as the stage lays it out: what never changes while its history plays. */
+export interface VmShape {
+  index: number;
+  /** 'vm0'; event units are named after it ('vm0.vcpu1', 'vm0.its0'). */
+  name: string;
+  vcpus: number;
+  /** List registers per vCPU (ICH_VTR_EL2.ListRegs + 1). */
+  lrs: number;
+  /** Virtual ITSs KVM emulates for it (0 or 1). */
+  its: number;
 }
 
 export interface ExpectationResult {
@@ -102,16 +122,29 @@ export type Place =
   | { node: 'rd'; cpu: number }
   | { node: 'cpuif'; cpu: number }
   | { node: 'cpu'; cpu: number }
-  | { node: 'memory' };
+  | { node: 'memory' }
+  /**
+   * A vCPU of VM `vm` (no part: the vCPU as a whole), or one of its parts: the ap_list KVM keeps
+   * for it, the list registers it enters the guest with, the guest running on it.
+   */
+  | { node: 'vcpu'; vm: number; vcpu: number; part?: VcpuPart }
+  /** What KVM keeps for VM `vm`: its vgic (the emulated distributor), GSI routing, irqfds, virtual ITS. */
+  | { node: 'kvm'; vm: number; part: KvmPart };
+
+export type VcpuPart = 'aplist' | 'lr' | 'guest';
+export type KvmPart = 'irqfd' | 'routing' | 'its' | 'vgic';
 
 /** An interrupt (or an MSI on its way to becoming one) somewhere on the stage. */
 export interface Token {
   /** Stable across positions, so a view can move it rather than redraw it. */
   id: string;
-  kind: 'msi' | 'sgi' | 'ppi' | 'spi' | 'lpi';
-  /** e.g. 'LPI 8195', 'MSI nic0/0'. */
+  /** 'eventfd': an eventfd signal on its way through KVM's irqfd to the vgic. */
+  kind: 'msi' | 'sgi' | 'ppi' | 'spi' | 'lpi' | 'eventfd';
+  /** e.g. 'LPI 8195', 'MSI nic0/0'; a VM's virtual interrupts say 'vLPI 8192', 'vSPI 32'. */
   label: string;
   intid?: number;
+  /** A virtual interrupt (or a signal on its way to one) of this VM. */
+  vm?: number;
   at: Place;
   state: 'travelling' | 'pending' | 'active' | 'active+pending';
 }
@@ -128,6 +161,40 @@ export interface StageCpu {
   rpr: number;
   /** The PE is in its interrupt handler (depth of nesting). */
   depth: number;
+  /** The vCPU loaded on this physical CPU: in the guest, or in KVM's run loop ('host'). */
+  vcpu?: { vm: number; vcpu: number; mode: 'guest' | 'host' };
+}
+
+/** A vCPU at one position. */
+export interface StageVcpu {
+  vcpu: number;
+  mode: VcpuMode;
+  /** The physical CPU it is loaded on, -1 for none. */
+  pcpu: number;
+  /** IRQs on its ap_list. */
+  apList: number;
+  /** List registers holding a valid interrupt (of those the last entry used). */
+  lrsUsed: number;
+  /** Guest interrupt handler nesting. */
+  depth: number;
+  /** The virtual CPU interface signals a virtual IRQ. */
+  virq: boolean;
+  entries: number;
+  exits: number;
+}
+
+/** A VM and what KVM keeps for it, at one position. */
+export interface StageVm {
+  index: number;
+  /** The guest's GICD_CTLR enable (the vgic's distributor). */
+  enabled: boolean;
+  /** GSI routing entries, irqfds, open eventfds. */
+  routes: number;
+  irqfds: number;
+  eventfds: number;
+  /** The virtual ITSs (their command queues), as StageIts. */
+  its: StageIts[];
+  vcpus: StageVcpu[];
 }
 
 export interface StageIts {
@@ -150,6 +217,8 @@ export interface Focus {
   entry?: { table: 'dt' | 'itt' | 'ct' | 'queue' | 'cache'; id: number; devid?: number };
   /** A register access: its name. */
   reg?: string;
+  /** What happened there, in a few words, when it is not a register ('exit: wfi', 'entry · 2 LRs'). */
+  note?: string;
 }
 
 export interface StageModel {
@@ -158,6 +227,8 @@ export interface StageModel {
   focus?: Focus;
   cpus: StageCpu[];
   its: StageIts[];
+  /** The VMs (absent when the machine has none). */
+  vms?: StageVm[];
 }
 
 /** What the page shows at one position. */
@@ -283,7 +354,13 @@ export type InspectRequest =
   | { view: 'registers'; unit: string }
   | { view: 'register'; unit: string; name: string }
   | { view: 'memoryMap' }
-  | { view: 'memory'; addr: number; len: number };
+  | { view: 'memory'; addr: number; len: number }
+  | { view: 'vcpu'; vm: number; vcpu: number }
+  /**
+   * Which vCPU each physical CPU ran, over positions [from, to) of the whole history (default: all
+   * of it), in at most `buckets` pieces per lane when there are more intervals than that.
+   */
+  | { view: 'lanes'; from?: number; to?: number; buckets?: number };
 
 /** One access to a register in the history up to the position shown. */
 export interface RegisterAccess {
@@ -316,6 +393,144 @@ export interface InspectResults {
   register: RegisterHistoryView;
   memoryMap: MemoryMapView;
   memory: MemoryDump;
+  vcpu: VcpuView;
+  lanes: LanesView;
+}
+
+/** An ICH_*_EL2 register: its value and its fields. */
+export interface IchRegisterView {
+  name: string;
+  /** Hex. */
+  value: string;
+  fields: DecodedField[];
+}
+
+/** One vgic_irq on a vCPU's ap_list, as KVM holds it (struct vgic_irq). */
+export interface ApListIrq {
+  intid: number;
+  kind: 'SGI' | 'PPI' | 'SPI' | 'LPI';
+  /** irq_is_pending: the latch, or (level) the latch or the line. */
+  pending: boolean;
+  pendingLatch: boolean;
+  lineLevel: boolean;
+  config: 'edge' | 'level';
+  active: boolean;
+  enabled: boolean;
+  priority: number;
+  group: 0 | 1;
+  /** The vCPU it should go to (the target oracle's input), -1 for none. */
+  target: number;
+  /** Backed by a physical interrupt (pINTID hwintid). */
+  hw: boolean;
+  hwintid: number;
+  /** The list register it is in (of those the last entry used), -1 for none. */
+  lr: number;
+  /** The debugfs vgic-state flags P L A E H C G. */
+  flags: string;
+}
+
+/** One ICH_LR<n>_EL2, decoded. */
+export interface ListRegisterView {
+  lr: number;
+  /** The 64-bit value, hex. */
+  value: string;
+  /** The last entry used it (n < used_lrs): what the hardware works with. */
+  used: boolean;
+  state: 'invalid' | 'pending' | 'active' | 'pending+active';
+  vintid: number;
+  /** Physical INTID (HW = 1), else 0. */
+  pintid: number;
+  priority: number;
+  group: 0 | 1;
+  hw: boolean;
+  /** EOI maintenance request (HW = 0). */
+  eoi: boolean;
+}
+
+/** A vCPU in detail: the vCPU inspector. */
+export interface VcpuView {
+  ok: true;
+  vm: number;
+  /** The VM's name ('vm0'). */
+  name: string;
+  vcpu: number;
+  vcpus: number;
+  mode: VcpuMode;
+  pcpu: number;
+  lastPcpu: number;
+  pinned: number;
+  /** Kicked while in the guest, its IPI on the way (EXITING_GUEST_MODE). */
+  exiting: boolean;
+  /** KVM_REQ_IRQ_PENDING is set. */
+  irqPendingRequest: boolean;
+  lastExit: { reason: VcpuExitReason; source?: VcpuIrqSource; intid?: number; misr?: string } | null;
+  counters: VcpuRunCounters;
+  lrPolicy: VgicLrPolicy;
+  priorityBits: number;
+  /** The ap_list, in list order. */
+  apList: ApListIrq[];
+  /** Every list register, used or not. */
+  lrs: ListRegisterView[];
+  usedLrs: number;
+  ich: {
+    hcr: IchRegisterView;
+    vmcr: IchRegisterView;
+    /** Derived from the LRs and ICH_HCR_EL2 (ichMisr). */
+    misr: IchRegisterView;
+    eisr: string;
+    elrsr: string;
+    /** ICH_AP0R0..3_EL2, ICH_AP1R0..3_EL2, hex. */
+    ap0r: string[];
+    ap1r: string[];
+  };
+  /** The ICV_*_EL1 registers as the guest would read them (nothing acknowledged). */
+  icv: { name: string; value: string }[];
+  /** What the virtual CPU interface signals to the vCPU now. */
+  virq: boolean;
+  vfiq: boolean;
+  lpisEnabled: boolean;
+  guest: {
+    policy: GuestPolicy;
+    masked: boolean;
+    depth: number;
+    /** Guest accesses still to run. */
+    queued: number;
+    /** Virtual interrupts acknowledged, by INTID. */
+    acked: { intid: number; count: number }[];
+  };
+}
+
+/** A stretch of positions [from, to) during which a physical CPU had a vCPU loaded. */
+export interface LaneSegment {
+  from: number;
+  to: number;
+  vm: number;
+  vcpu: number;
+  /** In the guest, or in KVM's run loop between an exit and the next entry. */
+  mode: 'guest' | 'host';
+}
+
+/** An entry into the guest or an exit from it (event `seq`). */
+export interface LaneMark {
+  seq: number;
+  kind: 'entry' | 'exit';
+  vm: number;
+  vcpu: number;
+  /** For an exit: its reason ('wfi', 'irq (maintenance)'). */
+  reason?: string;
+}
+
+/** What each physical CPU ran over a window of the history. */
+export interface LanesView {
+  ok: true;
+  /** The history's length (positions 0..length). */
+  length: number;
+  from: number;
+  to: number;
+  /** One lane per physical CPU; the gaps between segments are the host (its own work, or idle). */
+  lanes: { pcpu: number; segments: LaneSegment[]; marks: LaneMark[] }[];
+  /** There were more intervals or marks than the lanes hold: they are summarised. */
+  capped: boolean;
 }
 
 export type InspectResult<V extends InspectRequest['view'] = InspectRequest['view']> =

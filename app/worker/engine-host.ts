@@ -51,7 +51,35 @@ const SPURIOUS = 1023;
 const REG_WRITE_KINDS = new Set(['mmio.write', 'icc.write', 'icc.sgi', 'icc.eoi', 'icc.dir']);
 
 /** Events that report something refused or lost: what an 'error' breakpoint stops at. */
-const ERROR_KINDS = new Set(['its.drop', 'mmio.bad', 'icc.bad', 'input.bad', 'gicr.lpi.drop', 'its.queue']);
+const ERROR_KINDS = new Set([
+  'its.drop',
+  'mmio.bad',
+  'icc.bad',
+  'input.bad',
+  'gicr.lpi.drop',
+  'its.queue',
+  'guest.bad',
+]);
+
+/** What the VMM asks of KVM: an error when KVM refuses it (an errno) or VFIO does (a problem). */
+const VMM_CALL_KINDS = new Set([
+  'kvm.irq-line',
+  'kvm.signal-msi',
+  'kvm.set-gsi-routing',
+  'kvm.irqfd',
+  'eventfd.signal',
+  'vfio.set-irqs',
+]);
+
+/** An interrupt taken: by a CPU (ICC_IAR1_EL1) or by a guest on a vCPU (ICV_IAR1_EL1). */
+const ACK_KINDS = new Set(['icc.ack', 'icv.ack']);
+
+function isError(e: SimEvent): boolean {
+  if (ERROR_KINDS.has(e.kind)) return true;
+  const d = (e.data ?? {}) as Record<string, unknown>;
+  if (e.kind === 'its.cmd') return d.outcome !== 'ok';
+  return VMM_CALL_KINDS.has(e.kind) && (d.errno !== undefined || d.problem !== undefined);
+}
 
 function affinityText(a: number): string {
   return [24, 16, 8, 0].map((s) => (a >>> s) & 0xff).join('.');
@@ -71,6 +99,18 @@ function shapeOf(s: Scenario): MachineShape {
     })),
     spis: r.gic.spis,
     itsCommands: ITS_COMMANDS.map((c) => c.name),
+    // Only a machine with VMs says so: the shape of one without stays what it always was.
+    ...(r.vms?.length
+      ? {
+          vms: r.vms.map((v, index) => ({
+            index,
+            name: v.name,
+            vcpus: v.vcpus,
+            lrs: v.lrs,
+            its: v.its.length,
+          })),
+        }
+      : {}),
   };
 }
 
@@ -297,20 +337,27 @@ function marksOf(m: Machine, from: number, before: SessionInfo['marks']): Sessio
   const log = m.log;
   for (let seq = from; seq < log.length; seq++) {
     const kind = log.kindAt(seq)!;
-    if (kind === 'icc.ack' || kind === 'its.cmd' || ERROR_KINDS.has(kind)) {
+    if (ACK_KINDS.has(kind) || kind === 'its.cmd' || ERROR_KINDS.has(kind) || VMM_CALL_KINDS.has(kind)) {
       const e = log.get(seq)!;
-      const list =
-        kind === 'icc.ack'
-          ? (e.data as { intid: number }).intid === SPURIOUS
-            ? undefined
-            : marks.deliveries
-          : kind === 'its.cmd' && (e.data as { outcome: string }).outcome === 'ok'
+      const list = ACK_KINDS.has(kind)
+        ? ackedIntid(e) === SPURIOUS
+          ? undefined
+          : marks.deliveries
+        : isError(e)
+          ? marks.errors
+          : kind === 'its.cmd'
             ? marks.commands
-            : marks.errors;
+            : undefined;
       if (list && list.length < MAX_MARKS) list.push(seq);
     }
   }
   return marks;
+}
+
+/** The INTID an acknowledge returned (a guest's icv.ack carries it as the event's INTID). */
+function ackedIntid(e: SimEvent): number {
+  const d = e.data as { intid?: number } | undefined;
+  return typeof d?.intid === 'number' ? d.intid : (e.intid ?? SPURIOUS);
 }
 
 /** Whether stopping right after `e` completes a move of this granularity. */
@@ -321,7 +368,7 @@ function reaches(e: SimEvent, g: Granularity, next: SimEvent | undefined): boole
     case 'command':
       return e.kind === 'its.cmd';
     case 'delivery':
-      return e.kind === 'icc.ack' && (e.data as { intid: number }).intid !== SPURIOUS;
+      return ACK_KINDS.has(e.kind) && ackedIntid(e) !== SPURIOUS;
     case 'transaction':
       // A transaction is an outside input and everything it set off: it ends where the next
       // input begins (or at the end of the history).
@@ -337,7 +384,7 @@ export function matchesBreakpoint(e: SimEvent, b: Breakpoint): boolean {
   const d = (e.data ?? {}) as Record<string, unknown>;
   if (!matches(e, b)) return false;
   if (b.command !== undefined && !(e.kind === 'its.cmd' && d.command === b.command)) return false;
-  if (b.error && !(ERROR_KINDS.has(e.kind) || (e.kind === 'its.cmd' && d.outcome !== 'ok'))) return false;
+  if (b.error && !isError(e)) return false;
   if (b.regWrite !== undefined && !(REG_WRITE_KINDS.has(e.kind) && d.reg === b.regWrite)) return false;
   return true;
 }

@@ -23,6 +23,8 @@ import {
   type Machine,
 } from '../../engine';
 import type { InspectRequest, InspectResult, RegisterAccess } from './api';
+import { lanesView } from './kvm-lanes';
+import { inspectVcpu } from './vcpu-inspect';
 
 /** Most accesses a register's history carries (the newest are kept). */
 export const MAX_HISTORY = 200;
@@ -77,6 +79,15 @@ export function inspectMachine(m: Machine, request: InspectRequest): InspectResu
       return memoryMap(m);
     case 'memory':
       return readMemory(m, request.addr, request.len);
+    case 'vcpu':
+      return inspectVcpu(m, r.vm, r.vcpu);
+    case 'lanes': {
+      for (const k of ['from', 'to', 'buckets'] as const)
+        if (r[k] !== undefined && !(typeof r[k] === 'number' && Number.isFinite(r[k])))
+          return bad(`'lanes': ${k} must be a number`);
+      if (!m.s.kvm?.vms.length) return bad('this machine runs no VMs: its CPUs run the host only');
+      return lanesView(m, request);
+    }
   }
   return bad(`no inspector view named '${String(r.view)}'`);
 }

@@ -16,6 +16,7 @@
 
 import { inspectCpu, inspectIts, type Machine, type SimEvent } from '../../engine';
 import type { Focus, Place, StageCpu, StageIts, StageModel, Token } from './api';
+import { markLoaded, vmFocus, vmSummaries, vmTokens } from './vm-stage';
 
 interface Task {
   k: string;
@@ -269,12 +270,16 @@ function itsSummary(m: Machine): StageIts[] {
 export function stageModel(m: Machine, position: number, last: SimEvent | undefined): StageModel {
   const moving = inFlight(m);
   const ids = new Set(moving.map((t) => t.id));
-  const tokens = [...moving, ...arrived(m, position, ids)];
+  const tokens = [...moving, ...arrived(m, position, ids), ...vmTokens(m, position)];
+  const pcpus = cpus(m);
+  markLoaded(m, pcpus);
+  const vms = vmSummaries(m);
   return {
     position,
     tokens,
-    ...(last ? { focus: focusOf(last) } : {}),
-    cpus: cpus(m),
+    ...(last ? { focus: vmFocus(m, last) ?? focusOf(last) } : {}),
+    cpus: pcpus,
     its: itsSummary(m),
+    ...(vms ? { vms } : {}),
   };
 }
