@@ -270,3 +270,29 @@ describe('helpers', () => {
     expect(slug('!!!')).toBe('sandbox-session');
   });
 });
+
+describe('a sandbox with a VM', () => {
+  const vmScenario = JSON.stringify({
+    format: 'giclab-scenario/1',
+    id: 'vm-sandbox',
+    title: 'A VM',
+    machine: { profile: 'spec', cpus: 2, vms: [{ vcpus: 2 }] },
+    steps: [{ title: 'start', actions: [] }],
+  });
+
+  it('completes the VM, its vCPUs and the KVM calls, and runs a guest line and an ioctl', () => {
+    const host = new EngineHost();
+    const r = host.load(vmScenario, 'vm.json');
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect(host.complete('vm', 2).candidates.map((c) => c.text)).toContain('vm0');
+    expect(host.complete('vm0 vc', 6).candidates.map((c) => c.text)).toEqual(['vcpu0', 'vcpu1']);
+    expect(host.complete('vm0 irq', 7).candidates.map((c) => c.text)).toContain('irq-line');
+    ok(host.exec('vm0 vcpu0 write GICD_CTLR 0x12'));
+    ok(host.exec('vm0 vcpu0 write GICD_ISENABLER1 1'));
+    ok(host.exec('vm0 vcpu0 write ICC_PMR_EL1 0xf0'));
+    ok(host.exec('vm0 vcpu0 write ICC_IGRPEN1_EL1 1'));
+    ok(host.exec('vm0 irq-line spi 32 high'));
+    const x = ok(host.exec('expect events icv.ack vm=0 vcpu=0 intid=32 == 1 total'));
+    expect(x.outcome, x.message).toBe('ok');
+  });
+});

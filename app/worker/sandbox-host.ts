@@ -163,6 +163,15 @@ export class Sandbox {
       its: m.s.its.length,
       devices: m.s.machine.devices.map((d) => ({ name: d.name, rid: d.rid, its: d.its })),
       eventKinds: [...this.kinds].sort(),
+      ...(m.s.kvm
+        ? {
+            vms: m.s.kvm.vms.map((v) => ({
+              vcpus: v.cfg.vcpus,
+              its: v.its.length,
+              assigned: v.cfg.assigned.map((a) => a.device),
+            })),
+          }
+        : {}),
     });
   }
 

@@ -13,7 +13,9 @@ import { kvmSetGsiRouting } from './gsi-routing';
 import { kvmVmIoctlIrqLine } from './irq-line';
 import { eventfdCreate, kvmIrqfd } from './irqfd';
 import type { GuestOp, KvmCall, KvmInput } from './kvm-input-types';
-import { kvmSendUserspaceMsi } from './msi';
+import { E_ITS } from '../its/errors';
+import { translate } from '../its/lookup';
+import { kvmSendUserspaceMsi, kvmSignalMsiReturn, type VitsMsiOutcome } from './msi';
 import { enterLoaded, kickAll, loadsOf, PHYS_LINES, vmEmit, wantSchedule } from './vcpu-tasks';
 import { kvmVcpuPlace, NO_PCPU } from './vcpu-run';
 import { scheduleIrqfdInjection } from './vm-handlers';
@@ -71,10 +73,13 @@ function applyCall(ctx: VmContext, call: KvmCall): void {
         flags: call.flags,
         devid: call.devid,
       });
+      const outcome = r.ok ? signalOutcome(ctx, r.its.itsIndex, r.its.devid, r.its.eventid) : undefined;
+      const ret = outcome ? kvmSignalMsiReturn(outcome.outcome) : r.ret;
       vmEmit(ctx, 'kvm.signal-msi', -1, -1, -1, {
-        ret: r.ok ? 'translation' : r.ret,
+        ret,
         ...(!r.ok && 'errno' in r && r.errno ? { errno: r.errno } : {}),
-        text: `KVM_SIGNAL_MSI: ${r.reason}`,
+        ...(outcome?.outcome.kind === 'errno' ? { errno: 'EBUSY' } : {}),
+        text: `KVM_SIGNAL_MSI = ${ret}: ${r.reason}${outcome ? `; ${outcome.why}` : ''}`,
       });
       if (r.ok) scheduleVitsMsi(ctx, r.its.itsIndex, r.its.devid, r.its.eventid, hopCost(ctx, 'vitsInject'));
       return;
@@ -173,6 +178,32 @@ function applyCall(ctx: VmContext, call: KvmCall): void {
       return;
     }
   }
+}
+
+/**
+ * What vgic_its_inject_msi will return for this MSI, decided now as KVM decides it, synchronously
+ * inside the ioctl (the translation's events follow, at the model's pace): delivered, blocked by
+ * the guest's tables (an E_ITS_* code: the ioctl returns 0), or -EBUSY (the vITS or the target's
+ * LPIs disabled).
+ */
+function signalOutcome(
+  ctx: VmContext,
+  itsIndex: number,
+  devid: number,
+  eventid: number,
+): { outcome: VitsMsiOutcome; why: string } {
+  const its = ctx.s.vm.its[itsIndex]!;
+  if ((its.ctlr & 1) === 0)
+    return { outcome: { kind: 'errno', ret: -16 }, why: 'the virtual ITS is disabled (-EBUSY)' };
+  const w = translate(ctx, its, devid, eventid, null);
+  if (!w.ok)
+    return {
+      outcome: { kind: 'its-error', code: E_ITS.E_ITS_INT_UNMAPPED_INTERRUPT },
+      why: `blocked by the guest's tables (${w.reason}): returns 0`,
+    };
+  if (!ctx.kvmLpis.enabled(ctx, w.value.target.cpu))
+    return { outcome: { kind: 'errno', ret: -16 }, why: `vCPU ${w.value.target.cpu}'s LPIs are disabled (-EBUSY)` };
+  return { outcome: { kind: 'delivered' }, why: `LPI ${w.value.ite.intid} for vCPU ${w.value.target.cpu}: returns 1` };
 }
 
 /** A virtual ITS translation of DeviceID/EventID (vgic_its_inject_msi), `delay` from now. */
