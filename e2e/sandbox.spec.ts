@@ -1,8 +1,8 @@
 /**
- * The sandbox, as a user drives it: a new empty machine of a chosen shape, commands typed into
- * the console (completion, history, errors shown inline with the column), the stage and the log
- * following each line, the session saved as a scenario and opened again, and the console's work
- * surviving a crash of the engine worker.
+ * The sandbox, as a user drives it: a new empty machine of a chosen shape (with a KVM virtual
+ * machine or without), commands typed into the console (completion, history, errors shown inline
+ * with the column), the stage and the log following each line, the session saved as a scenario
+ * and opened again, and the console's work surviving a crash of the engine worker.
  */
 
 import { readFileSync } from 'node:fs';
@@ -20,12 +20,18 @@ const MAP_AND_FIRE = [
 const length = async (page: Page): Promise<number> =>
   Number(await page.getByTestId('position').getAttribute('data-length'));
 
+interface Shape {
+  cpus: number;
+  its: number;
+  devices: number;
+  bringUp: boolean;
+  profile?: string;
+  /** One VM (vm0), or none. */
+  vm?: { vcpus: number; lrs: number; vits: boolean; assignDev0: boolean };
+}
+
 /** Opens the New sandbox dialog, fills it in and creates the machine. */
-async function newSandbox(
-  page: Page,
-  shape: { cpus: number; its: number; devices: number; bringUp: boolean; profile?: string },
-  screenshot?: string,
-): Promise<void> {
+async function newSandbox(page: Page, shape: Shape, screenshot?: string): Promise<void> {
   await page.getByTestId('new-sandbox').click();
   const dialog = page.getByTestId('new-sandbox-dialog');
   await expect(dialog).toBeVisible();
@@ -33,8 +39,20 @@ async function newSandbox(
   await page.getByTestId('sandbox-cpus').fill(String(shape.cpus));
   await page.getByTestId('sandbox-its').fill(String(shape.its));
   await page.getByTestId('sandbox-devices').fill(String(shape.devices));
+  await page.getByTestId('sandbox-vm').selectOption(shape.vm ? 'one' : 'none');
+  if (shape.vm) {
+    await page.getByTestId('sandbox-vcpus').fill(String(shape.vm.vcpus));
+    await page.getByTestId('sandbox-lrs').fill(String(shape.vm.lrs));
+    await page.getByTestId('sandbox-vits').setChecked(shape.vm.vits);
+    if (shape.devices > 0) await page.getByTestId('sandbox-assign').setChecked(shape.vm.assignDev0);
+  } else await expect(page.getByTestId('sandbox-vm-fields')).toBeHidden();
   await page.getByTestId('sandbox-bringup').setChecked(shape.bringUp);
   await expect(page.getByTestId('sandbox-summary')).toContainText(`${shape.cpus} CPU`);
+  // The summary says what will be built, the VM too.
+  if (shape.vm)
+    await expect(page.getByTestId('sandbox-summary')).toContainText(
+      `vm0 under KVM: ${shape.vm.vcpus} vCPU${shape.vm.vcpus === 1 ? '' : 's'} with ${shape.vm.lrs} list register`,
+    );
   if (screenshot) await page.screenshot({ path: test.info().outputPath(screenshot) });
   await page.getByTestId('sandbox-create').click();
   await expect(dialog).toBeHidden();
@@ -109,6 +127,52 @@ test('an empty 2-CPU machine, brought up, mapped and fired from the console', as
     log.locator('tr[data-kind="icc.ack"]').filter({ hasText: /CPU 1 acknowledges LPI 8195/ }),
   ).toHaveCount(2);
   await expect(log.locator('tr[data-kind="its.cmd"]').filter({ hasText: 'MAPTI' })).toHaveCount(1);
+});
+
+test('a sandbox with a VM: the guest comes up with the host, enables SPI 32, and takes it from KVM_IRQ_LINE', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.goto('/');
+  await page.getByTestId('theme').selectOption('dark');
+  const vm = { vcpus: 2, lrs: 4, vits: true, assignDev0: true };
+  await newSandbox(
+    page,
+    { cpus: 2, its: 1, devices: 1, bringUp: true, vm },
+    'new-sandbox-vm-1280x720-dark.png',
+  );
+  await page.getByTestId('theme').selectOption('light');
+  // The summary said what was built; the title says it too, and the bring-up passed.
+  await expect(page.getByRole('heading', { level: 2 })).toContainText('a VM with 2 vCPUs');
+  await expect(page.getByTestId('step')).toHaveCount(1);
+  await expect(page.getByTestId('status')).toContainText(/^Passed/);
+  // The narration tells the host's lines from the guest's, and says what to try next.
+  const narration = page.getByTestId('narration');
+  await expect(narration).toContainText('The host');
+  await expect(narration).toContainText('The guest.');
+  await expect(narration).toContainText('vm0 irq-line spi 32 high');
+  await page.screenshot({ path: test.info().outputPath('sandbox-vm-narration-1280x720.png') });
+  const start = await length(page);
+
+  // The guest enables SPI 32 at its distributor (a trapped MMIO write), then the VMM raises it.
+  const enable = await run(page, 'vm0 vcpu0 write GICD_ISENABLER1 1');
+  await expect(enable).toHaveAttribute('data-outcome', 'ok');
+  await expect.poll(() => length(page)).toBeGreaterThan(start);
+  const raise = await run(page, 'vm0 irq-line spi 32 high');
+  await expect(raise).toHaveAttribute('data-outcome', 'ok');
+  await expect(await run(page, 'expect vm0 vcpu0 delivered 32')).toHaveAttribute('data-outcome', 'ok');
+  await page.screenshot({ path: test.info().outputPath('sandbox-vm-console-1280x720.png') });
+
+  // The event log shows the ioctl and the guest's acknowledge of virtual SPI 32, without an exit.
+  await page.getByTestId('tab-events').click();
+  const log = page.getByTestId('event-log');
+  await expect(log.locator('tr[data-kind="kvm.irq-line"]')).toHaveCount(1);
+  const ack = log
+    .locator('tr[data-kind="icv.ack"]')
+    .filter({ hasText: /vm0's vCPU 0 .*acknowledges virtual SPI 32/ });
+  await expect(ack).toHaveCount(1);
+  await ack.evaluate((row) => row.scrollIntoView({ block: 'center' }));
+  await page.screenshot({ path: test.info().outputPath('sandbox-vm-ack-1280x720.png') });
 });
 
 test('a mistyped line is refused inline, with the column, and nothing changes', async ({ page }) => {

@@ -1,8 +1,8 @@
 /**
  * "New sandbox": a button in the header and the dialog it opens, where the user picks the
- * machine's shape (behaviour profile, CPUs, ITSs, PCI devices) and whether it starts brought up
- * (lesson 2.2's first step) or as at reset. The machine is opened as scenario text, and the
- * console tab comes forward.
+ * machine's shape (behaviour profile, CPUs, ITSs, PCI devices, and a KVM virtual machine or none)
+ * and whether it starts brought up (lesson 2.2's first step, and the guest's the same way) or as
+ * at reset. The machine is opened as scenario text, and the console tab comes forward.
  */
 
 import { useEffect, useRef, useState } from 'react';
@@ -10,11 +10,14 @@ import { appStore } from '../store';
 import {
   bringUpLines,
   DEFAULT_SHAPE,
+  DEFAULT_VM,
   device,
+  guestBringUpLines,
   LIMITS,
   normalise,
   PROFILES,
   sandboxTitle,
+  vmText,
   type SandboxShape,
 } from './empty-machine';
 import './sandbox.css';
@@ -25,15 +28,29 @@ type Form = {
   its: string;
   devices: string;
   bringUp: boolean;
+  /** 'none' or 'one': the VM's fields below are kept while there is none, for when one is chosen again. */
+  vm: 'none' | 'one';
+  vcpus: string;
+  lrs: string;
+  vits: boolean;
+  assignDev0: boolean;
 };
 
-const formOf = (s: SandboxShape): Form => ({
-  profile: s.profile,
-  cpus: String(s.cpus),
-  its: String(s.its),
-  devices: String(s.devices),
-  bringUp: s.bringUp,
-});
+const formOf = (s: SandboxShape): Form => {
+  const vm = s.vm ?? DEFAULT_VM;
+  return {
+    profile: s.profile,
+    cpus: String(s.cpus),
+    its: String(s.its),
+    devices: String(s.devices),
+    bringUp: s.bringUp,
+    vm: s.vm ? 'one' : 'none',
+    vcpus: String(vm.vcpus),
+    lrs: String(vm.lrs),
+    vits: vm.its,
+    assignDev0: vm.assignDev0,
+  };
+};
 
 const shapeOf = (f: Form): SandboxShape =>
   normalise({
@@ -42,7 +59,13 @@ const shapeOf = (f: Form): SandboxShape =>
     its: Number(f.its),
     devices: Number(f.devices),
     bringUp: f.bringUp,
+    vm:
+      f.vm === 'one'
+        ? { vcpus: Number(f.vcpus), lrs: Number(f.lrs), its: f.vits, assignDev0: f.assignDev0 }
+        : null,
   });
+
+const count = (lines: readonly string[]): number => lines.filter((l) => !l.startsWith('#')).length;
 
 export function NewSandbox() {
   const [open, setOpen] = useState(false);
@@ -59,7 +82,9 @@ export function NewSandbox() {
 
   const shape = shapeOf(form);
   const devices = [...Array(Math.min(shape.devices, 3)).keys()].map((i) => device(i, shape.its));
-  const lines = shape.bringUp ? bringUpLines(shape).filter((l) => !l.startsWith('#')).length : 0;
+  const lines = shape.bringUp ? count(bringUpLines(shape)) : 0;
+  const guestLines = shape.bringUp ? count(guestBringUpLines(shape)) : 0;
+  const vm = shape.vm;
 
   const create = async (): Promise<void> => {
     // Closed first, so that the focus it gives back to the button can move on to the console.
@@ -72,21 +97,30 @@ export function NewSandbox() {
     }
   };
 
+  const input = (key: 'cpus' | 'its' | 'devices' | 'vcpus' | 'lrs', disabled = false) => (
+    <input
+      id={`sandbox-${key}`}
+      type="number"
+      min={LIMITS[key][0]}
+      max={LIMITS[key][1]}
+      value={form[key]}
+      disabled={disabled}
+      onChange={(e) => setForm({ ...form, [key]: e.target.value })}
+      data-testid={`sandbox-${key}`}
+    />
+  );
+
+  const range = (key: 'cpus' | 'its' | 'devices' | 'vcpus' | 'lrs') => (
+    <small>
+      {LIMITS[key][0]} to {LIMITS[key][1]}
+    </small>
+  );
+
   const number = (key: 'cpus' | 'its' | 'devices', label: string, disabled = false) => (
     <label className="ns-field">
       <span>{label}</span>
-      <input
-        type="number"
-        min={LIMITS[key][0]}
-        max={LIMITS[key][1]}
-        value={form[key]}
-        disabled={disabled}
-        onChange={(e) => setForm({ ...form, [key]: e.target.value })}
-        data-testid={`sandbox-${key}`}
-      />
-      <small>
-        {LIMITS[key][0]} to {LIMITS[key][1]}
-      </small>
+      {input(key, disabled)}
+      {range(key)}
     </label>
   );
 
@@ -142,6 +176,64 @@ export function NewSandbox() {
                 ? `${devices.map((d) => `${d.name} at ${d.bdf}`).join(', ')}${shape.devices > 3 ? ', …' : ''}: DeviceID = Requester ID (dev0 is 16)${shape.its > 1 ? ', spread over the ITSs' : ''}.`
                 : 'No PCI devices: MSIs can still be sent with msi rid=<requester-id>.'}
           </p>
+          <label className="ns-field">
+            <span>Virtual machine</span>
+            <select
+              value={form.vm}
+              onChange={(e) => setForm({ ...form, vm: e.target.value as Form['vm'] })}
+              data-testid="sandbox-vm"
+            >
+              <option value="none">None</option>
+              <option value="one">One VM under KVM (vm0)</option>
+            </select>
+          </label>
+          {vm && (
+            <div className="ns-vm" data-testid="sandbox-vm-fields">
+              <div className="ns-field">
+                <label htmlFor="sandbox-vcpus">vCPUs</label>
+                {input('vcpus')}
+                <span className="ns-more">
+                  {range('vcpus')}
+                  <label
+                    className="ns-inline"
+                    title="List registers per vCPU (ICH_VTR_EL2.ListRegs + 1); KVM's default is 4"
+                  >
+                    <span>List registers</span>
+                    {input('lrs')}
+                    {range('lrs')}
+                  </label>
+                </span>
+              </div>
+              <div className="ns-subs">
+                <label
+                  className="ns-check"
+                  title="KVM_DEV_TYPE_ARM_VGIC_ITS: the guest gets LPIs and MSIs through its own ITS"
+                >
+                  <input
+                    type="checkbox"
+                    checked={form.vits}
+                    onChange={(e) => setForm({ ...form, vits: e.target.checked })}
+                    data-testid="sandbox-vits"
+                  />
+                  <span>A virtual ITS</span>
+                </label>
+                {shape.devices > 0 && (
+                  <label
+                    className="ns-check"
+                    title="VFIO passthrough: dev0's MSIs reach the guest through KVM; the guest knows it as DeviceID 16"
+                  >
+                    <input
+                      type="checkbox"
+                      checked={form.assignDev0}
+                      onChange={(e) => setForm({ ...form, assignDev0: e.target.checked })}
+                      data-testid="sandbox-assign"
+                    />
+                    <span>Assign dev0 to the VM</span>
+                  </label>
+                )}
+              </div>
+            </div>
+          )}
           <label className="ns-check">
             <input
               type="checkbox"
@@ -152,11 +244,24 @@ export function NewSandbox() {
             <span>
               Bring up LPIs and the ITS, as in lesson 2.2: distributor and CPU interfaces enabled, LPI
               property and pending tables, ITS tables and command queue (no mappings)
+              {vm &&
+                (vm.its
+                  ? "; then the guest's, the same way, from inside vm0"
+                  : "; then the guest's distributor and CPU interfaces, from inside vm0")}
             </span>
           </label>
           <p className="ns-summary" data-testid="sandbox-summary">
             {sandboxTitle(shape)}
-            {shape.bringUp ? `, brought up in ${lines} lines` : ', as at reset'}
+            {!shape.bringUp
+              ? ', as at reset'
+              : vm
+                ? `, brought up in ${lines} host lines and ${guestLines} guest lines`
+                : `, brought up in ${lines} lines`}
+            {vm && (
+              <span className="ns-summary-vm" data-testid="sandbox-summary-vm">
+                {vmText(vm)}
+              </span>
+            )}
           </p>
           <div className="ns-actions">
             <button type="button" onClick={() => setOpen(false)}>

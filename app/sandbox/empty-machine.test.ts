@@ -1,8 +1,19 @@
-/** The sandbox's starting scenarios load, for every shape the dialog offers, and do what they say. */
+/**
+ * The sandbox's starting scenarios load, for every shape the dialog offers, and do what they say;
+ * with a VM, its guest is brought up in the same step and then takes what the narration says to try.
+ */
 
 import { describe, expect, it } from 'vitest';
 import { EngineHost } from '../worker/engine-host';
-import { bringUpLines, emptyMachineScenario, normalise, type SandboxShape } from './empty-machine';
+import {
+  bringUpLines,
+  emptyMachineScenario,
+  GUEST_SPI_LINES,
+  guestBringUpLines,
+  guestLpiLines,
+  normalise,
+  type SandboxShape,
+} from './empty-machine';
 
 function load(shape: SandboxShape) {
   const host = new EngineHost();
@@ -19,7 +30,51 @@ describe('the empty machine of a chosen shape', () => {
     { profile: 'spec', cpus: 64, its: 4, devices: 16, bringUp: true },
     { profile: 'kvm', cpus: 4, its: 0, devices: 0, bringUp: true },
     { profile: 'qemu', cpus: 3, its: 1, devices: 2, bringUp: false },
+    // With a VM: vCPUs from 1 to 8 (more than the host has CPUs too), 1 to 16 list registers.
+    {
+      profile: 'spec',
+      cpus: 2,
+      its: 1,
+      devices: 1,
+      bringUp: true,
+      vm: { vcpus: 2, lrs: 4, its: true, assignDev0: true },
+    },
+    {
+      profile: 'kvm',
+      cpus: 1,
+      its: 0,
+      devices: 0,
+      bringUp: true,
+      vm: { vcpus: 8, lrs: 1, its: true, assignDev0: false },
+    },
+    {
+      profile: 'qemu',
+      cpus: 4,
+      its: 2,
+      devices: 3,
+      bringUp: true,
+      vm: { vcpus: 1, lrs: 16, its: false, assignDev0: true },
+    },
+    {
+      profile: 'spec',
+      cpus: 8,
+      its: 1,
+      devices: 0,
+      bringUp: true,
+      vm: { vcpus: 4, lrs: 2, its: true, assignDev0: false },
+    },
+    {
+      profile: 'spec',
+      cpus: 2,
+      its: 1,
+      devices: 1,
+      bringUp: false,
+      vm: { vcpus: 2, lrs: 4, its: true, assignDev0: false },
+    },
   ];
+
+  /** Guest expectations of the bring-up step: every GIC access accepted, and the vITS enabled. */
+  const guestChecks = (s: SandboxShape): number => (s.bringUp && s.vm ? 1 + (s.vm.its ? 1 : 0) : 0);
 
   for (const shape of shapes)
     it(`loads: ${JSON.stringify(shape)}`, () => {
@@ -33,10 +88,116 @@ describe('the empty machine of a chosen shape', () => {
       expect(session.steps).toHaveLength(1);
       // Every bring-up line ran (none refused) and every ITS ended up enabled.
       expect(session.passed).toBe(true);
-      expect(session.steps[0]!.expectations).toHaveLength(shape.bringUp ? shape.its : 0);
+      expect(session.steps[0]!.expectations).toHaveLength(
+        (shape.bringUp ? shape.its : 0) + guestChecks(shape),
+      );
+      expect(session.shape.vms).toEqual(
+        shape.vm
+          ? [{ index: 0, name: 'vm0', vcpus: shape.vm.vcpus, lrs: shape.vm.lrs, its: shape.vm.its ? 1 : 0 }]
+          : undefined,
+      );
       if (shape.bringUp) expect(session.length).toBeGreaterThan(shape.cpus * 3);
+      // As at reset, only a VM makes events: KVM places its vCPUs, which block in WFI.
+      else if (shape.vm) expect(session.length).toBeGreaterThan(0);
       else expect(session.length).toBe(0);
     });
+
+  for (const shape of shapes.filter((s) => s.vm && s.bringUp))
+    it(`the guest takes SPI 32${shape.vm!.its ? ' and LPI 8192' : ''} as the narration says: ${JSON.stringify(shape)}`, () => {
+      const { host, session } = load(shape);
+      const narration = session.steps[0]!.narration;
+      for (const line of [...GUEST_SPI_LINES, ...(shape.vm!.its ? guestLpiLines() : [])]) {
+        expect(narration).toContain(`\`${line}\``);
+        const r = host.exec(line);
+        expect(r.ok && r.outcome, line).toBe('ok');
+        if (line === GUEST_SPI_LINES[1]) {
+          const took = host.exec('expect vm0 vcpu0 delivered 32');
+          expect(took.ok && took.outcome, took.ok ? took.message : took.error).toBe('ok');
+        }
+      }
+      if (shape.vm!.its) {
+        const took = host.exec('expect vm0 vcpu0 delivered 8192');
+        expect(took.ok && took.outcome, took.ok ? took.message : took.error).toBe('ok');
+      }
+    });
+
+  it("brings the guest up after the host, in the guest's address space, each vCPU on its own redistributor", () => {
+    const shape: SandboxShape = {
+      profile: 'spec',
+      cpus: 2,
+      its: 1,
+      devices: 1,
+      bringUp: true,
+      vm: { vcpus: 3, lrs: 4, its: true, assignDev0: false },
+    };
+    const { session } = load(shape);
+    const guest = guestBringUpLines(shape);
+    expect(guest.filter((l) => !l.startsWith('#')).every((l) => /^vm0 vcpu[0-2] /.test(l))).toBe(true);
+    for (const n of [0, 1, 2])
+      expect(guest).toEqual(
+        expect.arrayContaining([
+          `vm0 vcpu${n} write ICC_PMR_EL1 0xf0`,
+          `vm0 vcpu${n} write ICC_IGRPEN1_EL1 1`,
+          `vm0 vcpu${n} write64 GICR_PENDBASER 0x${(0x4040_0780 + n * 0x1_0000).toString(16)}`,
+          `vm0 vcpu${n} write GICR_CTLR 1`,
+        ]),
+      );
+    expect(guest).toContain('vm0 vcpu0 write GICD_CTLR 0x12');
+    expect(guest).toContain('vm0 vcpu0 write GITS_CTLR 1');
+    // One step: the host's lines, then the guest's.
+    const doc = JSON.parse(emptyMachineScenario(shape)) as {
+      steps: { actions: string[]; narration: string }[];
+    };
+    expect(doc.steps[0]!.actions).toEqual([...bringUpLines(shape), ...guest]);
+    expect(session.steps[0]!.narration).toMatch(/\*\*The host\*\*.*\n\n\*\*The guest\.\*\*/s);
+    // Without a virtual ITS, no LPI lines for the guest; without a VM, no guest lines at all.
+    const noVits = guestBringUpLines({ ...shape, vm: { ...shape.vm!, its: false } });
+    expect(noVits.some((l) => /PROPBASER|GITS_|mem fill/.test(l))).toBe(false);
+    expect(noVits).toContain('vm0 vcpu2 write ICC_IGRPEN1_EL1 1');
+    expect(guestBringUpLines({ ...shape, vm: null })).toEqual([]);
+  });
+
+  it('assigns dev0 to the VM when asked, and only when there is a dev0', () => {
+    const vm = { vcpus: 2, lrs: 4, its: true, assignDev0: true };
+    const machine = (s: SandboxShape) =>
+      (JSON.parse(emptyMachineScenario(s)) as { machine: { vms?: Record<string, unknown>[] } }).machine;
+    expect(machine({ profile: 'spec', cpus: 2, its: 1, devices: 2, bringUp: true, vm }).vms).toEqual([
+      { vcpus: 2, lrs: 4, assigned: [{ device: 'dev0' }] },
+    ]);
+    expect(machine({ profile: 'spec', cpus: 2, its: 1, devices: 0, bringUp: true, vm }).vms).toEqual([
+      { vcpus: 2, lrs: 4 },
+    ]);
+    expect(
+      machine({
+        profile: 'spec',
+        cpus: 2,
+        its: 1,
+        devices: 1,
+        bringUp: true,
+        vm: { ...vm, its: false, assignDev0: false },
+      }).vms,
+    ).toEqual([{ vcpus: 2, lrs: 4, its: false }]);
+    // VFIO takes the assigned device, and refuses the other one.
+    const { host } = load({ profile: 'spec', cpus: 2, its: 1, devices: 2, bringUp: true, vm });
+    expect(host.exec('vm0 eventfd').ok).toBe(true);
+    const assigned = host.exec('vm0 vfio dev0 vector=0 lpi=8200 fd=3');
+    expect(assigned.ok, assigned.ok ? '' : assigned.error).toBe(true);
+    expect(host.exec('vm0 vfio dev1 vector=0 lpi=8201 fd=3').ok).toBe(false);
+  });
+
+  it('leaves the guest as at reset when the host is: SPI 32 is not delivered, it is not enabled', () => {
+    const { host } = load({
+      profile: 'spec',
+      cpus: 2,
+      its: 1,
+      devices: 1,
+      bringUp: false,
+      vm: { vcpus: 2, lrs: 4, its: true, assignDev0: false },
+    });
+    for (const line of GUEST_SPI_LINES) expect(host.exec(line).ok).toBe(true);
+    const took = host.exec('expect vm0 vcpu0 delivered 32');
+    expect(took.ok && took.outcome).toBe('failed');
+  });
 
   it('numbers devices from 00:02.0, so dev0 is DeviceID 16, and spreads them over the ITSs', () => {
     const { session } = load({ profile: 'spec', cpus: 2, its: 2, devices: 3, bringUp: true });
@@ -80,5 +241,29 @@ describe('the empty machine of a chosen shape', () => {
       cpus: 64,
       devices: 0,
     });
+    // A VM: 1 to 8 vCPUs, 1 to 16 list registers; dev0 assigned only if there is a dev0.
+    expect(
+      normalise({
+        profile: 'spec',
+        cpus: 2,
+        its: 0,
+        devices: 1,
+        bringUp: true,
+        vm: { vcpus: 9, lrs: 0, its: true, assignDev0: true },
+      }).vm,
+    ).toEqual({ vcpus: 8, lrs: 1, its: true, assignDev0: false });
+    expect(
+      normalise({
+        profile: 'spec',
+        cpus: 2,
+        its: 1,
+        devices: 1,
+        bringUp: true,
+        vm: { vcpus: 0, lrs: 17, its: false, assignDev0: true },
+      }).vm,
+    ).toEqual({ vcpus: 1, lrs: 16, its: false, assignDev0: true });
+    expect(
+      normalise({ profile: 'spec', cpus: 2, its: 1, devices: 1, bringUp: true, vm: null }),
+    ).not.toHaveProperty('vm');
   });
 });
