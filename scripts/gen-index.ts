@@ -14,10 +14,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const SCENARIOS = join(here, '..', 'public', 'scenarios');
 export const INDEX = join(SCENARIOS, 'index.json');
 
-/** The picker's group for a scenario: its teaching track, else the suite it conforms to. */
-function trackOf(s: { track?: string; conformance?: { suite: string } }): string {
+/** The picker's group for a scenario: its teaching track, else the suite it conforms to (and where it runs). */
+function trackOf(s: { track?: string; conformance?: { suite: string; runsIn?: string } }): string {
   if (s.track) return `Track ${s.track}`;
-  if (s.conformance) return `Conformance: ${s.conformance.suite}`;
+  if (s.conformance)
+    return `Conformance: ${s.conformance.suite}${s.conformance.runsIn === 'vm' ? ' inside a VM' : ''}`;
   return 'Scenarios';
 }
 

@@ -95,6 +95,9 @@ export function createLanes(svg: SVGSVGElement, opts: LanesOptions): LanesHandle
         g.append('rect').attr('class', 'lane-bg');
         g.append('g').attr('class', 'lane-segs');
         g.append('g').attr('class', 'lane-ticks');
+        // The label sits on a patch of background so the segments and ticks under it do not
+        // garble it; its intervals stay visible in the tooltips and the vCPU inspector.
+        g.append('rect').attr('class', 'lane-label-bg');
         g.append('text').attr('class', 'lane-label');
         return g;
       })
@@ -138,6 +141,7 @@ export function createLanes(svg: SVGSVGElement, opts: LanesOptions): LanesHandle
           const x = xOf(mk.seq + 0.5, L, width).toFixed(1);
           return mk.kind === 'entry' ? `M${x},0v${LANE_H * 0.45}` : `M${x},${LANE_H}v${-LANE_H * 0.45}`;
         });
+      g.select('rect.lane-label-bg').attr('x', 0).attr('y', 0).attr('width', 34).attr('height', LANE_H);
       g.select('text.lane-label')
         .attr('x', 2)
         .attr('y', LANE_H - 2)

@@ -202,8 +202,14 @@ function signalOutcome(
       why: `blocked by the guest's tables (${w.reason}): returns 0`,
     };
   if (!ctx.kvmLpis.enabled(ctx, w.value.target.cpu))
-    return { outcome: { kind: 'errno', ret: -16 }, why: `vCPU ${w.value.target.cpu}'s LPIs are disabled (-EBUSY)` };
-  return { outcome: { kind: 'delivered' }, why: `LPI ${w.value.ite.intid} for vCPU ${w.value.target.cpu}: returns 1` };
+    return {
+      outcome: { kind: 'errno', ret: -16 },
+      why: `vCPU ${w.value.target.cpu}'s LPIs are disabled (-EBUSY)`,
+    };
+  return {
+    outcome: { kind: 'delivered' },
+    why: `LPI ${w.value.ite.intid} for vCPU ${w.value.target.cpu}: returns 1`,
+  };
 }
 
 /** A virtual ITS translation of DeviceID/EventID (vgic_its_inject_msi), `delay` from now. */

@@ -50,7 +50,8 @@ function savePendingTables(ctx: VmContext): number {
     const bit = 1 << (irq.intid % 8);
     const byte = memReadU8(vm.mem, addr);
     const next = irq.pendingLatch ? byte | bit : byte & ~bit;
-    if (next !== byte) memWriteU8(vm.mem, addr, next);
+    if (next === byte) continue;
+    memWriteU8(vm.mem, addr, next);
     n++;
   }
   return n;

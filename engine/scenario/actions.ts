@@ -70,7 +70,8 @@ export type Action =
    * The guest's code on vCPU `vcpu` of VM `vm` does `action`, one of: mmio-read/mmio-write (to the
    * guest's own GIC frames or RAM), icc-read/icc-write (the guest's ICC_* registers, which are the
    * virtual CPU interface), mem-write/mem-bytes/mem-fill (guest RAM), its-cmd/its-raw (to the
-   * guest's virtual ITS), lpi-config (the guest's property table). `vm0 vcpu1 <line>`.
+   * guest's virtual ITS), lpi-config (the guest's property table), lpi-pending (the pending table
+   * of vCPU `rd`'s redistributor). `vm0 vcpu1 <line>`.
    */
   | { kind: 'guest'; vm: number; vcpu: number; action: Action }
   /** What the VMM asks of KVM for VM `vm` (ioctls, eventfds, VFIO): `vm0 irq-line ...`. */
@@ -87,13 +88,16 @@ export type ValueCheck = { mask?: bigint; equals: bigint } | { mask?: bigint; un
 
 export type TableEntryFields = Record<string, bigint>;
 
-export type Expectation =
+/**
+ * The checks that read the machine through a view: the host's (CPUs, redistributors, ITSs, RAM),
+ * or, wrapped in a 'guest' expectation, one VM's guest view, where `cpu` and `rd` name vCPUs,
+ * `its` the VM's virtual ITSs, registers resolve in the guest's frames and memory is guest RAM.
+ */
+export type ViewExpectation =
   /** The step's deliveries (acknowledges with a real INTID), across every CPU, are exactly these. */
   | { kind: 'deliveries'; exact: { cpu: number; intid: number; count: number }[] }
   /** CPU `cpu` acknowledged `intid` exactly `count` times in this step (other deliveries not checked). */
   | { kind: 'delivered'; cpu: number; intid: number; count: number }
-  /** The guest on vCPU `vcpu` of VM `vm` acknowledged virtual `intid` (ICV_IAR1_EL1) exactly `count` times in this step. */
-  | { kind: 'guest-delivered'; vm: number; vcpu: number; intid: number; count: number }
   | { kind: 'reg'; target: MmioTarget; width?: AccessWidth; check: ValueCheck }
   | { kind: 'icc'; cpu: number; reg: string; check: ValueCheck }
   | { kind: 'mem'; width: AccessWidth; addr: number; check: ValueCheck }
@@ -105,7 +109,16 @@ export type Expectation =
   /** A collection table entry: fields valid, target. */
   | { kind: 'cte'; its: number; icid: number; fields: TableEntryFields; absent?: boolean }
   /** Whether an LPI is pending at a redistributor. */
-  | { kind: 'lpi-pending'; rd: number; intid: number; pending: boolean }
+  | { kind: 'lpi-pending'; rd: number; intid: number; pending: boolean };
+
+export type Expectation =
+  | ViewExpectation
+  /**
+   * `expect` on the guest view of VM `vm` (`expect vm0 ...`): deliveries are the guest's
+   * acknowledges (ICV_IAR1_EL1) per vCPU, registers are read through KVM's emulation, tables are
+   * the virtual ITS's, memory is guest RAM.
+   */
+  | { kind: 'guest'; vm: number; expect: ViewExpectation }
   /** Number of events of `eventKind` in this step (or since the start with `total`) matching the filters. */
   | {
       kind: 'events';

@@ -523,10 +523,10 @@ describe('expectations', () => {
 
   it('refuses malformed expectations', () => {
     expect(err('expect')).toMatch(
-      /^6: expected what to expect \(deliveries, .*, events or vm<n> vcpu<m> delivered\) after 'expect'$/,
+      /^6: expected what to expect \(deliveries, .*, events or vm<n> <expectation>\) after 'expect'$/,
     );
     expect(err('expect nothing')).toBe(
-      "8: unknown expectation 'nothing' (expected deliveries, delivered, reg, icc, mem, dte, ite, cte, pending, not-pending, events or vm<n> vcpu<m> delivered)",
+      "8: unknown expectation 'nothing' (expected deliveries, delivered, reg, icc, mem, dte, ite, cte, pending, not-pending, events or vm<n> <expectation>)",
     );
     expect(err('expect deliveries')).toBe(
       "17: expected 'none' or <cpu>:<intid>[x<count>] after 'expect deliveries'",
@@ -646,6 +646,25 @@ describe('VMs: guest lines', () => {
     );
   });
 
+  it("parses the pending bit: the issuing vCPU's table, or rd<k>'s", () => {
+    expect(ok('vm0 vcpu1 lpi-pending 8195 set')).toEqual(
+      g(1, { kind: 'lpi-pending', rd: 1, intid: 8195, set: true }),
+    );
+    expect(ok('vm0 vcpu0 lpi-pending rd3 8196 clear')).toEqual(
+      g(0, { kind: 'lpi-pending', rd: 3, intid: 8196, set: false }),
+    );
+    expect(ok('vm0 vcpu0 lpi-pending gicr2 8192 SET')).toEqual(
+      g(0, { kind: 'lpi-pending', rd: 2, intid: 8192, set: true }),
+    );
+    expect(err('vm0 vcpu0 lpi-pending 27 set')).toBe('23: 27 is not an LPI (LPI INTIDs start at 8192)');
+    expect(err('vm0 vcpu0 lpi-pending rd1 8192')).toBe(
+      "30: expected 'set' or 'clear' after 'vm0 vcpu0 lpi-pending rd1 8192'",
+    );
+    expect(err('vm0 vcpu0 lpi-pending cpu1 8192 set')).toBe(
+      "23: expected an LPI INTID after 'vm0 vcpu0 lpi-pending', found 'cpu1'",
+    );
+  });
+
   it('parses pinning', () => {
     expect(ok('vm0 vcpu1 pin pcpu2')).toEqual({ kind: 'vcpu-pin', vm: 0, vcpu: 1, pcpu: 2 });
     expect(ok('vm1 vcpu0 unpin')).toEqual({ kind: 'vcpu-pin', vm: 1, vcpu: 0, pcpu: -1 });
@@ -669,8 +688,9 @@ describe('VMs: guest lines', () => {
     );
     expect(err('vm0 vcpu0 lpi-config 27 0xa2')).toBe('22: 27 is not an LPI (LPI INTIDs start at 8192)');
     expect(err('vm0 vcpu0 msi nic0 1')).toBe(
-      "11: 'msi' is not something the guest's code does on a vCPU (a guest line is read, write, mem, its or lpi-config)",
+      "11: 'msi' is not something the guest's code does on a vCPU (a guest line is read, write, mem, its, lpi-config or lpi-pending)",
     );
+    expect(err('vm0 vcpu0 migrate')).toMatch(/^11: 'migrate' is not something the guest's code does/);
     expect(err('vm0 vcpu0 irq-line spi 32 1')).toMatch(
       /^11: 'irq-line' is not something the guest's code does/,
     );
@@ -678,10 +698,10 @@ describe('VMs: guest lines', () => {
       "11: a guest line names its VM and vCPU once, at its start ('vm0 vcpu0 ...')",
     );
     expect(err('vm0 vcpu0 frob')).toBe(
-      "11: unknown guest command 'frob' (expected read, write, mem, its, lpi-config, pin or unpin)",
+      "11: unknown guest command 'frob' (expected read, write, mem, its, lpi-config, lpi-pending, pin or unpin)",
     );
     expect(err('vm0 vcpu0')).toBe(
-      "9: expected what the guest on vcpu0 does (read, write, mem, its, lpi-config, pin or unpin) after 'vm0 vcpu0'",
+      "9: expected what the guest on vcpu0 does (read, write, mem, its, lpi-config, lpi-pending, pin or unpin) after 'vm0 vcpu0'",
     );
     expect(err('vm0 vcpu0 its MAPX')).toMatch(/^15: unknown ITS command 'MAPX'/);
     expect(err('vm0 vcpu1 pin 2')).toBe("15: expected pcpu<n> after 'vm0 vcpu1 pin', found '2'");
@@ -805,6 +825,12 @@ describe('VMs: KVM calls', () => {
     );
   });
 
+  it("parses the VMM's migration of the VM", () => {
+    expect(ok('vm0 migrate')).toEqual(k({ kind: 'migrate' }));
+    expect(ok('VM1 MIGRATE')).toEqual(k({ kind: 'migrate' }, 1));
+    expect(err('vm0 migrate now')).toBe("13: unexpected 'now' after 'vm0 migrate'");
+  });
+
   it('refuses missing fields, unknown calls and flags twice', () => {
     expect(err('vm0 irqfd gsi=5')).toBe('15: irqfd needs fd=<an eventfd>');
     expect(err('vm0 irqfd fd=3 gsi=5 deassign deassign')).toBe('31: deassign is given twice');
@@ -827,35 +853,125 @@ describe('VMs: KVM calls', () => {
     );
     expect(err('vm0 vfio nic0 0')).toBe("15: vfio has no field '0' (fields: vector=, lpi=, fd=)");
     expect(err('vm0 frob')).toBe(
-      "5: unknown KVM call 'frob' (expected vcpu<n>, irq-line, signal-msi, set-gsi-routing, eventfd, irqfd, eventfd-signal or vfio)",
+      "5: unknown KVM call 'frob' (expected vcpu<n>, irq-line, signal-msi, set-gsi-routing, eventfd, irqfd, eventfd-signal, vfio or migrate)",
     );
     expect(err('vm0 cpu1 read ICC_IAR1')).toBe("5: a VM's CPUs are vcpu<n>, not 'cpu1'");
     expect(err('vm0')).toBe(
-      "3: expected vcpu<n> or a KVM call (irq-line, signal-msi, set-gsi-routing, eventfd, irqfd, eventfd-signal or vfio) after 'vm0'",
+      "3: expected vcpu<n> or a KVM call (irq-line, signal-msi, set-gsi-routing, eventfd, irqfd, eventfd-signal, vfio or migrate) after 'vm0'",
     );
   });
 });
 
 describe('VMs: expectations', () => {
-  it('parses what the guest on a vCPU took', () => {
+  const gx = (vm: number, expect: Extract<Expectation, { kind: 'guest' }>['expect']): Action =>
+    exp({ kind: 'guest', vm, expect });
+
+  it('parses what the guest on a vCPU took, in both spellings', () => {
     expect(ok('expect vm0 vcpu1 delivered 27')).toEqual(
-      exp({ kind: 'guest-delivered', vm: 0, vcpu: 1, intid: 27, count: 1 }),
+      gx(0, { kind: 'delivered', cpu: 1, intid: 27, count: 1 }),
     );
     expect(ok('expect vm1 vcpu0 delivered 8192x2')).toEqual(
-      exp({ kind: 'guest-delivered', vm: 1, vcpu: 0, intid: 8192, count: 2 }),
+      gx(1, { kind: 'delivered', cpu: 0, intid: 8192, count: 2 }),
     );
     expect(ok('expect vm0 vcpu0 delivered 0 x3')).toEqual(
-      exp({ kind: 'guest-delivered', vm: 0, vcpu: 0, intid: 0, count: 3 }),
+      gx(0, { kind: 'delivered', cpu: 0, intid: 0, count: 3 }),
+    );
+    expect(ok('expect vm0 delivered vcpu1 27')).toEqual(
+      gx(0, { kind: 'delivered', cpu: 1, intid: 27, count: 1 }),
     );
   });
 
-  it('refuses a missing vCPU or verb', () => {
-    expect(err('expect vm0 delivered 27')).toBe("12: expected vcpu<n> after 'expect vm0', found 'delivered'");
+  it("parses every view form on the guest's view, with vcpu<n> for cpu<n>", () => {
+    expect(ok('expect vm0 deliveries vcpu3:8195 vcpu2:8196x2')).toEqual(
+      gx(0, {
+        kind: 'deliveries',
+        exact: [
+          { cpu: 3, intid: 8195, count: 1 },
+          { cpu: 2, intid: 8196, count: 2 },
+        ],
+      }),
+    );
+    expect(ok('expect vm1 deliveries none')).toEqual(gx(1, { kind: 'deliveries', exact: [] }));
+    expect(ok('expect vm0 reg rd0 GICR_ISACTIVER0 & 0x2 == 0')).toEqual(
+      gx(0, {
+        kind: 'reg',
+        target: { kind: 'reg', reg: 'GICR_ISACTIVER0', unit: { type: 'rd', n: 0 } },
+        check: { mask: 2n, equals: 0n },
+      }),
+    );
+    expect(ok('expect vm0 reg32 GITS_TYPER unchanged')).toEqual(
+      gx(0, {
+        kind: 'reg',
+        width: 32,
+        target: { kind: 'reg', reg: 'GITS_TYPER' },
+        check: { unchanged: true },
+      }),
+    );
+    expect(ok('expect vm0 icc vcpu0 ICC_RPR == 0xa0')).toEqual(
+      gx(0, { kind: 'icc', cpu: 0, reg: 'ICC_RPR_EL1', check: { equals: 0xa0n } }),
+    );
+    expect(ok('expect vm0 mem8 0x40130003 == 0xa3')).toEqual(
+      gx(0, { kind: 'mem', width: 8, addr: 0x4013_0003, check: { equals: 0xa3n } }),
+    );
+    expect(ok('expect vm0 mem 0x40200400 == 0xaa 0xaa')).toEqual(
+      gx(0, { kind: 'mem-bytes', addr: 0x4020_0400, bytes: [0xaa, 0xaa] }),
+    );
+    expect(ok('expect vm0 dte 2 valid=1 size=7 itt=0x40300000')).toEqual(
+      gx(0, { kind: 'dte', its: 0, devid: 2, fields: { valid: 1n, size: 7n, itt: 0x4030_0000n } }),
+    );
+    expect(ok('expect vm0 ite its0 2 20 intid=8195 icid=3')).toEqual(
+      gx(0, { kind: 'ite', its: 0, devid: 2, eventid: 20, fields: { intid: 8195n, icid: 3n } }),
+    );
+    expect(ok('expect vm0 cte 3 absent')).toEqual(
+      gx(0, { kind: 'cte', its: 0, icid: 3, fields: {}, absent: true }),
+    );
+    expect(ok('expect vm0 pending rd3 8195')).toEqual(
+      gx(0, { kind: 'lpi-pending', rd: 3, intid: 8195, pending: true }),
+    );
+    expect(ok('expect vm0 not-pending 8195')).toEqual(
+      gx(0, { kind: 'lpi-pending', rd: 0, intid: 8195, pending: false }),
+    );
+  });
+
+  it('refuses a missing vCPU or verb, host CPU names, and forms with no guest meaning', () => {
+    expect(err('expect vm0')).toBe(
+      "10: expected what to expect of vm0's guest (deliveries, delivered, reg, icc, mem, dte, ite, cte, pending, not-pending or vcpu<m> delivered) after 'expect vm0'",
+    );
+    expect(err('expect vm0 delivered 27')).toBe(
+      "22: expected vcpu<n> after 'expect vm0 delivered', found '27'",
+    );
     expect(err('expect vm0 vcpu1 took 27')).toBe(
       "18: expected 'delivered' after 'expect vm0 vcpu1', found 'took'",
     );
     expect(err('expect vm0 vcpu1 delivered')).toBe(
       "26: expected a virtual INTID after 'expect vm0 vcpu1 delivered'",
+    );
+    expect(err('expect vm0 delivered cpu1 27')).toBe(
+      "22: a VM's CPUs are vcpu<n>, not 'cpu1' (expect vm0 reads the guest's view)",
+    );
+    expect(err('expect vm0 deliveries cpu3:8195')).toBe(
+      "23: a VM's CPUs are vcpu<n>, not 'cpu3' (expect vm0 reads the guest's view)",
+    );
+    expect(err('expect vm0 icc cpu0 ICC_RPR == 0')).toBe(
+      "16: a VM's CPUs are vcpu<n>, not 'cpu0' (expect vm0 reads the guest's view)",
+    );
+    expect(err('expect vm0 deliveries vcpu1:1 vcpu1:1')).toBe(
+      '31: vcpu1:1 is listed twice (write one entry with x<count>)',
+    );
+    expect(err('expect vm0 events its.cmd == 1')).toBe(
+      "12: 'events' has no guest form: the event log is the machine's, the VM's events included; filter it by VM: 'expect events <kind> vm=0 ...'",
+    );
+    expect(err('expect vm0 vm1 deliveries none')).toBe(
+      "12: an expectation reads one VM: write 'expect vm1 ...' on a line of its own",
+    );
+    expect(err('expect vm0 frob')).toBe(
+      "12: unknown expectation 'frob' for a guest (expected deliveries, delivered, reg, icc, mem, dte, ite, cte, pending, not-pending or vcpu<m> delivered)",
+    );
+    expect(err('expect vm0 reg ICC_PMR == 0')).toBe(
+      "16: 'ICC_PMR' is a CPU interface system register: use 'expect vm0 icc vcpu<n> ICC_PMR ...'",
+    );
+    expect(err('expect deliveries vcpu1:1')).toBe(
+      "19: expected 'none' or <cpu>:<intid>[x<count>] after 'expect deliveries', found 'vcpu1'",
     );
   });
 });

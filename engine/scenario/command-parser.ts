@@ -27,6 +27,7 @@ import type {
   TableEntryFields,
   Unit,
   ValueCheck,
+  ViewExpectation,
 } from './actions';
 import { lex, type Token } from './lexer';
 import {
@@ -106,7 +107,10 @@ export const SIZE_UNITS: readonly { unit: string; bytes: number }[] = [
 const COMMANDS_HELP =
   'read, write, cpu<n>, mem, lpi-config, lpi-pending, its, msi, line, software, vm<n>, run, wait, step, migrate or expect';
 const EXPECT_HELP =
-  'deliveries, delivered, reg, icc, mem, dte, ite, cte, pending, not-pending, events or vm<n> vcpu<m> delivered';
+  'deliveries, delivered, reg, icc, mem, dte, ite, cte, pending, not-pending, events or vm<n> <expectation>';
+/** What `expect vm<n>` may be followed by: the forms that have a meaning on a guest's view. */
+const GUEST_EXPECT_HELP =
+  'deliveries, delivered, reg, icc, mem, dte, ite, cte, pending, not-pending or vcpu<m> delivered';
 
 /** What a VMM asks of KVM for a VM (`vm<n> <call> ...`), by the word that names it. */
 export const KVM_CALLS: readonly { word: string; doc: string }[] = [
@@ -120,6 +124,10 @@ export const KVM_CALLS: readonly { word: string; doc: string }[] = [
   { word: 'irqfd', doc: 'KVM_IRQFD: an eventfd fires a GSI (fd=, gsi=, resample=, deassign)' },
   { word: 'eventfd-signal', doc: 'write(2) to an eventfd: signal it' },
   { word: 'vfio', doc: "VFIO_DEVICE_SET_IRQS: an assigned device's MSI vector signals an eventfd" },
+  {
+    word: 'migrate',
+    doc: "save and restore the VM's interrupt state: ITS tables and pending tables to guest memory, then back",
+  },
 ];
 
 /** 'a, b or c'. */
@@ -127,11 +135,11 @@ const orList = (xs: readonly string[]): string =>
   xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`;
 
 /** What the guest's code on a vCPU may do (`vm<n> vcpu<m> <line>`). */
-export const GUEST_COMMANDS: readonly string[] = ['read', 'write', 'mem', 'its', 'lpi-config'];
+export const GUEST_COMMANDS: readonly string[] = ['read', 'write', 'mem', 'its', 'lpi-config', 'lpi-pending'];
 const GUEST_HELP = orList([...GUEST_COMMANDS, 'pin', 'unpin']);
 
 /** Host commands that have no meaning inside a guest line (the refusal says so, not 'unknown'). */
-const HOST_ONLY = ['lpi-pending', 'msi', 'line', 'software', 'run', 'wait', 'step', 'migrate', 'expect'];
+const HOST_ONLY = ['msi', 'line', 'software', 'run', 'wait', 'step', 'migrate', 'expect'];
 
 /** The most bytes a guest's `mem fill` may store: the guest's code writes them all (a 'mem' op of that many bytes). */
 export const GUEST_FILL_LIMIT = 64 * 1024;
@@ -168,6 +176,8 @@ class Cursor {
   private i = 0;
   /** Inside `vm<n> vcpu<m> ...`: the guest line's vCPU (register names and refusals differ there). */
   guestVcpu: number | undefined;
+  /** Inside `expect vm<n> ...`: the VM whose guest view the expectation reads (CPUs are vcpu<n>). */
+  expectVm: number | undefined;
 
   constructor(
     readonly text: string,
@@ -387,7 +397,9 @@ function registerName(c: Cursor, t: Token, unit: Unit | undefined): string {
       t,
       c.guestVcpu !== undefined
         ? `${show(t.text)} is a system register: it has no unit (write 'read|write ${t.text}')`
-        : `${show(t.text)} is a CPU interface system register: use 'cpu<n> read|write ${t.text}'`,
+        : c.expectVm !== undefined
+          ? `${show(t.text)} is a CPU interface system register: use 'expect vm${c.expectVm} icc vcpu<n> ${t.text} ...'`
+          : `${show(t.text)} is a CPU interface system register: use 'cpu<n> read|write ${t.text}'`,
     );
   if (!REGISTER_RE.test(t.text)) {
     if (/^(GICD|GICR|GITS)_/i.test(t.text)) throw c.failAt(t, `${show(t.text)} is not a register name`);
@@ -863,6 +875,15 @@ function parseGuestAction(c: Cursor, t: Token, vm: number, vcpu: number): Action
     );
   if (k === 'its' || indexedWord(c, t, 'its') !== undefined) return parseIts(c, t);
   if (k === 'mem') return parseMem(c);
+  if (k === 'lpi-pending') {
+    // `[rd<k>]`: whose pending table (vCPU k's redistributor's GICR_PENDBASER); default the issuing vCPU's.
+    const rt = c.peek();
+    const rd = indexedWord(c, rt, 'rd');
+    if (rd !== undefined) c.take();
+    const intid = lpi(c);
+    const op = c.keyword(['set', 'clear'], `'set' or 'clear'`);
+    return { kind: 'lpi-pending', rd: rd ?? vcpu, intid, set: op === 'set' };
+  }
   if (k === 'lpi-config') {
     const rt = c.peek();
     if (indexedWord(c, rt, 'rd') !== undefined)
@@ -900,6 +921,8 @@ function parseKvmCall(c: Cursor, t: Token): KvmCall {
       return { kind: 'eventfd-signal', fd: c.id('an eventfd (its fd number)').value };
     case 'vfio':
       return parseVfio(c);
+    case 'migrate':
+      return { kind: 'migrate' };
   }
   if (indexedWord(c, t, 'cpu') !== undefined)
     throw c.failAt(t, `a VM's CPUs are vcpu<n>, not ${show(t.text)}`);
@@ -1180,7 +1203,22 @@ function intidWithCount(c: Cursor, what: string): { intid: number; count: number
   return { intid: Number(intid), count, counted: countText !== undefined };
 }
 
-function expectDeliveries(c: Cursor): Expectation {
+/**
+ * A CPU of the expectation's view: `cpu<n>` on the host, `vcpu<n>` inside `expect vm<k> ...`
+ * (where a `cpu<n>` is refused with the reason).
+ */
+function viewCpuWord(c: Cursor, what = 'cpu<n>'): number {
+  if (c.expectVm === undefined) return cpuWord(c, what);
+  const t = c.peek();
+  if (t && indexedWord(c, t, 'cpu') !== undefined)
+    throw c.failAt(
+      t,
+      `a VM's CPUs are vcpu<n>, not ${show(t.text)} (expect vm${c.expectVm} reads the guest's view)`,
+    );
+  return vcpuWord(c, what.replace(/cpu/g, 'vcpu'));
+}
+
+function expectDeliveries(c: Cursor): ViewExpectation {
   const what = `'none' or <cpu>:<intid>[x<count>]`;
   if (c.peekWord() === 'none') {
     c.take();
@@ -1189,13 +1227,14 @@ function expectDeliveries(c: Cursor): Expectation {
   const exact: { cpu: number; intid: number; count: number }[] = [];
   do {
     const first = c.peek();
-    const cpu = cpuWord(c, exact.length ? `<cpu>:<intid>[x<count>]` : what);
+    const cpu = viewCpuWord(c, exact.length ? `<cpu>:<intid>[x<count>]` : what);
+    const name = `${c.expectVm === undefined ? 'cpu' : 'vcpu'}${cpu}`;
     c.punct(':', `':<intid>'`);
     const { intid, count } = intidAndCount(c, 'an INTID');
     if (count < 1)
-      throw c.failAt(first!, `a delivery count is at least 1 (leave cpu${cpu}:${intid} out instead)`);
+      throw c.failAt(first!, `a delivery count is at least 1 (leave ${name}:${intid} out instead)`);
     if (exact.some((d) => d.cpu === cpu && d.intid === intid))
-      throw c.failAt(first!, `cpu${cpu}:${intid} is listed twice (write one entry with x<count>)`);
+      throw c.failAt(first!, `${name}:${intid} is listed twice (write one entry with x<count>)`);
     exact.push({ cpu, intid, count });
   } while (!c.atEnd());
   return { kind: 'deliveries', exact };
@@ -1216,18 +1255,43 @@ function intidAndCount(c: Cursor, what: string): { intid: number; count: number 
   return { intid: r.intid, count: Number(n) };
 }
 
-function expectDelivered(c: Cursor): Expectation {
-  const cpu = cpuWord(c);
-  const r = intidAndCount(c, 'an INTID');
+function expectDelivered(c: Cursor): ViewExpectation {
+  const cpu = viewCpuWord(c);
+  const r = intidAndCount(c, c.expectVm === undefined ? 'an INTID' : 'a virtual INTID');
   return { kind: 'delivered', cpu, intid: r.intid, count: r.count };
 }
 
-/** `expect vm<n> vcpu<m> delivered <intid>[x<count>]`. */
+/**
+ * `expect vm<n> <expectation>`: one of the view forms, read on VM n's guest view (CPUs are
+ * vcpu<m>); or `expect vm<n> vcpu<m> delivered <intid>[x<count>]`, the older spelling of
+ * `expect vm<n> delivered vcpu<m> ...`. `events` has no guest form: the event log is the
+ * machine's, VM events included.
+ */
 function expectGuest(c: Cursor, vm: number): Expectation {
-  const vcpu = vcpuWord(c);
-  c.keyword(['delivered'], `'delivered'`);
-  const r = intidAndCount(c, 'a virtual INTID');
-  return { kind: 'guest-delivered', vm, vcpu, intid: r.intid, count: r.count };
+  const what = `what to expect of vm${vm}'s guest (${GUEST_EXPECT_HELP})`;
+  const t = c.peek();
+  if (!t) throw c.missing(what);
+  const vcpu = vmIndexedWord(c, t, 'vcpu');
+  if (vcpu !== undefined) {
+    c.take();
+    c.keyword(['delivered'], `'delivered'`);
+    const r = intidAndCount(c, 'a virtual INTID');
+    return { kind: 'guest', vm, expect: { kind: 'delivered', cpu: vcpu, intid: r.intid, count: r.count } };
+  }
+  const k = c.word(what);
+  const word = k.text.toLowerCase();
+  if (word === 'events')
+    throw c.failAt(
+      k,
+      `'events' has no guest form: the event log is the machine's, the VM's events included; filter it by VM: 'expect events <kind> vm=${vm} ...'`,
+    );
+  if (vmIndexedWord(c, k, 'vm') !== undefined)
+    throw c.failAt(k, `an expectation reads one VM: write 'expect ${k.text} ...' on a line of its own`);
+  c.expectVm = vm;
+  const x = viewExpectation(c, k);
+  if (!x)
+    throw c.failAt(k, `unknown expectation ${show(k.text)} for a guest (expected ${GUEST_EXPECT_HELP})`);
+  return { kind: 'guest', vm, expect: x };
 }
 
 function tableFields(c: Cursor, table: 'dte' | 'ite' | 'cte'): { fields: TableEntryFields; absent?: true } {
@@ -1297,66 +1361,72 @@ function expectEvents(c: Cursor): Expectation {
   };
 }
 
-function parseExpect(c: Cursor): Action {
-  const t = c.word(`what to expect (${EXPECT_HELP})`);
+/** A form that reads a view (the host's, or a guest's inside `expect vm<n>`); undefined if `t` names none. */
+function viewExpectation(c: Cursor, t: Token): ViewExpectation | undefined {
   const k = t.text.toLowerCase();
-  const wrap = (expect: Expectation): Action => ({ kind: 'expect', expect });
   const regM = /^reg([0-9]*)$/.exec(k);
   if (regM) {
     const width = widthOf(c, t, 'reg', regM[1]!);
     const target = parseTarget(c);
     if (width === undefined) requireWidth(c, target, 'reg');
-    return wrap({ kind: 'reg', target: target.target, ...(width ? { width } : {}), check: check(c, width) });
+    return { kind: 'reg', target: target.target, ...(width ? { width } : {}), check: check(c, width) };
   }
   const memM = /^mem([0-9]*)$/.exec(k);
   if (memM) {
     const width = widthOf(c, t, 'mem', memM[1]!);
     const addr = c.address();
-    if (width !== undefined) return wrap({ kind: 'mem', width, addr, check: check(c, width) });
+    if (width !== undefined) return { kind: 'mem', width, addr, check: check(c, width) };
     const amp = c.peek();
     if (amp?.kind === 'punct' && amp.text === '&')
       throw c.failAt(amp, `a mask needs a width: use 'expect mem8|mem16|mem32|mem64'`);
     c.punct('==', `'=='`);
     const bytes = [c.byte()];
     while (!c.atEnd()) bytes.push(c.byte());
-    return wrap({ kind: 'mem-bytes', addr, bytes });
+    return { kind: 'mem-bytes', addr, bytes };
   }
-  const vm = vmIndexedWord(c, t, 'vm');
-  if (vm !== undefined) return wrap(expectGuest(c, vm));
   switch (k) {
     case 'deliveries':
-      return wrap(expectDeliveries(c));
+      return expectDeliveries(c);
     case 'delivered':
-      return wrap(expectDelivered(c));
+      return expectDelivered(c);
     case 'icc': {
-      const cpu = cpuWord(c);
+      const cpu = viewCpuWord(c);
       const reg = iccRegister(c);
-      return wrap({ kind: 'icc', cpu, reg, check: check(c, 64) });
+      return { kind: 'icc', cpu, reg, check: check(c, 64) };
     }
     case 'dte': {
       const its = optionalIts(c);
       const devid = c.id('a DeviceID').value;
-      return wrap({ kind: 'dte', its, devid, ...tableFields(c, 'dte') });
+      return { kind: 'dte', its, devid, ...tableFields(c, 'dte') };
     }
     case 'ite': {
       const its = optionalIts(c);
       const devid = c.id('a DeviceID').value;
       const eventid = c.id('an EventID').value;
-      return wrap({ kind: 'ite', its, devid, eventid, ...tableFields(c, 'ite') });
+      return { kind: 'ite', its, devid, eventid, ...tableFields(c, 'ite') };
     }
     case 'cte': {
       const its = optionalIts(c);
       const icid = c.id('an ICID').value;
-      return wrap({ kind: 'cte', its, icid, ...tableFields(c, 'cte') });
+      return { kind: 'cte', its, icid, ...tableFields(c, 'cte') };
     }
     case 'pending':
     case 'not-pending': {
       const rd = optionalRd(c);
-      return wrap({ kind: 'lpi-pending', rd, intid: lpi(c), pending: k === 'pending' });
+      return { kind: 'lpi-pending', rd, intid: lpi(c), pending: k === 'pending' };
     }
-    case 'events':
-      return wrap(expectEvents(c));
   }
+  return undefined;
+}
+
+function parseExpect(c: Cursor): Action {
+  const t = c.word(`what to expect (${EXPECT_HELP})`);
+  const wrap = (expect: Expectation): Action => ({ kind: 'expect', expect });
+  const vm = vmIndexedWord(c, t, 'vm');
+  if (vm !== undefined) return wrap(expectGuest(c, vm));
+  if (t.text.toLowerCase() === 'events') return wrap(expectEvents(c));
+  const x = viewExpectation(c, t);
+  if (x) return wrap(x);
   throw c.failAt(t, `unknown expectation ${show(t.text)} (expected ${EXPECT_HELP})`);
 }
 

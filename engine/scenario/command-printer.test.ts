@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { AccessWidth, Action, DeviceRef, Expectation, MmioTarget, Unit, ValueCheck } from './actions';
+import type {
+  AccessWidth,
+  Action,
+  DeviceRef,
+  Expectation,
+  MmioTarget,
+  Unit,
+  ValueCheck,
+  ViewExpectation,
+} from './actions';
 import { POLICIES, RUN_UNTIL, TABLE_ENTRY_FIELDS, formatParseError, parseLine } from './command-parser';
 import { formatDuration, formatLength, printAction } from './command-printer';
 import { ITS_COMMANDS } from '../its/command-encoding';
@@ -305,10 +314,48 @@ describe('canonical text', () => {
       },
       'vm0 vfio "pci 00:02.0" vector=1 lpi=8200 fd=3',
     ],
-    [exp({ kind: 'guest-delivered', vm: 0, vcpu: 1, intid: 27, count: 1 }), 'expect vm0 vcpu1 delivered 27'],
+    [{ kind: 'kvm', vm: 0, call: { kind: 'migrate' } }, 'vm0 migrate'],
     [
-      exp({ kind: 'guest-delivered', vm: 0, vcpu: 1, intid: 8192, count: 2 }),
-      'expect vm0 vcpu1 delivered 8192 x2',
+      { kind: 'guest', vm: 0, vcpu: 1, action: { kind: 'lpi-pending', rd: 1, intid: 8195, set: true } },
+      'vm0 vcpu1 lpi-pending 8195 set',
+    ],
+    [
+      { kind: 'guest', vm: 0, vcpu: 0, action: { kind: 'lpi-pending', rd: 2, intid: 8196, set: false } },
+      'vm0 vcpu0 lpi-pending rd2 8196 clear',
+    ],
+    [
+      exp({ kind: 'guest', vm: 0, expect: { kind: 'delivered', cpu: 1, intid: 27, count: 1 } }),
+      'expect vm0 delivered vcpu1 27',
+    ],
+    [
+      exp({ kind: 'guest', vm: 0, expect: { kind: 'delivered', cpu: 1, intid: 8192, count: 2 } }),
+      'expect vm0 delivered vcpu1 8192 x2',
+    ],
+    [
+      exp({
+        kind: 'guest',
+        vm: 1,
+        expect: {
+          kind: 'deliveries',
+          exact: [
+            { cpu: 3, intid: 8195, count: 1 },
+            { cpu: 0, intid: 0, count: 2 },
+          ],
+        },
+      }),
+      'expect vm1 deliveries vcpu3:8195 vcpu0:0 x2',
+    ],
+    [
+      exp({
+        kind: 'guest',
+        vm: 0,
+        expect: { kind: 'icc', cpu: 2, reg: 'ICC_RPR_EL1', check: { equals: 0xa0n } },
+      }),
+      'expect vm0 icc vcpu2 ICC_RPR_EL1 == 0xa0',
+    ],
+    [
+      exp({ kind: 'guest', vm: 0, expect: { kind: 'lpi-pending', rd: 3, intid: 8195, pending: false } }),
+      'expect vm0 not-pending rd3 8195',
     ],
   ];
 
@@ -483,7 +530,8 @@ const filterValue = fc.oneof(
   fc.string({ maxLength: 10 }).filter((s) => !/[\r\n]/.test(s)),
 );
 
-const expectationArb: fc.Arbitrary<Expectation> = fc.oneof(
+/** The forms that read a view: the host's, or a guest's inside `expect vm<n>`. */
+const viewExpectationArb: fc.Arbitrary<ViewExpectation> = fc.oneof(
   fc
     .uniqueArray(fc.record({ cpu: index, intid: u32, count: fc.integer({ min: 1, max: 0xffff_ffff }) }), {
       selector: (d) => `${d.cpu}:${d.intid}`,
@@ -520,6 +568,10 @@ const expectationArb: fc.Arbitrary<Expectation> = fc.oneof(
   fc
     .record({ rd: index, intid: lpiId, pending: fc.boolean() })
     .map((r): Expectation => ({ kind: 'lpi-pending', ...r })),
+) as fc.Arbitrary<ViewExpectation>;
+
+const expectationArb: fc.Arbitrary<Expectation> = fc.oneof(
+  viewExpectationArb,
   fc
     .record({
       eventKind: fc.stringMatching(/^[a-z][a-z0-9_-]{0,5}(\.[a-z0-9_-]{1,5}){0,2}$/),
@@ -563,6 +615,9 @@ const guestInnerArb = (vcpu: number): fc.Arbitrary<Action> =>
       .record({ its: index, dws: fc.tuple(valueOf(64), valueOf(64), valueOf(64), valueOf(64)) })
       .map((r): Action => ({ kind: 'its-raw', ...r })),
     fc.record({ intid: lpiId, value: byte }).map((r): Action => ({ kind: 'lpi-config', rd: vcpu, ...r })),
+    fc
+      .record({ rd: fc.oneof(fc.constant(vcpu), index), intid: lpiId, set: fc.boolean() })
+      .map((r): Action => ({ kind: 'lpi-pending', ...r })),
   );
 
 const u32Or = (...special: number[]): fc.Arbitrary<number> => fc.oneof(fc.constantFrom(...special), u32);
@@ -611,6 +666,7 @@ const kvmCallArb: fc.Arbitrary<KvmCall> = fc.oneof(
     .record({ fd: u32, gsi: u32, flags: u32Or(0, 1, 2, 3), resamplefd: u32Or(0) })
     .map((r): KvmCall => ({ kind: 'irqfd', ...r })),
   u32.map((fd): KvmCall => ({ kind: 'eventfd-signal', fd })),
+  fc.constant<KvmCall>({ kind: 'migrate' }),
   fc
     .record({ device: nameArb, vector: u32, hostIntid: lpiId, fd: u32 })
     .map((r): KvmCall => ({ kind: 'vfio-irq', ...r })),
@@ -626,9 +682,7 @@ const vmActionArb: fc.Arbitrary<Action> = fc.oneof(
   fc
     .record({ vm: index, vcpu: index, pcpu: fc.oneof(fc.constant(-1), index) })
     .map((r): Action => ({ kind: 'vcpu-pin', ...r })),
-  fc
-    .record({ vm: index, vcpu: index, intid: u32, count: u32 })
-    .map((r): Action => exp({ kind: 'guest-delivered', ...r })),
+  fc.record({ vm: index, expect: viewExpectationArb }).map((r): Action => exp({ kind: 'guest', ...r })),
 );
 
 const actionArb: fc.Arbitrary<Action> = fc.oneof(

@@ -20,7 +20,10 @@
  *   likewise with K/M/G when exact (`64K`, `4097`);
  * - `expect pending rd<n> <intid>` always names the redistributor, as the doc's form does;
  * - a guest line is `vm<n> vcpu<m> ` and the inner line without what the vCPU implies (no
- *   `cpu<n>` before an ICC register, no `rd<n>` in lpi-config);
+ *   `cpu<n>` before an ICC register, no `rd<n>` in lpi-config, no `rd<m>` in lpi-pending when it
+ *   names the issuing vCPU's own table);
+ * - an expectation on a guest is `expect vm<n> ` and the host's form with `vcpu<m>` for `cpu<m>`
+ *   (`expect vm0 delivered vcpu1 27`, not the older `expect vm0 vcpu1 delivered 27`);
  * - KVM calls print the friendly form whenever it gives back the same call: `irq-line spi 32` /
  *   `ppi vcpu1 27` when the word decodes to one exactly (else the word, 8 hex digits), `high` and
  *   `low` for levels 1 and 0, `devid=` without `flags=` when the flags are exactly
@@ -124,20 +127,21 @@ function tableFields(
 /** A string printed bare when it lexes as one word, quoted otherwise. */
 const word = (s: string): string => (isPlainWord(s) ? s : quoteString(s));
 
-function expectation(e: Expectation): string {
+/** An expectation's text after `expect`; `cpu` names the CPUs of its view ('vcpu' inside `expect vm<n>`). */
+function expectation(e: Expectation, cpu = 'cpu'): string {
   switch (e.kind) {
     case 'deliveries':
       return e.exact.length === 0
         ? 'deliveries none'
-        : `deliveries ${e.exact.map((d) => `cpu${d.cpu}:${d.intid}${countSuffix(d.intid, d.count)}`).join(' ')}`;
+        : `deliveries ${e.exact.map((d) => `${cpu}${d.cpu}:${d.intid}${countSuffix(d.intid, d.count)}`).join(' ')}`;
     case 'delivered':
-      return `delivered cpu${e.cpu} ${e.intid}${e.count !== 1 ? ` x${e.count}` : ''}`;
-    case 'guest-delivered':
-      return `vm${e.vm} vcpu${e.vcpu} delivered ${e.intid}${e.count !== 1 ? ` x${e.count}` : ''}`;
+      return `delivered ${cpu}${e.cpu} ${e.intid}${e.count !== 1 ? ` x${e.count}` : ''}`;
+    case 'guest':
+      return `vm${e.vm} ${expectation(e.expect, 'vcpu')}`;
     case 'reg':
       return `reg${e.width ?? ''} ${target(e.target)} ${check(e.check)}`;
     case 'icc':
-      return `icc cpu${e.cpu} ${e.reg} ${check(e.check)}`;
+      return `icc ${cpu}${e.cpu} ${e.reg} ${check(e.check)}`;
     case 'mem':
       return `mem${e.width} ${hex(e.addr)} ${check(e.check)}`;
     case 'mem-bytes':
@@ -216,15 +220,17 @@ function kvmCall(k: KvmCall): string {
       return `eventfd-signal ${k.fd}`;
     case 'vfio-irq':
       return `vfio ${deviceName(k.device)} vector=${k.vector} lpi=${k.hostIntid} fd=${k.fd}`;
+    case 'migrate':
+      return 'migrate';
   }
 }
 
 /**
- * The inner line of a guest action: the host's text without what the vCPU implies. An inner
- * action the parser cannot produce inside a guest line is printed as the host line (it will not
- * parse back as a guest line: executeAction refuses it too).
+ * The inner line of a guest action on vCPU `vcpu`: the host's text without what the vCPU implies.
+ * An inner action the parser cannot produce inside a guest line is printed as the host line (it
+ * will not parse back as a guest line: executeAction refuses it too).
  */
-function guestLine(a: Action): string {
+function guestLine(a: Action, vcpu: number): string {
   switch (a.kind) {
     case 'icc-read':
       return `read ${a.reg}`;
@@ -232,6 +238,8 @@ function guestLine(a: Action): string {
       return `write ${a.reg} ${hex(a.value)}`;
     case 'lpi-config':
       return `lpi-config ${a.intid} ${hex(a.value)}`;
+    case 'lpi-pending':
+      return `lpi-pending ${a.rd === vcpu ? '' : `rd${a.rd} `}${a.intid} ${a.set ? 'set' : 'clear'}`;
     default:
       return printAction(a);
   }
@@ -277,7 +285,7 @@ export function printAction(a: Action): string {
     case 'migrate':
       return 'migrate';
     case 'guest':
-      return `vm${a.vm} vcpu${a.vcpu} ${guestLine(a.action)}`;
+      return `vm${a.vm} vcpu${a.vcpu} ${guestLine(a.action, a.vcpu)}`;
     case 'kvm':
       return `vm${a.vm} ${kvmCall(a.call)}`;
     case 'vcpu-pin':

@@ -242,6 +242,7 @@ describe('completion of VM lines', () => {
       'irqfd',
       'eventfd-signal',
       'vfio',
+      'migrate',
     ]);
     expect(names('vm1 vc', VM)).toEqual(['vcpu0']);
     for (const w of after) {
@@ -252,7 +253,7 @@ describe('completion of VM lines', () => {
 
   it('completes a guest line on the VM shape: its redistributors, its virtual ITSs, ICC registers', () => {
     const guest = names('vm0 vcpu1 ', VM);
-    for (const w of ['read', 'write32', 'mem', 'its', 'lpi-config', 'pin', 'unpin'])
+    for (const w of ['read', 'write32', 'mem', 'its', 'lpi-config', 'lpi-pending', 'pin', 'unpin'])
       expect(guest).toContain(w);
     expect(guest).not.toContain('cpu0');
     expect(names('vm0 vcpu1 read rd', VM)).toEqual(['rd0', 'rd1']);
@@ -266,6 +267,9 @@ describe('completion of VM lines', () => {
     expect(names('vm0 vcpu1 its MAPTI ', VM)).toEqual(['DeviceID=', 'EventID=', 'pINTID=', 'ICID=']);
     expect(names('vm0 vcpu1 mem f', VM)).toEqual(['fill']);
     expect(names('vm0 vcpu1 lpi-config ', VM)).toEqual([]);
+    expect(names('vm0 vcpu1 lpi-pending ', VM)).toEqual(['rd0', 'rd1']);
+    expect(names('vm0 vcpu1 lpi-pending rd1 8192 ', VM)).toEqual(['set', 'clear']);
+    expect(names('vm0 vcpu1 lpi-pending 8192 ', VM)).toEqual(['set', 'clear']);
     expect(names('vm0 vcpu1 msi ', VM)).toEqual([]);
     expect(names('vm0 vcpu1 cpu0 ', VM)).toEqual([]);
     expect(names('vm0 vcpu1 pin ', VM)).toEqual(['pcpu0', 'pcpu1', 'pcpu2', 'pcpu3']);
@@ -300,10 +304,44 @@ describe('completion of VM lines', () => {
     expect(parseLine(line)?.ok, line).toBe(true);
   });
 
-  it('offers the guest expectation after expect', () => {
+  it('offers the guest expectations after expect vm<n>: the view forms on vCPUs, no events', () => {
     expect(names('expect v', VM)).toEqual(['vm0', 'vm1']);
-    expect(names('expect vm0 ', VM)).toEqual(['vcpu0', 'vcpu1']);
+    const kinds = names('expect vm0 ', VM);
+    for (const k of [
+      'deliveries',
+      'delivered',
+      'reg',
+      'icc',
+      'mem8',
+      'dte',
+      'ite',
+      'cte',
+      'pending',
+      'vcpu0',
+    ])
+      expect(kinds).toContain(k);
+    expect(kinds).not.toContain('events');
+    expect(kinds).not.toContain('vm0');
+    for (const k of kinds) {
+      const r = parseLine(`expect vm0 ${k}`);
+      if (r && !r.ok) expect(r.error.message, k).not.toMatch(/unknown|no guest form/);
+    }
     expect(names('expect vm0 vcpu1 ', VM)).toEqual(['delivered']);
+    expect(names('expect vm0 vcpu1 delivered ', VM)).toEqual([]);
     expect(parseLine(`${apply('expect vm0 vcpu1 del', 0, VM)}27`)?.ok).toBe(true);
+    expect(names('expect vm0 deliveries ', VM)).toEqual(['none', 'vcpu0', 'vcpu1']);
+    expect(names('expect vm0 deliveries vcpu1:27 ', VM)).toEqual(['vcpu0', 'vcpu1']);
+    expect(names('expect vm1 delivered ', VM)).toEqual(['vcpu0']);
+    expect(names('expect vm0 icc ', VM)).toEqual(['vcpu0', 'vcpu1']);
+    expect(names('expect vm0 icc vcpu0 ICC_RP', VM)).toEqual(['ICC_RPR_EL1']);
+    expect(names('expect vm0 pending ', VM)).toEqual(['rd0', 'rd1']);
+    expect(names('expect vm0 dte ', VM)).toEqual(['its0']);
+    expect(names('expect vm1 dte ', VM)).toEqual([]);
+    expect(names('expect vm0 reg rd', VM)).toEqual(['rd0', 'rd1']);
+    expect(names('expect vm0 reg GITS_CRE', VM)).toEqual(['GITS_CREADR']);
+    expect(names('expect vm0 reg GITS_CREADR ', VM)).toEqual(['==', '&', 'unchanged']);
+    expect(names('expect vm2 ', VM)).toEqual([]);
+    const line = `${apply('expect vm0 icc vcpu1 ICC_RP', 0, VM)}== 0xa0`;
+    expect(parseLine(line)?.ok, line).toBe(true);
   });
 });

@@ -11,7 +11,9 @@
  *
  * Inside a guest line (`vm<n> vcpu<m> ...`) the inner line is completed as a host line on the
  * VM's shape (its vCPUs' redistributors, its virtual ITSs), plus the ICC registers after a plain
- * read or write; after `vm<n>` come the vCPUs and the KVM calls, and each call's fields.
+ * read or write; after `vm<n>` come the vCPUs and the KVM calls, and each call's fields. After
+ * `expect vm<n>` come the host's expectation forms but `events`, completed on the VM's shape with
+ * `vcpu<m>` where the host has `cpu<m>`.
  */
 
 import { GICD_REGISTERS } from '../gic/distributor';
@@ -51,6 +53,11 @@ export interface Completion {
   to: number;
   candidates: Candidate[];
 }
+
+/** A VM's shape as completion sees it inside a guest line or `expect vm<n>`: CPUs are vCPUs. */
+type GuestShape = CompletionShape & { guest: true };
+
+const isGuest = (shape: CompletionShape): boolean => (shape as Partial<GuestShape>).guest === true;
 
 /** A candidate before filtering; `open` ones are not finished words (no space after them). */
 interface Option {
@@ -156,12 +163,15 @@ function iccOptions(op?: 'read' | 'write'): Option[] {
 
 const range = (n: number): number[] => Array.from({ length: Math.max(0, n) }, (_, i) => i);
 
+/** The CPUs: `cpu<n>` on the host, `vcpu<n>` in a guest's shape. */
 function cpuOptions(shape: CompletionShape, detail = (n: number) => `PE ${n}`): Option[] {
+  if (isGuest(shape)) return vcpuOptions(shape.cpus);
   return range(shape.cpus).map((n) => ({ text: `cpu${n}`, detail: detail(n) }));
 }
 
 function rdOptions(shape: CompletionShape): Option[] {
-  return range(shape.cpus).map((n) => ({ text: `rd${n}`, detail: `redistributor ${n} (of cpu${n})` }));
+  const of = isGuest(shape) ? 'vcpu' : 'cpu';
+  return range(shape.cpus).map((n) => ({ text: `rd${n}`, detail: `redistributor ${n} (of ${of}${n})` }));
 }
 
 function itsOptions(shape: CompletionShape): Option[] {
@@ -370,6 +380,10 @@ const GUEST_FIRST: readonly Option[] = [
   { text: 'mem', detail: 'the guest stores to its RAM (write8..write64, write, fill)' },
   { text: 'its', detail: "a command into the guest's virtual ITS queue" },
   { text: 'lpi-config', detail: "an LPI's byte in the guest's property table" },
+  {
+    text: 'lpi-pending',
+    detail: "an LPI's bit in a pending table: this vCPU's, or rd<n>'s (set or clear)",
+  },
   { text: 'pin', detail: "pin the vCPU's thread to a host PE: pin pcpu<n>" },
   { text: 'unpin', detail: 'let the scheduler place the vCPU' },
 ];
@@ -442,8 +456,8 @@ function vmLineOptions(w: string[], shape: CompletionShape, vm: VmShape): Option
     if (w[2] === 'unpin' || w[2] === 'lpi-config') return [];
     const inner = w.slice(2);
     // Only the host forms a guest line has (msi, line, cpu<n>... would be refused).
-    if (!/^(read|write)[0-9]*$|^mem$|^its[0-9]*$/.test(inner[0]!)) return [];
-    const guestShape: CompletionShape = { cpus: vm.vcpus, its: vm.its, devices: [] };
+    if (!/^(read|write)[0-9]*$|^mem$|^its[0-9]*$|^lpi-pending$/.test(inner[0]!)) return [];
+    const guestShape = guestShapeOf(vm);
     const opts = optionsAfter(inner, guestShape);
     const access = /^(read|write)$/.exec(inner[0]!);
     if (access && inner.length === 1) return [...opts, ...iccOptions(access[1] as 'read' | 'write')];
@@ -498,21 +512,29 @@ function vmLineOptions(w: string[], shape: CompletionShape, vm: VmShape): Option
   return [];
 }
 
+const guestShapeOf = (vm: VmShape): GuestShape => ({ cpus: vm.vcpus, its: vm.its, devices: [], guest: true });
+
 function expectOptions(w: string[], shape: CompletionShape): Option[] {
   const n = w.length;
-  if (n === 1) return [...EXPECT_KINDS, ...vmOptions(shape, (k) => `what the guest of VM ${k} took`)];
+  if (n === 1) {
+    // A guest's view has no `events` (the log is the machine's) and no VMs of its own.
+    if (isGuest(shape)) return EXPECT_KINDS.filter((k) => k.text !== 'events');
+    return [...EXPECT_KINDS, ...vmOptions(shape, (k) => `what the guest of VM ${k} sees`)];
+  }
   const kind = w[1]!;
   const last = w[n - 1]!;
   const vmM = VM_RE.exec(kind);
   if (vmM) {
+    // `expect vm<n> <expectation>`: the view forms on the VM's guest, with vcpu<m> for cpu<m>.
     const vm = shape.vms?.[Number(vmM[1])];
-    if (!vm) return [];
-    if (n === 2) return vcpuOptions(vm.vcpus);
+    if (!vm || isGuest(shape)) return [];
     if (n === 3 && VCPU_RE.test(last))
       return [
         { text: 'delivered', detail: 'the guest on this vCPU acknowledged this virtual INTID (x<count>)' },
       ];
-    return [];
+    if (n > 2 && VCPU_RE.test(w[2]!)) return [];
+    const inner = expectOptions(['expect', ...w.slice(2)], guestShapeOf(vm));
+    return n === 2 ? [...inner, ...vcpuOptions(vm.vcpus, (v) => `vCPU ${v}: delivered <intid>`)] : inner;
   }
   const reg = /^reg([0-9]*)$/.exec(kind);
   if (reg) {

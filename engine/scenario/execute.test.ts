@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 // The KVM layer joins the machine (VMs in descriptions, their inputs and tasks), as in the runner.
 import '../kvm/kvm-extension';
-import { Machine } from '../platform/machine';
+import { cloneState, Machine } from '../platform/machine';
 import { resolveMachine, type MachineOptions } from '../platform/machine-config';
 import type { Action } from './actions';
 import { formatParseError, GUEST_FILL_LIMIT, parseLine } from './command-parser';
@@ -146,6 +146,19 @@ describe('guest lines compile to one GuestOp', () => {
       dws: [0x2_0000_000an, 0x2003_0000_0014n, 3n, 0n],
     });
     expect(op(m, 'vm0 vcpu1 lpi-config 8195 0xa2')).toEqual({ kind: 'lpi-config', intid: 8195, value: 0xa2 });
+    // The pending bit names whose table: the issuing vCPU's unless rd<k> says otherwise.
+    expect(op(m, 'vm0 vcpu1 lpi-pending 8195 set')).toEqual({
+      kind: 'lpi-pending',
+      vcpu: 1,
+      intid: 8195,
+      set: true,
+    });
+    expect(op(m, 'vm0 vcpu1 lpi-pending rd0 8195 clear')).toEqual({
+      kind: 'lpi-pending',
+      vcpu: 0,
+      intid: 8195,
+      set: false,
+    });
   });
 
   it('refusing a fill too big for the guest to store, and one of nothing', () => {
@@ -217,6 +230,31 @@ describe('refusals before anything runs', () => {
       ok: false,
       message: 'there is no vcpu2 in vm0 (vm0 has 2 vCPUs)',
     });
+    expect(x('expect vm0 deliveries vcpu0:1 vcpu5:1')).toBe('there is no vcpu5 in vm0 (vm0 has 2 vCPUs)');
+    expect(x('expect vm0 icc vcpu2 ICC_RPR == 0xff')).toBe('there is no vcpu2 in vm0 (vm0 has 2 vCPUs)');
+    expect(x('expect vm0 pending rd2 8192')).toBe('there is no redistributor 2 in vm0 (vm0 has 2 vCPUs)');
+    expect(x('expect vm0 reg rd2 GICR_CTLR == 0')).toBe(
+      'there is no redistributor 2 in vm0 (vm0 has 2 vCPUs)',
+    );
+    expect(x('expect vm0 reg GICR_CTLR == 0')).toBeUndefined();
+    expect(x('expect vm0 dte its1 2 absent')).toBe('there is no virtual ITS 1 in vm0 (it has 1)');
+    expect(x('expect vm0 reg its1 GITS_CTLR == 0')).toBe('there is no virtual ITS 1 in vm0 (it has 1)');
+    expect(x('expect vm0 mem8 0x40000000 == 0')).toBeUndefined();
+    // The host's own forms still name the host's CPUs: cpu2 is not a vCPU.
+    expect(x('expect icc cpu2 ICC_RPR == 0xff')).toBe('there is no cpu2 (the machine has 2 PEs)');
+    expect(refused(machine({ cpus: 2 }), 'vm0 migrate')).toBe('there is no vm0: the machine runs no VMs');
+    expect(check(machine({ cpus: 2 }), 'expect vm0 deliveries none', 0)).toEqual({
+      ok: false,
+      message: 'there is no vm0: the machine runs no VMs',
+    });
+    const noIts = machine({ cpus: 2, vms: [{ vcpus: 1, its: false }] });
+    expect(check(noIts, 'expect vm0 cte 0 absent', 0)).toEqual({
+      ok: false,
+      message: 'there is no virtual ITS 0 in vm0 (it has none)',
+    });
+    expect(refused(m, 'vm0 vcpu0 lpi-pending rd2 8192 set')).toBe(
+      'there is no redistributor 2 in vm0 (vm0 has 2 vCPUs)',
+    );
   });
 });
 
@@ -244,6 +282,97 @@ describe('a VM driven through the language', () => {
     expect(check(m, 'expect deliveries none', from).ok).toBe(true);
     // Counted from the step's start: a later step sees none.
     expect(check(m, 'expect vm0 vcpu0 delivered 32 x0', m.seq).ok).toBe(true);
+  });
+
+  it("reads the guest's view for every expectation form, and migrates its ITS through guest memory", () => {
+    const m = machine();
+    m.run({ maxEvents: 100_000 });
+    run(m, [
+      'vm0 vcpu0 write GICD_CTLR 0x12',
+      'vm0 vcpu1 write ICC_PMR_EL1 0xf0',
+      'vm0 vcpu1 write ICC_IGRPEN1_EL1 1',
+      'vm0 vcpu0 write64 GITS_BASER0 0x9907000040100600',
+      'vm0 vcpu0 write64 GITS_BASER1 0x9c07000040110600',
+      'vm0 vcpu0 write64 GITS_CBASER 0x800000004012000f',
+      'vm0 vcpu0 write64 rd0 GICR_PROPBASER 0x4013000d',
+      'vm0 vcpu0 write64 rd1 GICR_PENDBASER 0x40210000',
+      'vm0 vcpu1 write GICR_CTLR 1',
+      'vm0 vcpu0 write GITS_CTLR 1',
+      'vm0 vcpu0 lpi-config 8195 0xa2',
+      'vm0 vcpu0 its MAPD DeviceID=2 Size=7 ITT_addr=0x40300000 V=1',
+      'vm0 vcpu0 its MAPC ICID=1 RDbase=1 V=1',
+      'vm0 vcpu0 its MAPTI DeviceID=2 EventID=20 pINTID=8195 ICID=1',
+    ]);
+    // LPI 8195 is disabled (0xa2): INT leaves it pending at vCPU 1, nobody takes it.
+    let from = run(m, ['vm0 vcpu0 its INT DeviceID=2 EventID=20']);
+    const yes = (text: string, message?: string): void => {
+      const r = check(m, text, from);
+      expect(r.ok, `${text}: ${r.message}`).toBe(true);
+      if (message) expect(r.message).toBe(message);
+    };
+    const no = (text: string, message: string): void =>
+      expect(check(m, text, from)).toEqual({ ok: false, message });
+    yes('expect vm0 deliveries none', 'vm0 deliveries are exactly none');
+    yes('expect vm0 pending rd1 8195', 'LPI 8195 is pending at vm0 rd1');
+    no('expect vm0 not-pending rd1 8195', 'LPI 8195 is pending at vm0 rd1, expected not pending');
+    yes('expect vm0 not-pending rd0 8195');
+    yes('expect vm0 dte 2 valid=1 size=7 itt=0x40300000');
+    yes('expect vm0 ite 2 20 intid=8195 icid=1');
+    no('expect vm0 ite 2 21 intid=8195', 'vm0 ITE of DeviceID 2 EventID 21 is absent');
+    yes('expect vm0 cte 1 valid=1 target=1');
+    yes('expect vm0 cte 0 absent');
+    yes('expect vm0 mem8 0x40130003 == 0xa2', 'vm0 mem8 0x40130003 is 0xa2');
+    yes('expect vm0 mem 0x40130003 == 0xa2');
+    no('expect vm0 mem 0x40130003 == 0xa3', 'bytes at vm0 0x40130003 are a2, expected a3');
+    no('expect vm0 mem8 0x10 == 0', 'vm0 0x10 is not RAM');
+    yes('expect vm0 reg rd1 GICR_CTLR & 1 == 1', 'vm0 rd1 GICR_CTLR is 0x7 & 0x1 = 0x1');
+    yes('expect vm0 reg GITS_CREADR & 0xfffe0 == 0x80');
+    yes('expect vm0 reg GITS_CTLR & 1 == 1');
+    yes('expect vm0 icc vcpu1 ICC_PMR == 0xf0', 'vm0 vcpu1 ICC_PMR_EL1 is 0xf0');
+    // The host's view is a different machine: its ITS saw none of this.
+    yes('expect cte 1 absent');
+    no('expect reg GITS_CTLR & 1 == 1', 'its0 GITS_CTLR is 0x80000000 & 0x1 = 0x0, expected 0x1');
+
+    // The guest sets a pending bit of its own, in vCPU 1's table, from vCPU 0.
+    from = run(m, ['vm0 vcpu0 lpi-pending rd1 8196 set']);
+    yes('expect vm0 mem8 0x40210400 & 0x10 == 0x10');
+    yes('expect events guest.mem vm=0 vcpu=0 == 1');
+
+    // Migration: the tables go through guest memory and come back; LPI 8195 is still pending.
+    from = run(m, ['vm0 migrate']);
+    yes('expect events kvm.migrate vm=0 == 1');
+    yes('expect vm0 ite 2 20 intid=8195 icid=1');
+    yes('expect vm0 pending rd1 8195');
+    yes('expect vm0 deliveries none');
+
+    // Enabled and invalidated, it reaches vCPU 1's guest, once.
+    from = run(m, ['vm0 vcpu0 lpi-config 8195 0xa3', 'vm0 vcpu0 its INV DeviceID=2 EventID=20']);
+    yes('expect vm0 deliveries vcpu1:8195', 'vm0 deliveries are exactly vcpu1:8195');
+    yes('expect vm0 delivered vcpu1 8195', 'vm0 vcpu1 took virtual INTID 8195 1 time(s)');
+    no(
+      'expect vm0 deliveries vcpu0:8195',
+      'vm0 deliveries: vcpu0 INTID 8195: missing; vcpu1 INTID 8195: 1 unexpected delivery',
+    );
+    yes('expect vm0 not-pending rd1 8195');
+    yes('expect deliveries none');
+  });
+
+  it("compares 'unchanged' with the guest's view as the step began", () => {
+    const m = machine();
+    m.run({ maxEvents: 100_000 });
+    const before = new Machine(cloneState(m.s));
+    const from = run(m, ['vm0 vcpu0 write32 GITS_IIDR 0xffffffff', 'vm0 vcpu0 write ICC_PMR_EL1 0xf0']);
+    const a = (text: string) => {
+      const x = action(text);
+      if (x.kind !== 'expect') throw new Error(text);
+      return checkExpectation(m, x.expect, from, before);
+    };
+    expect(a('expect vm0 reg GITS_IIDR unchanged')).toMatchObject({ ok: true });
+    expect(a('expect vm0 icc vcpu0 ICC_PMR unchanged')).toEqual({
+      ok: false,
+      message: 'vm0 vcpu0 ICC_PMR_EL1 changed: 0xf0, it was 0x0',
+    });
+    expect(a('expect vm0 icc vcpu1 ICC_PMR unchanged')).toMatchObject({ ok: true });
   });
 
   it('applies KVM calls and pinning as one input each, with the outcome KVM gives', () => {

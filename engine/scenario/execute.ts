@@ -96,6 +96,10 @@ export function guestOp(vm: VmState, vcpu: number, a: Action): GuestOp | string 
       return { kind: 'its-cmd', its: a.its, dws: a.dws, name: decodeCommand(a.dws).name };
     case 'lpi-config':
       return { kind: 'lpi-config', intid: a.intid, value: a.value };
+    case 'lpi-pending':
+      // Whose pending table: the named redistributor's (vCPU rd's GICR_PENDBASER, read when the guest runs).
+      if (a.rd >= vm.cfg.vcpus) return guestFrames(vm, vcpu).unitBase({ type: 'rd', n: a.rd }) as string;
+      return { kind: 'lpi-pending', vcpu: a.rd, intid: a.intid, set: a.set };
     default:
       return `'${a.kind}' is not something a guest's code does on a vCPU`;
   }

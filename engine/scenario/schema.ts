@@ -67,9 +67,7 @@ const vm = z
     its: z.boolean().optional(),
     memory: z.array(z.object({ base: wholeNumber, size: wholeNumber }).strict()).optional(),
     pin: z.array(z.number().int().min(-1)).optional(),
-    software: z
-      .union([guestPolicy, z.record(z.string(), guestPolicy)])
-      .optional(),
+    software: z.union([guestPolicy, z.record(z.string(), guestPolicy)]).optional(),
     idle: z.enum(['wfi', 'spin']).optional(),
     assigned: z
       .array(
@@ -142,6 +140,8 @@ export const scenarioSchema = z
         test: z.string().optional(),
         report: z.string().optional(),
         source: z.string().optional(),
+        /** Where the case's code runs: 'host' (the default: the scenario drives the machine as the test drives its GIC) or 'vm' (guest code in vms[0], under KVM). */
+        runsIn: z.enum(['host', 'vm']).optional(),
       })
       .strict()
       .optional(),
