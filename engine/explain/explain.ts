@@ -341,11 +341,19 @@ function explainVm(e: SimEvent, d: Data): string | undefined {
     case 'guest.mem':
       if (d.command)
         return `${who()} writes the ${str(d.command)} command (${str(d.bytes)} bytes) into its ITS command queue at ${str(d.addr)} in guest RAM, without exiting: the vITS reads it once GITS_CWRITER moves.`;
+      if (d.what && d.value === undefined)
+        return `${who()} writes guest RAM at ${str(d.addr)}, without exiting: ${str(d.what)}.`;
       if (d.what)
         return `${who()} writes ${str(d.value)} to LPI ${intid}'s configuration byte at ${str(d.addr)} (its property table, in guest RAM), without exiting: KVM reads it only when the LPI is mapped and at INV/INVALL.`;
       if (d.bytes !== undefined)
         return `${who()} stores ${plural(Number(d.bytes), 'byte')} to guest RAM at ${str(d.addr)}, without exiting.`;
       return `${who()} ${d.write ? `stores ${str(d.value)} to` : `loads ${str(d.value)} from`} guest RAM at ${str(d.addr)} (${str(d.width)} bits), without exiting.`;
+    case 'guest.timer':
+      return d.enabled
+        ? `${who()} programs its virtual timer without exiting (the timer is the guest's own): CNTV_CVAL_EL0 = ${str(d.cval)} ns, ENABLE = 1, so it fires in ${str(d.in)} ns as PPI 27, which KVM maps to the physical timer PPI (HW = 1).`
+        : `${who()} turns its virtual timer off (CNTV_CTL_EL0.ENABLE = 0), without exiting: it will not fire.`;
+    case 'vtimer.expire':
+      return `${who()}'s virtual timer reaches CNTV_CVAL_EL0 while the vCPU is ${str(d.mode)}: ${str(d.text)}.`;
     case 'guest.bad':
       return `${who()}'s ${
         d.command

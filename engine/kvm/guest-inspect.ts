@@ -13,7 +13,7 @@ import { viewCte, viewDte, viewIte, type CteView, type DteView, type IteView } f
 import { memReadU8, memVisible } from '../mem/memory';
 import type { PlatformMachine } from '../platform/platform-machine';
 import { guestFrame } from './guest-software';
-import { PHYS_LINES } from './vcpu-tasks';
+import { physLines } from './vcpu-tasks';
 import { vgicDistAccess, vgicRedistAccess } from './vgic-mmio';
 import { icvPeek } from './virtual-cpu-interface';
 import { vmContext } from './vm-context';
@@ -45,7 +45,7 @@ export function guestPeek(
   switch (f.unit) {
     case 'gicd':
     case 'gicr': {
-      const mctx = { vgic: st.vgic, phys: PHYS_LINES };
+      const mctx = { vgic: st.vgic, phys: physLines(ctx) };
       const r =
         f.unit === 'gicd'
           ? vgicDistAccess(mctx, vcpu, f.offset, width, false, 0n)

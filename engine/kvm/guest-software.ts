@@ -38,13 +38,14 @@ import {
 import { icvAccess } from './virtual-cpu-interface';
 import { vgicPendTableBase, vgicPropTableBase } from './vgic-lpi';
 import { VGIC_MIN_LPI } from './vgic-irq';
+import { VTIMER_INTID } from './arch-timer';
 import {
   afterExit,
   afterVgicWrite,
   checkMaintenance,
   exitNow,
   inPass,
-  PHYS_LINES,
+  physLines,
   vmEmit,
   type GuestPass,
 } from './vcpu-tasks';
@@ -120,7 +121,7 @@ function guestRun(ctx: VmContext, a: GuestPass): void {
   if (!g) return;
   if (g.queued === a.entry) g.queued = -1;
   if (!inPass(ctx, a)) return;
-  const check = kvmVcpuGuestCheck(vm.run, vm.vgic, a.vcpu, PHYS_LINES);
+  const check = kvmVcpuGuestCheck(vm.run, vm.vgic, a.vcpu, physLines(ctx));
   if (check.maintenance) {
     afterExit(ctx, a.vcpu, check.result.events);
     return;
@@ -159,10 +160,15 @@ function guestAck(ctx: VmContext, a: GuestPass): void {
   const ack = r.ok ? r.ack : undefined;
   const intid = ack?.intid ?? SPURIOUS;
   if (intid !== SPURIOUS) g.acked[intid] = (g.acked[intid] ?? 0) + 1;
+  // Linux's virtual timer handler (arch_timer_handler_virt) masks the timer (CNTV_CTL_EL0.IMASK)
+  // before it returns, so the level-sensitive line drops and the EOI does not bring it back.
+  const timer = intid === VTIMER_INTID && vm.vgic.vcpus[a.vcpu]!.privateIrqs[VTIMER_INTID]!.hw;
+  if (timer) vm.timers[a.vcpu]!.masked = true;
   vmEmit(ctx, 'icv.ack', a.vcpu, pcpuOf(ctx, a.vcpu), intid, {
     lr: ack?.lr ?? -1,
     prio: ack?.prio ?? 0xff,
     rpr: ack?.rpr ?? 0xff,
+    ...(timer ? { timerMasked: true } : {}),
   });
   checkMaintenance(ctx, a);
   const after = hopCost(ctx, 'icvIar') + ctx.host.swTiming.handler;
@@ -403,6 +409,25 @@ function runOp(ctx: VmContext, a: GuestPass, op: GuestOp): void {
       next();
       return;
     }
+    case 'timer': {
+      // CNTV_CVAL_EL0 and CNTV_CTL_EL0 (no trap): a new deadline, or the timer off.
+      const t = vm.timers[a.vcpu]!;
+      t.gen++;
+      t.masked = false;
+      t.enabled = op.ns !== null;
+      const now = ctx.s.core.time;
+      t.cval = op.ns === null ? 0 : now + op.ns;
+      vmEmit(ctx, 'guest.timer', a.vcpu, pcpu, VTIMER_INTID, {
+        ...(op.ns === null ? { enabled: false } : { enabled: true, cval: t.cval, in: op.ns }),
+        what:
+          op.ns === null
+            ? 'CNTV_CTL_EL0.ENABLE = 0: the virtual timer is off'
+            : `CNTV_CVAL_EL0 = ${t.cval} ns, CNTV_CTL_EL0.ENABLE = 1: the virtual timer fires in ${op.ns} ns`,
+      });
+      if (op.ns !== null) schedule(ctx, op.ns, 'vtimer.expire', { vcpu: a.vcpu, gen: t.gen });
+      next();
+      return;
+    }
     case 'lpi-config': {
       const addr = vgicPropTableBase(vm.vgic) + (op.intid - VGIC_MIN_LPI);
       if (op.intid >= VGIC_MIN_LPI && memVisible(vm.mem, addr, 1)) {
@@ -437,7 +462,7 @@ function kvmMmio(
   let read = 0n;
   const notes: string[] = [];
   if (f.unit === 'gicd' || f.unit === 'gicr') {
-    const mctx = { vgic: vm.vgic, phys: PHYS_LINES };
+    const mctx = { vgic: vm.vgic, phys: physLines(ctx) };
     const r =
       f.unit === 'gicd'
         ? vgicDistAccess(mctx, a.vcpu, f.offset, a.width, a.write, value)

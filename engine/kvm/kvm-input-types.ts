@@ -23,7 +23,12 @@ export type GuestOp =
   /** The guest writes LPI `intid`'s byte in its property table (GICR_PROPBASER, VM-wide under KVM). */
   | { kind: 'lpi-config'; intid: number; value: number }
   /** The guest sets or clears LPI `intid`'s bit in vCPU `vcpu`'s pending table (GICR_PENDBASER). */
-  | { kind: 'lpi-pending'; vcpu: number; intid: number; set: boolean };
+  | { kind: 'lpi-pending'; vcpu: number; intid: number; set: boolean }
+  /**
+   * The guest programs its virtual timer (CNTV_CVAL_EL0 = now + `ns`, CNTV_CTL_EL0 = ENABLE), or
+   * turns it off (`ns` null: ENABLE = 0). No trap: the timer is the guest's own (arch-timer.ts).
+   */
+  | { kind: 'timer'; ns: number | null };
 
 /** A VMM's call on a VM: the KVM ioctls of the interrupt API, and eventfd writes. */
 export type KvmCall =

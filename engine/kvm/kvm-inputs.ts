@@ -16,7 +16,7 @@ import type { GuestOp, KvmCall, KvmInput } from './kvm-input-types';
 import { E_ITS } from '../its/errors';
 import { translate } from '../its/lookup';
 import { kvmSendUserspaceMsi, kvmSignalMsiReturn, type VitsMsiOutcome } from './msi';
-import { enterLoaded, kickAll, loadsOf, PHYS_LINES, vmEmit, wantSchedule } from './vcpu-tasks';
+import { enterLoaded, kickAll, loadsOf, physLines, vmEmit, wantSchedule } from './vcpu-tasks';
 import { kvmVcpuPlace, NO_PCPU } from './vcpu-run';
 import { scheduleIrqfdInjection } from './vm-handlers';
 import { migrateVm } from './vm-migrate';
@@ -259,7 +259,7 @@ export function applyKvmInput(m: PlatformMachine, i: KvmInput): void {
     case 'vcpu-pin': {
       // The move may preempt two vCPUs (the one moved, and the one in its way): one event tells
       // the whole placement, its exits' folds included.
-      const res = kvmVcpuPlace(vm.run, vm.vgic, i.vcpu, i.pcpu, PHYS_LINES);
+      const res = kvmVcpuPlace(vm.run, vm.vgic, i.vcpu, i.pcpu, physLines(ctx));
       const exits = res.events.filter(
         (e): e is Extract<typeof e, { kind: 'vcpu.exit' }> => e.kind === 'vcpu.exit',
       );
@@ -294,5 +294,7 @@ function describeOp(op: GuestOp): string {
       return `LPI ${op.intid} configuration 0x${op.value.toString(16)}`;
     case 'lpi-pending':
       return `LPI ${op.intid} ${op.set ? 'set' : 'cleared'} in vCPU ${op.vcpu}'s pending table`;
+    case 'timer':
+      return op.ns === null ? 'virtual timer off (CNTV_CTL_EL0.ENABLE = 0)' : `virtual timer in ${op.ns} ns`;
   }
 }

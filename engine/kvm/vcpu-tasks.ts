@@ -21,7 +21,8 @@
 
 import { emit, schedule } from '../sim/kernel';
 import { unitId, type Unit } from '../sim/unit-names';
-import { vgicFlushPendingLpis, vgicKickVcpus, vgicV3DispatchSgi } from './ap-list';
+import { kvmVgicInjectIrq, vgicFlushPendingLpis, vgicKickVcpus, vgicV3DispatchSgi } from './ap-list';
+import { vmPhysLines, vtimerLine, VTIMER_INTID, VTIMER_OWNER } from './arch-timer';
 import { ichMaintenance } from './ich-registers';
 import { kvmNotifyAckedPins } from './irqfd';
 import { decodeIchLr, type VgicPhysLines } from './list-registers';
@@ -44,11 +45,13 @@ import {
 import { NO_VCPU } from './vgic-irq';
 
 /**
- * The physical lines of mapped interrupts, as fold asks for them. No device is mapped to a vCPU
- * interrupt with HW = 1 yet (the arch timer is not modelled), so the answer is the level KVM last
- * recorded: fold leaves such an interrupt as it was.
+ * The physical lines of a VM's mapped interrupts, as the fold asks for them
+ * (vgic_get_phys_line_level): the virtual timer's condition (arch-timer.ts).
  */
-export const PHYS_LINES: VgicPhysLines = { lineLevel: (irq) => irq.lineLevel };
+export function physLines(ctx: VmContext): VgicPhysLines {
+  const vm = ctx.s.vm;
+  return vmPhysLines(vm.timers, () => ctx.s.core.time);
+}
 
 const vcpuUnits = new Map<string, Unit>();
 /** 'vm0.vcpu1'. */
@@ -182,7 +185,7 @@ function kvmScheduleTask(ctx: VmContext): void {
 function kvmTickTask(ctx: VmContext): void {
   const vm = ctx.s.vm;
   vm.tickQueued = false;
-  const res = onFreePcpus(ctx, () => kvmSchedTick(vm.run, vm.vgic, ctx.s.core.rng, PHYS_LINES));
+  const res = onFreePcpus(ctx, () => kvmSchedTick(vm.run, vm.vgic, ctx.s.core.rng, physLines(ctx)));
   const loads = loadsOf(res.events);
   const preempted = [
     ...new Set(res.events.flatMap((e) => (e.kind === 'vcpu.exit' || e.kind === 'vcpu.put' ? [e.vcpu] : []))),
@@ -219,7 +222,7 @@ function kvmEnterTask(ctx: VmContext, a: { vcpu: number }): void {
   // The host takes its pending interrupts (local_irq_enable in the run loop) before entering;
   // its handler's return enters again (kvmHostIdle).
   if (hostBusy(ctx, r.pcpu)) return;
-  const res = kvmVcpuEnter(vm.run, vm.vgic, a.vcpu, PHYS_LINES, { checkMaintenance: false });
+  const res = kvmVcpuEnter(vm.run, vm.vgic, a.vcpu, physLines(ctx), { checkMaintenance: false });
   const e = res.events[0];
   if (!res.ok || !e || e.kind !== 'vcpu.entry') return;
   const f = e.flush;
@@ -268,7 +271,7 @@ export function checkMaintenance(ctx: VmContext, a: GuestPass): void {
 function kvmMaintenanceTask(ctx: VmContext, a: GuestPass): void {
   if (!inPass(ctx, a)) return;
   const vm = ctx.s.vm;
-  const g = kvmVcpuGuestCheck(vm.run, vm.vgic, a.vcpu, PHYS_LINES);
+  const g = kvmVcpuGuestCheck(vm.run, vm.vgic, a.vcpu, physLines(ctx));
   if (g.maintenance) afterExit(ctx, a.vcpu, g.result.events);
 }
 
@@ -283,7 +286,7 @@ export function exitNow(
   detail?: Record<string, unknown>,
 ): number {
   const vm = ctx.s.vm;
-  const res = kvmVcpuExit(vm.run, vm.vgic, vcpu, exit, PHYS_LINES);
+  const res = kvmVcpuExit(vm.run, vm.vgic, vcpu, exit, physLines(ctx));
   return res.ok ? afterExit(ctx, vcpu, res.events, then, detail) : 0;
 }
 
@@ -360,7 +363,7 @@ function kvmKickTask(ctx: VmContext, a: { vcpu: number; from?: number }): void {
 /** 'kvm.ipi': the reschedule IPI reaches the pCPU: its vCPU exits (irq, kick) if it is in the guest. */
 function kvmIpiTask(ctx: VmContext, a: { pcpu: number }): void {
   const vm = ctx.s.vm;
-  const res = kvmIpiArrive(vm.run, vm.vgic, a.pcpu, PHYS_LINES);
+  const res = kvmIpiArrive(vm.run, vm.vgic, a.pcpu, physLines(ctx));
   const e = res.events[0];
   if (!res.ok || !e) return;
   if (e.kind === 'vcpu.ipi-absorbed') {
@@ -476,7 +479,41 @@ export function kvmHostIdle(ctx: VmContext, pcpu: number): void {
   schedule(ctx, 0, 'kvm.enter', { vcpu: v });
 }
 
+/**
+ * 'vtimer.expire': the guest's virtual timer reaches CNTV_CVAL_EL0 (arch-timer.ts). In the guest,
+ * the physical timer PPI makes the vCPU exit and KVM's timer handler raises vINTID 27; otherwise
+ * KVM's background timer raises it and wakes the vCPU.
+ */
+function vtimerExpire(ctx: VmContext, a: { vcpu: number; gen: number }): void {
+  const vm = ctx.s.vm;
+  const t = vm.timers[a.vcpu];
+  const r = vm.run.vcpus[a.vcpu];
+  if (!t || !r || t.gen !== a.gen || !vtimerLine(t, ctx.s.core.time)) return;
+  const raise = (): number => {
+    const res = kvmVgicInjectIrq(vm.vgic, a.vcpu, VTIMER_INTID, true, VTIMER_OWNER);
+    return res.kick;
+  };
+  if (r.mode === 'guest') {
+    const pcpu = r.pcpu;
+    exitNow(ctx, a.vcpu, { reason: 'irq', source: 'host', intid: VTIMER_INTID }, undefined, {
+      timer: 'the virtual timer fired: kvm_arch_timer_handler raises vINTID 27 (HW, pINTID 27)',
+    });
+    kickAll(ctx, [raise()], 0, pcpu);
+    return;
+  }
+  const kick = raise();
+  vmEmit(ctx, 'vtimer.expire', a.vcpu, r.pcpu, VTIMER_INTID, {
+    mode: r.mode,
+    text:
+      r.mode === 'blocked'
+        ? "KVM's background timer (kvm_bg_timer_expire) fires: vINTID 27 is raised and the vCPU is woken"
+        : 'the virtual timer fires while the vCPU is out of the guest: vINTID 27 is raised for its next entry',
+  });
+  kickAll(ctx, [kick], 0);
+}
+
 export const VCPU_HANDLERS = {
+  'vtimer.expire': (ctx: VmContext, a: { vcpu: number; gen: number }) => vtimerExpire(ctx, a),
   'kvm.schedule': (ctx: VmContext) => kvmScheduleTask(ctx),
   'kvm.tick': (ctx: VmContext) => kvmTickTask(ctx),
   'kvm.enter': (ctx: VmContext, a: { vcpu: number }) => kvmEnterTask(ctx, a),

@@ -442,3 +442,62 @@ describe('guest handler policies', () => {
     expect(m.s.kvm!.vms[0]!.vgic.dist.spis[0]!.active, text).toBe(false);
   });
 });
+
+describe('the virtual timer, a mapped (HW) interrupt', () => {
+  function timerGuest(idle: 'wfi' | 'spin'): Machine {
+    const m = vmMachine({ idle, pin: [0, 1] });
+    m.input(guest(0, w32(0x0800_0000, 0x12)));
+    m.input(guest(0, w32(RD(0) + 0x10100, 1 << 27))); // GICR_ISENABLER0: PPI 27 on vCPU 0
+    m.input(guest(0, { kind: 'icc', reg: 'ICC_PMR_EL1', write: true, value: 0xf0n }));
+    m.input(guest(0, { kind: 'icc', reg: 'ICC_IGRPEN1_EL1', write: true, value: 1n }));
+    m.input(guest(0, { kind: 'timer', ns: 50_000 }));
+    return m;
+  }
+
+  it('fires while the guest runs: exit, vINTID 27 in an LR with HW = 1 and pINTID 27, masked by the handler, resampled low', () => {
+    const m = timerGuest('spin');
+    m.run({ until: 200_000 });
+    const ev = events(m);
+    const text = dump(m);
+    const exit = ev.find((e) => e.kind === 'vcpu.exit' && e.intid === 27);
+    expect(exit?.data, text).toMatchObject({ reason: 'irq', source: 'host' });
+    const entry = ev.find((e) => e.kind === 'vcpu.entry' && e.seq > exit!.seq);
+    expect((entry!.data as { lrs: unknown[] }).lrs, text).toContainEqual(
+      expect.objectContaining({ vintid: 27, hw: true, pintid: 27 }),
+    );
+    expect(m.s.kvm!.vms[0]!.guest[0]!.acked[27], text).toBe(1);
+    const irq = m.s.kvm!.vms[0]!.vgic.vcpus[0]!.privateIrqs[27]!;
+    // The next exit's fold asked the timer (masked by the handler): the line is low again.
+    m.input(guest(0, w32(0x0800_0000, 0x12)));
+    m.run({ until: m.time + 100_000 });
+    expect(irq.lineLevel, dump(m)).toBe(false);
+    expect(irq.active).toBe(false);
+  });
+
+  it('fires while the vCPU sleeps in WFI: the background timer wakes it', () => {
+    const m = timerGuest('wfi');
+    m.run();
+    const ev = events(m);
+    const text = dump(m);
+    expect(ev.find((e) => e.kind === 'vtimer.expire')?.data, text).toMatchObject({ mode: 'blocked' });
+    expect(
+      ev.some((e) => e.kind === 'vcpu.kick' && (e.data as { action: string }).action === 'wake'),
+      text,
+    ).toBe(true);
+    expect(m.s.kvm!.vms[0]!.guest[0]!.acked[27], text).toBe(1);
+  });
+
+  it('a timer turned off before its deadline never fires; KVM_IRQ_LINE cannot drive the timer PPI', () => {
+    const m = timerGuest('wfi');
+    m.input(guest(0, { kind: 'timer', ns: null }));
+    m.run();
+    m.input({ kind: 'kvm', vm: 0, call: { kind: 'irq-line', irq: 0x0200_001b, level: 1 } });
+    m.run();
+    const text = dump(m);
+    expect(
+      events(m).some((e) => e.kind === 'vtimer.expire' || (e.kind === 'vcpu.exit' && e.intid === 27)),
+      text,
+    ).toBe(false);
+    expect(m.s.kvm!.vms[0]!.guest[0]!.acked[27], text).toBeUndefined();
+  });
+});

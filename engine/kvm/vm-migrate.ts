@@ -25,7 +25,7 @@ import { vgicPutIrq } from './vgic-state';
 import { irqIsLpi, NO_VCPU } from './vgic-irq';
 import { vgicPendTableBase } from './vgic-lpi';
 import { kvmVcpuExit, type VcpuRunEvent } from './vcpu-run';
-import { PHYS_LINES } from './vcpu-tasks';
+import { physLines } from './vcpu-tasks';
 import type { VmContext } from './vm-context';
 
 export interface VmMigrationReport {
@@ -74,7 +74,7 @@ export function migrateVm(ctx: VmContext): VmMigrationReport {
   const stopped: number[] = [];
   vm.run.vcpus.forEach((r, v) => {
     if (r.mode !== 'guest') return;
-    const res = kvmVcpuExit(vm.run, vm.vgic, v, { reason: 'irq', source: 'kick' }, PHYS_LINES);
+    const res = kvmVcpuExit(vm.run, vm.vgic, v, { reason: 'irq', source: 'kick' }, physLines(ctx));
     for (const e of res.events) if (e.kind === 'vcpu.exit') exits.push(e);
     stopped.push(v);
   });

@@ -27,6 +27,7 @@ import {
   type KvmIrqContext,
   type KvmIrqRoutingTable,
 } from './gsi-routing';
+import { createVtimer, mapVtimer, type VtimerState } from './arch-timer';
 import { createKvmIrqfdState, type KvmIrqfdState } from './irqfd';
 import type { GuestOp } from './kvm-input-types';
 import { createKvmRunState, NO_PCPU, type KvmRunState } from './vcpu-run';
@@ -219,6 +220,8 @@ export interface VmState {
    * pCPU and the host's handler returns and ends its interrupt.
    */
   inIrq: { its: number; devid: number; eventid: number; pcpu: number; intid: number }[];
+  /** Each vCPU's virtual timer (arch-timer.ts). */
+  timers: VtimerState[];
   /** A 'kvm.schedule' task is queued. */
   scheduleQueued: boolean;
   /** A 'kvm.tick' task (the time slice of a vCPU others wait behind) is queued. */
@@ -239,6 +242,7 @@ export function createVmState(cfg: ResolvedVm, index: number, pcpus: number): Vm
       lrPolicy: cfg.lrPolicy,
     }),
   );
+  mapVtimer(vgic);
   const run = createKvmRunState(cfg.vcpus, pcpus);
   cfg.pin.forEach((p, v) => (run.vcpus[v]!.pinned = p));
   const routing = createKvmIrqRouting();
@@ -264,6 +268,7 @@ export function createVmState(cfg: ResolvedVm, index: number, pcpus: number): Vm
     })),
     vfio: [],
     inIrq: [],
+    timers: Array.from({ length: cfg.vcpus }, createVtimer),
     scheduleQueued: false,
     tickQueued: false,
   };

@@ -74,6 +74,11 @@ export type Action =
    * of vCPU `rd`'s redistributor). `vm0 vcpu1 <line>`.
    */
   | { kind: 'guest'; vm: number; vcpu: number; action: Action }
+  /**
+   * Guest lines only: the guest programs its virtual timer to fire in `ns` (CNTV_CVAL_EL0,
+   * CNTV_CTL_EL0.ENABLE), or turns it off (null): `vm0 vcpu1 timer 5us`, `vm0 vcpu1 timer off`.
+   */
+  | { kind: 'vtimer'; ns: Nanoseconds | null }
   /** What the VMM asks of KVM for VM `vm` (ioctls, eventfds, VFIO): `vm0 irq-line ...`. */
   | { kind: 'kvm'; vm: number; call: KvmCall }
   /** Pins vCPU `vcpu`'s thread to pCPU `pcpu` (-1: unpinned): `vm0 vcpu1 pin pcpu2`. */

@@ -688,7 +688,7 @@ describe('VMs: guest lines', () => {
     );
     expect(err('vm0 vcpu0 lpi-config 27 0xa2')).toBe('22: 27 is not an LPI (LPI INTIDs start at 8192)');
     expect(err('vm0 vcpu0 msi nic0 1')).toBe(
-      "11: 'msi' is not something the guest's code does on a vCPU (a guest line is read, write, mem, its, lpi-config or lpi-pending)",
+      "11: 'msi' is not something the guest's code does on a vCPU (a guest line is read, write, mem, its, lpi-config, lpi-pending or timer)",
     );
     expect(err('vm0 vcpu0 migrate')).toMatch(/^11: 'migrate' is not something the guest's code does/);
     expect(err('vm0 vcpu0 irq-line spi 32 1')).toMatch(
@@ -698,10 +698,10 @@ describe('VMs: guest lines', () => {
       "11: a guest line names its VM and vCPU once, at its start ('vm0 vcpu0 ...')",
     );
     expect(err('vm0 vcpu0 frob')).toBe(
-      "11: unknown guest command 'frob' (expected read, write, mem, its, lpi-config, lpi-pending, pin or unpin)",
+      "11: unknown guest command 'frob' (expected read, write, mem, its, lpi-config, lpi-pending, timer, pin or unpin)",
     );
     expect(err('vm0 vcpu0')).toBe(
-      "9: expected what the guest on vcpu0 does (read, write, mem, its, lpi-config, lpi-pending, pin or unpin) after 'vm0 vcpu0'",
+      "9: expected what the guest on vcpu0 does (read, write, mem, its, lpi-config, lpi-pending, timer, pin or unpin) after 'vm0 vcpu0'",
     );
     expect(err('vm0 vcpu0 its MAPX')).toMatch(/^15: unknown ITS command 'MAPX'/);
     expect(err('vm0 vcpu1 pin 2')).toBe("15: expected pcpu<n> after 'vm0 vcpu1 pin', found '2'");
@@ -1174,5 +1174,27 @@ describe('read-modify-write register forms', () => {
       ok: false,
       error: { message: "'&=' must be followed by '~<bits>' (the bits to clear)" },
     });
+  });
+});
+
+describe("the guest's virtual timer line", () => {
+  it('parses timer <duration> and timer off, prints them back, and is refused outside a guest line', () => {
+    const on = parseLine('vm0 vcpu1 timer 5us');
+    expect(on && on.ok && on.action).toEqual({
+      kind: 'guest',
+      vm: 0,
+      vcpu: 1,
+      action: { kind: 'vtimer', ns: 5000 },
+    });
+    const off = parseLine('vm0 vcpu1 timer off');
+    expect(off && off.ok && off.action).toEqual({
+      kind: 'guest',
+      vm: 0,
+      vcpu: 1,
+      action: { kind: 'vtimer', ns: null },
+    });
+    for (const r of [on, off]) if (r && r.ok) expect(parseLine(printAction(r.action))).toEqual(r);
+    const bad = parseLine('vm0 vcpu1 timer soon');
+    expect(bad && !bad.ok).toBe(true);
   });
 });

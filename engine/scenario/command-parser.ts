@@ -135,7 +135,15 @@ const orList = (xs: readonly string[]): string =>
   xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`;
 
 /** What the guest's code on a vCPU may do (`vm<n> vcpu<m> <line>`). */
-export const GUEST_COMMANDS: readonly string[] = ['read', 'write', 'mem', 'its', 'lpi-config', 'lpi-pending'];
+export const GUEST_COMMANDS: readonly string[] = [
+  'read',
+  'write',
+  'mem',
+  'its',
+  'lpi-config',
+  'lpi-pending',
+  'timer',
+];
 const GUEST_HELP = orList([...GUEST_COMMANDS, 'pin', 'unpin']);
 
 /** Host commands that have no meaning inside a guest line (the refusal says so, not 'unknown'). */
@@ -883,6 +891,15 @@ function parseGuestAction(c: Cursor, t: Token, vm: number, vcpu: number): Action
     const intid = lpi(c);
     const op = c.keyword(['set', 'clear'], `'set' or 'clear'`);
     return { kind: 'lpi-pending', rd: rd ?? vcpu, intid, set: op === 'set' };
+  }
+  if (k === 'timer') {
+    // The guest's virtual timer: `timer <duration>` (CNTV_CVAL_EL0 = now + duration, ENABLE) or `timer off`.
+    const nt = c.peek();
+    if (nt && nt.text.toLowerCase() === 'off') {
+      c.take();
+      return { kind: 'vtimer', ns: null };
+    }
+    return { kind: 'vtimer', ns: duration(c) };
   }
   if (k === 'lpi-config') {
     const rt = c.peek();

@@ -240,6 +240,8 @@ function guestLine(a: Action, vcpu: number): string {
       return `lpi-config ${a.intid} ${hex(a.value)}`;
     case 'lpi-pending':
       return `lpi-pending ${a.rd === vcpu ? '' : `rd${a.rd} `}${a.intid} ${a.set ? 'set' : 'clear'}`;
+    case 'vtimer':
+      return `timer ${a.ns === null ? 'off' : formatDuration(a.ns)}`;
     default:
       return printAction(a);
   }
@@ -282,6 +284,8 @@ export function printAction(a: Action): string {
       return `wait ${formatDuration(a.ns)}`;
     case 'step':
       return a.n === 1 ? 'step' : `step ${a.n}`;
+    case 'vtimer':
+      return `timer ${a.ns === null ? 'off' : formatDuration(a.ns)}`;
     case 'migrate':
       return 'migrate';
     case 'guest':

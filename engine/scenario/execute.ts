@@ -96,6 +96,8 @@ export function guestOp(vm: VmState, vcpu: number, a: Action): GuestOp | string 
       return { kind: 'its-cmd', its: a.its, dws: a.dws, name: decodeCommand(a.dws).name };
     case 'lpi-config':
       return { kind: 'lpi-config', intid: a.intid, value: a.value };
+    case 'vtimer':
+      return { kind: 'timer', ns: a.ns };
     case 'lpi-pending':
       // Whose pending table: the named redistributor's (vCPU rd's GICR_PENDBASER, read when the guest runs).
       if (a.rd >= vm.cfg.vcpus) return guestFrames(vm, vcpu).unitBase({ type: 'rd', n: a.rd }) as string;
@@ -276,6 +278,11 @@ export function executeAction(m: Machine, a: Action): ExecResult {
       if (a.pcpu >= nCpu) return { ok: false, error: `there is no pcpu${a.pcpu} (the host has ${nCpu} PEs)` };
       return one({ kind: 'vcpu-pin', vm: a.vm, vcpu: a.vcpu, pcpu: a.pcpu < 0 ? -1 : a.pcpu });
     }
+    case 'vtimer':
+      return {
+        ok: false,
+        error: "the host's timers are not modelled: 'timer' is a guest line (vm0 vcpu0 timer 5us)",
+      };
     case 'run':
     case 'wait':
     case 'step':
