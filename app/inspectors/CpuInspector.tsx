@@ -191,7 +191,8 @@ function Body({ v, cur }: { v: CpuInterfaceView; cur: Current }) {
           </thead>
           <tbody>
             {v.interrupts.map((irq) => {
-              const current = mine && cur.intid === irq.intid;
+              // A VM's event names a virtual INTID: not this CPU interface's.
+              const current = mine && cur.vm === undefined && cur.intid === irq.intid;
               return (
                 <tr
                   key={irq.intid}

@@ -1,14 +1,19 @@
 /**
- * The ITS inspector: one ITS's registers (GITS_CTLR, TYPER, CBASER, CREADR, CWRITER, the
- * GITS_BASER<n> tables), its command queue as a ring with the slots around GITS_CREADR and
- * GITS_CWRITER decoded, the Device Table, the ITT of one device, the Collection Table and the
- * translation cache, all read from the engine at the position shown.
+ * The ITS inspector: one ITS (a host ITS, or a VM's virtual ITS: its-choice.ts), its registers
+ * (GITS_CTLR, TYPER, CBASER, CREADR, CWRITER, the GITS_BASER<n> tables), its command queue as a
+ * ring with the slots around GITS_CREADR and GITS_CWRITER decoded, the Device Table, the ITT of
+ * one device, the Collection Table and the translation cache, all read from the engine at the
+ * position shown.
  *
  * The entries the current event is about (the queue slot a command was read from, the DTE, ITE
  * and CTE of a translation, its cache entry) carry class `current` and data-current="true"; the ITT
  * shown follows the DeviceID of the current event unless the user picks a device.
  *
- * Data attributes for tests: data-testid its-inspector / its-registers / its-queue / its-ring /
+ * The ITS shown follows the current event (a VM's events are about its vITS, never the host ITS of
+ * the same index), unless the user picks one or clicks one on the stage.
+ *
+ * Data attributes for tests: data-testid its-inspector (data-its, data-vm for a vITS, data-its-key
+ * 'its0' / 'vm0.its0'), its-select, its-summary / its-registers / its-queue / its-ring /
  * its-devices / its-itt / its-collections / its-cache; rows data-slot (+ data-state,
  * data-command, data-creadr, data-cwriter), data-devid, data-eventid / data-intid / data-icid,
  * data-icid / data-target, and data-current="true" on the highlighted entry.
@@ -17,39 +22,54 @@
 import { useState } from 'react';
 import type { ItsView } from '../../engine';
 import { useApp } from '../store';
-import type { Current } from './current';
-import { followed, type Follow } from './current';
+import type { ItsRef } from '../worker/api';
 import { hex, sizeText } from './format';
+import { chooseIts, isCurrentIts, itsChoices, itsOfCurrent, itsOfPlace } from './its-choice';
 import { ItsQueue } from './ItsQueue';
 import { Card, Flag, RegLine, StartHint, useCurrent, useLastDefined, ViewState } from './parts';
 import { useInspect } from './use-inspect';
 
-const on = (c: Current, its: number): boolean => c.its === its;
-
 export function ItsInspector() {
   const shape = useApp((s) => s.session?.shape);
+  const place = useApp((s) => s.place);
   const cur = useCurrent();
-  const [pickIts, setPickIts] = useState<Follow>('auto');
-  const [pickDev, setPickDev] = useState<Follow>('auto');
-  const count = shape?.its.length ?? 0;
-  const lastIts = useLastDefined(cur.its);
-  const its = followed(pickIts, cur.its, lastIts, 0, count);
-  const have = count > 0;
+  // A pick holds until the user clicks an ITS on the stage (a new place): that one is then shown.
+  const clicked = itsOfPlace(place);
+  const [picked, setPicked] = useState<{ value: string; place: unknown }>({ value: 'auto', place: null });
+  const pickIts = picked.place === place ? picked.value : (clicked ?? 'auto');
+  const fromEvent = itsOfCurrent(cur);
+  const lastIts = useLastDefined(fromEvent);
+  const choices = shape ? itsChoices(shape) : [];
+  const chosen = chooseIts(choices, pickIts, fromEvent, lastIts);
+  const ref: ItsRef | undefined =
+    chosen && (chosen.vm === undefined ? { its: chosen.its } : { its: chosen.its, vm: chosen.vm });
+  const its = chosen?.its ?? 0;
+  const vm = chosen?.vm;
+  const key = chosen?.key ?? '';
+  // A device picked for one ITS means nothing on another: the pick is per ITS.
+  const [devPick, setDevPick] = useState<{ its: string; devid: number } | null>(null);
+  const pickDev = devPick?.its === key ? devPick.devid : 'auto';
+  const setPickDev = (d: number | 'auto') => setDevPick(d === 'auto' ? null : { its: key, devid: d });
 
-  const view = useInspect(have ? { view: 'its', its } : null);
-  const devs = useInspect(have ? { view: 'devices', its } : null);
-  const cols = useInspect(have ? { view: 'collections', its } : null);
-  const cache = useInspect(have ? { view: 'cache', its } : null);
+  const view = useInspect(ref ? { view: 'its', ...ref } : null);
+  const devs = useInspect(ref ? { view: 'devices', ...ref } : null);
+  const cols = useInspect(ref ? { view: 'collections', ...ref } : null);
+  const cache = useInspect(ref ? { view: 'cache', ...ref } : null);
 
-  // The ITT shown: the user's device, else the current event's, else the last one an event named.
-  const evDev = on(cur, its) ? cur.devid : undefined;
-  const lastDev = useLastDefined(evDev);
+  // The ITT shown: the user's device, else the current event's, else the last one an event named
+  // on this ITS, else the first mapped.
+  const on = ref !== undefined && isCurrentIts(cur, ref);
+  const evDev = on ? cur.devid : undefined;
+  const lastDev = useLastDefined(evDev !== undefined ? `${key}/${evDev}` : undefined);
+  const lastDevHere = lastDev?.startsWith(`${key}/`) ? Number(lastDev.slice(key.length + 1)) : undefined;
   const firstDev = devs.state === 'ok' ? devs.view.devices[0]?.devid : undefined;
-  const devid = pickDev !== 'auto' ? pickDev : (evDev ?? lastDev ?? firstDev);
-  const itt = useInspect(have && devid !== undefined ? { view: 'itt', its, devid } : null);
+  const devid = pickDev !== 'auto' ? pickDev : (evDev ?? lastDevHere ?? firstDev);
+  const itt = useInspect(ref && devid !== undefined ? { view: 'itt', ...ref, devid } : null);
+  // A vITS's collections target vCPUs (its GITS_TYPER.PTA is 0: RDbase is a vCPU number).
+  const pe = vm === undefined ? 'PE' : 'vCPU';
 
   if (!shape) return <p className="empty">Open a scenario to inspect its ITS.</p>;
-  if (!have)
+  if (!chosen)
     return (
       <div className="insp" data-testid="its-inspector">
         <p className="empty" data-testid="its-none">
@@ -60,34 +80,43 @@ export function ItsInspector() {
 
   // The collection of the current event's translation: from its ITE, when the ITT shown has it.
   const curIte =
-    itt.state === 'ok' && on(cur, its) && cur.devid === itt.view.devid && cur.eventid !== undefined
+    itt.state === 'ok' && on && cur.devid === itt.view.devid && cur.eventid !== undefined
       ? itt.view.events.find((e) => e.eventid === cur.eventid)
       : undefined;
-  const curIcid = on(cur, its) ? (cur.icid ?? curIte?.icid) : undefined;
+  const curIcid = on ? (cur.icid ?? curIte?.icid) : undefined;
 
   return (
-    <div className="insp" data-testid="its-inspector" data-its={its}>
+    <div className="insp" data-testid="its-inspector" data-its={its} data-vm={vm} data-its-key={key}>
       <div className="insp-bar">
-        {count > 1 && (
+        {choices.length > 1 && (
           <label>
             ITS{' '}
             <select
-              value={String(pickIts)}
-              onChange={(e) => setPickIts(e.target.value === 'auto' ? 'auto' : Number(e.target.value))}
+              value={pickIts}
+              onChange={(e) => setPicked({ value: e.target.value, place })}
               data-testid="its-select"
             >
-              <option value="auto">follow the current event (its{its})</option>
-              {shape.its.map((x) => (
-                <option key={x.index} value={x.index}>
-                  its{x.index} at {hex(x.base)}
+              <option value="auto">follow the current event ({chosen.name})</option>
+              {choices.map((x) => (
+                <option key={x.key} value={x.key}>
+                  {x.label}
                 </option>
               ))}
             </select>
           </label>
         )}
         {view.state === 'ok' && (
-          <span className="muted">
-            its{its} at {hex(view.view.base)} · {view.view.profile} profile ·{' '}
+          <span className="muted" data-testid="its-summary">
+            {vm === undefined ? (
+              <>
+                its{its} at {hex(view.view.base)}
+              </>
+            ) : (
+              <>
+                {chosen.name}, KVM's emulation, at {hex(view.view.base)} in the guest's address space
+              </>
+            )}{' '}
+            · {view.view.profile} profile ·{' '}
             {view.view.source === 'kvm lists'
               ? "mappings kept in KVM's lists (memory holds them after a save)"
               : 'tables read from memory'}
@@ -112,7 +141,7 @@ export function ItsInspector() {
           }
         >
           {view.state === 'ok' ? (
-            <ItsQueue v={view.view} cur={cur} />
+            <ItsQueue v={view.view} cur={cur} vm={vm} />
           ) : (
             <ViewState r={view} what="command queue" />
           )}
@@ -146,7 +175,7 @@ export function ItsInspector() {
                   </thead>
                   <tbody>
                     {devs.view.devices.map((d) => {
-                      const current = on(cur, its) && cur.devid === d.devid;
+                      const current = on && cur.devid === d.devid;
                       return (
                         <tr
                           key={d.devid}
@@ -221,14 +250,13 @@ export function ItsInspector() {
                       <th scope="col" className="num">
                         ICID
                       </th>
-                      <th scope="col">PE</th>
+                      <th scope="col">{pe}</th>
                       <th scope="col">ITE at</th>
                     </tr>
                   </thead>
                   <tbody>
                     {itt.view.events.map((e) => {
-                      const current =
-                        on(cur, its) && cur.devid === itt.view.devid && cur.eventid === e.eventid;
+                      const current = on && cur.devid === itt.view.devid && cur.eventid === e.eventid;
                       return (
                         <tr
                           key={e.eventid}
@@ -244,7 +272,7 @@ export function ItsInspector() {
                             {!e.physical && <span className="muted"> (virtual)</span>}
                           </td>
                           <td className="num">{e.icid >= 0 ? e.icid : '—'}</td>
-                          <td>{e.target >= 0 ? `PE ${e.target}` : <span className="muted">none</span>}</td>
+                          <td>{e.target >= 0 ? `${pe} ${e.target}` : <span className="muted">none</span>}</td>
                           <td className="mono muted">{hex(e.addr)}</td>
                         </tr>
                       );
@@ -293,7 +321,11 @@ export function ItsInspector() {
                           <td className="num">{c.icid}</td>
                           <td>
                             {c.target >= 0 ? (
-                              `redistributor ${c.target}`
+                              vm === undefined ? (
+                                `redistributor ${c.target}`
+                              ) : (
+                                `vCPU ${c.target}`
+                              )
                             ) : (
                               <span className="muted">none</span>
                             )}
@@ -345,7 +377,7 @@ export function ItsInspector() {
                       <th scope="col">DeviceID</th>
                       <th scope="col">EventID</th>
                       <th scope="col">LPI</th>
-                      <th scope="col">PE</th>
+                      <th scope="col">{pe}</th>
                       <th scope="col" className="num">
                         ICID
                       </th>
@@ -353,7 +385,7 @@ export function ItsInspector() {
                   </thead>
                   <tbody>
                     {cache.view.entries.map((e) => {
-                      const current = on(cur, its) && cur.devid === e.devid && cur.eventid === e.eventid;
+                      const current = on && cur.devid === e.devid && cur.eventid === e.eventid;
                       return (
                         <tr
                           key={`${e.devid}:${e.eventid}`}
@@ -366,7 +398,9 @@ export function ItsInspector() {
                           <td className="num">{e.devid}</td>
                           <td className="num">{e.eventid}</td>
                           <td className="mono">{e.intid}</td>
-                          <td>PE {e.cpu}</td>
+                          <td>
+                            {pe} {e.cpu}
+                          </td>
                           <td className="num">{e.icid}</td>
                         </tr>
                       );

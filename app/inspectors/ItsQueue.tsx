@@ -8,19 +8,20 @@
 
 import { useState } from 'react';
 import type { ItsView, QueueSlotView } from '../../engine';
+import type { ItsRef } from '../worker/api';
 import type { Current } from './current';
 import { hex } from './format';
+import { isCurrentIts } from './its-choice';
 import { ViewState } from './parts';
 import { arcPath, marker, queueWindow, slotSpan } from './ring';
 import { useInspect } from './use-inspect';
 
 /** The queue: a ring with CREADR, CWRITER and the waiting commands, and the slots around them. */
-export function ItsQueue({ v, cur }: { v: ItsView; cur: Current }) {
+export function ItsQueue({ v, cur, vm }: { v: ItsView; cur: Current; vm?: number }) {
   const q = v.queue;
   const win = queueWindow(q.slots, q.readSlot, q.writeSlot);
-  const slots = useInspect(
-    q.slots > 0 ? { view: 'queue', its: v.index, from: win.from, count: win.count } : null,
-  );
+  const ref: ItsRef = vm === undefined ? { its: v.index } : { its: v.index, vm };
+  const slots = useInspect(q.slots > 0 ? { view: 'queue', ...ref, from: win.from, count: win.count } : null);
   const [open, setOpen] = useState<number | null>(null);
   if (q.slots === 0)
     return (
@@ -53,7 +54,7 @@ export function ItsQueue({ v, cur }: { v: ItsView; cur: Current }) {
           <SlotList
             list={slots.view.window}
             cur={cur}
-            its={v.index}
+            its={ref}
             open={open}
             setOpen={setOpen}
             problem={slots.view.problem}
@@ -169,12 +170,12 @@ function SlotList({
 }: {
   list: QueueSlotView[];
   cur: Current;
-  its: number;
+  its: ItsRef;
   open: number | null;
   setOpen: (slot: number | null) => void;
   problem: string | undefined;
 }) {
-  const isCurrent = (s: QueueSlotView): boolean => cur.its === its && cur.slot === s.slot;
+  const isCurrent = (s: QueueSlotView): boolean => isCurrentIts(cur, its) && cur.slot === s.slot;
   const items = fold(list, isCurrent);
   return (
     <>

@@ -74,9 +74,10 @@ export function MemoryInspector() {
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
   const cur = useCurrent();
-  // The queue slot the current command was read from, by address.
+  // The queue slot the current command was read from, by address (a host ITS's: this is host memory,
+  // and a VM's virtual ITS keeps its queue in guest memory).
   const queue =
-    cur.slot !== undefined
+    cur.slot !== undefined && cur.vm === undefined
       ? map?.structures.find((s) => s.kind === 'its-command-queue' && s.owner === `its${cur.its ?? 0}`)
       : undefined;
   const currentAddr = queue && cur.slot !== undefined ? queue.base + cur.slot * 32 : undefined;

@@ -67,7 +67,8 @@ export function RedistributorInspector() {
         <div className="insp-grid rd-grid">
           <Lpis
             v={r.view}
-            intid={cur.cpu === cpu || cur.cpu === undefined ? cur.intid : undefined}
+            // A VM's event names a virtual INTID, never one of the host's LPIs.
+            intid={cur.vm === undefined && (cur.cpu === cpu || cur.cpu === undefined) ? cur.intid : undefined}
             all={all}
             setAll={setAll}
           />

@@ -126,10 +126,10 @@ export function VcpuInspector() {
               </span>
             }
           >
-            <ListRegisters v={v} intid={cur.intid} />
+            <ListRegisters v={v} intid={cur.vm === vm ? cur.intid : undefined} />
           </Card>
           <Card title="ap_list (KVM's order)" testid="vcpu-aplist" className="vcpu-aplist">
-            <ApList v={v} intid={cur.intid} />
+            <ApList v={v} intid={cur.vm === vm ? cur.intid : undefined} />
           </Card>
           <Card title="Virtual CPU interface" testid="vcpu-ich" className="vcpu-ich">
             <Interface v={v} />

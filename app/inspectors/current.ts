@@ -10,6 +10,11 @@ import type { EventRow, Focus } from '../worker/api';
 export interface Current {
   seq?: number;
   kind?: string;
+  /**
+   * The VM the event belongs to (its unit is the VM's or one of its parts': 'vm0', 'vm0.its0');
+   * undefined for the host. Its ids are the VM's: `its` a virtual ITS, `intid` a virtual INTID.
+   */
+  vm?: number;
   its?: number;
   devid?: number;
   eventid?: number;
@@ -21,17 +26,26 @@ export interface Current {
   slot?: number;
 }
 
-/** The ids of the current event (empty at position 0). */
-export function currentOf(event: EventRow | undefined, focus: Focus | undefined): Current {
+/**
+ * The ids of the current event (empty at position 0). `vms`: the names of the machine's VMs
+ * (MachineShape.vms), whose events are told from the host's by their unit.
+ */
+export function currentOf(
+  event: EventRow | undefined,
+  focus: Focus | undefined,
+  vms: readonly string[] = [],
+): Current {
   if (!event) return {};
   const c: Current = { seq: event.seq, kind: event.kind };
+  const vm = vms.indexOf(event.unit.split('.')[0]!);
+  if (vm >= 0) c.vm = vm;
   for (const k of ['its', 'devid', 'eventid', 'intid', 'cpu'] as const) {
     const v = event[k];
     if (v !== undefined) c[k] = v;
   }
-  // The unit names the ITS of an ITS event that carries no `its` id.
+  // The unit names the ITS of an ITS event that carries no `its` id ('its1', 'vm0.its0').
   if (c.its === undefined) {
-    const m = /^its(\d+)$/.exec(event.unit);
+    const m = (vm >= 0 ? /^[^.]+\.its(\d+)$/ : /^its(\d+)$/).exec(event.unit);
     if (m) c.its = Number(m[1]);
   }
   const entry = focus && focus.seq === event.seq ? focus.entry : undefined;
@@ -39,9 +53,6 @@ export function currentOf(event: EventRow | undefined, focus: Focus | undefined)
   if (entry?.table === 'queue' && Number.isInteger(entry.id)) c.slot = entry.id;
   return c;
 }
-
-/** The event is about ITS `its` (or names no ITS at all but a DeviceID, as a PCI write does). */
-export const aboutIts = (c: Current, its: number): boolean => c.its === its;
 
 /** A redistributor / CPU-interface choice: 'auto' follows the current event's CPU. */
 export type Follow = 'auto' | number;

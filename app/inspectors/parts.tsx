@@ -16,7 +16,16 @@ import './inspectors.css';
 export function useCurrent(): Current {
   const event = useApp((s) => s.frame?.event);
   const focus = useApp((s) => s.frame?.stage.focus);
-  return useMemo(() => currentOf(event, focus), [event, focus]);
+  const vms = useApp((s) => s.session?.shape.vms);
+  return useMemo(
+    () =>
+      currentOf(
+        event,
+        focus,
+        vms?.map((v) => v.name),
+      ),
+    [event, focus, vms],
+  );
 }
 
 /** The position shown (0: the machine as built). */

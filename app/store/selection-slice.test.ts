@@ -26,6 +26,19 @@ describe('selecting on the stage', () => {
     expect(s.getState()).toMatchObject({ tab: 'redistributors', place: { node: 'rd', cpu: 1 } });
   });
 
+  it("opens a VM's virtual ITS in the ITS inspector, and KVM's other objects as the VM's events", () => {
+    expect(inspectorFor({ node: 'kvm', vm: 0, part: 'its' })).toBe('its');
+    expect(inspectorFor({ node: 'kvm', vm: 0, part: 'routing' })).toBe('events');
+    const s = store();
+    s.getState().selectPlace({ node: 'kvm', vm: 0, part: 'its' });
+    // The place says which vITS; the log's filter is left alone.
+    expect(s.getState()).toMatchObject({
+      tab: 'its',
+      place: { node: 'kvm', vm: 0, part: 'its' },
+      filterEpoch: 0,
+    });
+  });
+
   it("shows a device's events, and an interrupt's whole life, in the log (its fields refreshed)", () => {
     const s = store();
     s.getState().selectPlace({ node: 'device', name: 'nic0' });

@@ -2,7 +2,7 @@
  * The selection slice: the event the user picked (in the log, on the timeline, on the stage) and
  * the place on the stage they pointed at. Selecting an event shows the machine right after it, so
  * every view highlights what that event touched (ARCHITECTURE.md §5: every view is linked); selecting
- * a place opens the inspector that details it.
+ * a place opens the inspector that details it (a VM's virtual ITS: the ITS inspector, showing it).
  */
 
 import type { StateCreator } from 'zustand';
@@ -29,8 +29,9 @@ export function inspectorFor(place: Place): InspectorTab {
     case 'vcpu':
       return 'vcpus';
     case 'kvm':
-      // KVM's objects for a VM: their story is the VM's events.
-      return 'events';
+      // The virtual ITS has its inspector (the host's, on the VM's context); KVM's other objects
+      // for a VM have their story in the VM's events.
+      return place.part === 'its' ? 'its' : 'events';
   }
 }
 
@@ -60,9 +61,9 @@ export const createSelectionSlice: StateCreator<AppState, [], [], SelectionSlice
     if (!place) return;
     set({ tab: inspectorFor(place) });
     if (place.node === 'device') get().setFilter({ unit: `pci ${place.name}` }, true);
-    if (place.node === 'kvm') {
+    if (place.node === 'kvm' && place.part !== 'its') {
       const vm = get().session?.shape.vms?.[place.vm];
-      if (vm) get().setFilter({ unit: place.part === 'its' ? `${vm.name}.its0` : vm.name }, true);
+      if (vm) get().setFilter({ unit: vm.name }, true);
     }
   },
   selectToken: (token) => {

@@ -342,12 +342,12 @@ export type ExecResponse =
  * exactly what the engine holds, and each asks only for what it shows (ARCHITECTURE.md §3).
  */
 export type InspectRequest =
-  | { view: 'its'; its: number }
-  | { view: 'queue'; its: number; from: number; count: number }
-  | { view: 'devices'; its: number }
-  | { view: 'itt'; its: number; devid: number }
-  | { view: 'collections'; its: number }
-  | { view: 'cache'; its: number }
+  | ({ view: 'its' } & ItsRef)
+  | ({ view: 'queue'; from: number; count: number } & ItsRef)
+  | ({ view: 'devices' } & ItsRef)
+  | ({ view: 'itt'; devid: number } & ItsRef)
+  | ({ view: 'collections' } & ItsRef)
+  | ({ view: 'cache' } & ItsRef)
   | { view: 'cpu'; cpu: number }
   | { view: 'redistributor'; cpu: number }
   | { view: 'distributor' }
@@ -361,6 +361,16 @@ export type InspectRequest =
    * of it), in at most `buckets` pieces per lane when there are more intervals than that.
    */
   | { view: 'lanes'; from?: number; to?: number; buckets?: number };
+
+/**
+ * Which ITS an ITS view is of: the host's ITS `its`, or (with `vm`) the virtual ITS `its` KVM
+ * emulates for VM `vm`, read in that VM's context (its guest memory, KVM's lists for it). The
+ * engine's ITS views are the same functions either way.
+ */
+export interface ItsRef {
+  its: number;
+  vm?: number;
+}
 
 /** One access to a register in the history up to the position shown. */
 export interface RegisterAccess {

@@ -19,6 +19,7 @@ import {
   readMemory,
   readRegister,
   registerList,
+  vmContext,
   type InspectError,
   type Machine,
 } from '../../engine';
@@ -33,6 +34,31 @@ const bad = (error: string): InspectError => ({ ok: false, error });
 
 const isInt = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0;
 
+/**
+ * What ITS `its` of a request lives on: the host machine, or (with `vm`) the VM's context, on which
+ * the engine's ITS views read the VM's virtual ITS and guest memory (engine/kvm/vm-context.ts).
+ * `vmContext` throws for a VM that is not there, so the index is checked first.
+ */
+function itsOwner(
+  m: Machine,
+  vm: unknown,
+  its: number,
+): Machine | ReturnType<typeof vmContext> | InspectError {
+  if (vm === undefined) return m;
+  const vms = m.s.kvm?.vms ?? [];
+  if (!isInt(vm)) return bad(`${JSON.stringify(vm) ?? typeof vm} is not a VM index`);
+  if (!vms.length) return bad('this machine runs no VMs: it has no virtual ITS');
+  const v = vms[vm];
+  if (!v) return bad(`there is no VM ${vm} (the machine runs ${vms.length})`);
+  if (its >= v.its.length)
+    return bad(
+      v.its.length
+        ? `${v.cfg.name} has no virtual ITS ${its} (it has ${v.its.length})`
+        : `${v.cfg.name} has no virtual ITS (KVM emulates none for it)`,
+    );
+  return vmContext(m, vm);
+}
+
 /** The view `request` asks for, of machine `m` as it stands. */
 export function inspectMachine(m: Machine, request: InspectRequest): InspectResult {
   const r = request as Partial<Record<string, unknown>> & { view?: unknown };
@@ -45,20 +71,22 @@ export function inspectMachine(m: Machine, request: InspectRequest): InspectResu
     case 'cache': {
       if (!isInt(r.its)) return bad(`'${request.view}' needs an ITS index`);
       const its = r.its;
+      const on = itsOwner(m, r.vm, its);
+      if ('ok' in on) return on;
       switch (request.view) {
         case 'its':
-          return inspectIts(m, its);
+          return inspectIts(on, its);
         case 'queue':
-          return queueSlots(m, its, request.from, request.count);
+          return queueSlots(on, its, request.from, request.count);
         case 'devices':
-          return devices(m, its);
+          return devices(on, its);
         case 'itt':
           if (!isInt(request.devid)) return bad(`'itt' needs a DeviceID`);
-          return itt(m, its, request.devid);
+          return itt(on, its, request.devid);
         case 'collections':
-          return collections(m, its);
+          return collections(on, its);
         case 'cache':
-          return cache(m, its);
+          return cache(on, its);
       }
       break;
     }

@@ -16,6 +16,7 @@
 
 import { inspectCpu, inspectIts, type Machine, type SimEvent } from '../../engine';
 import type { Focus, Place, StageCpu, StageIts, StageModel, Token } from './api';
+import { itsEntryOf } from './its-focus';
 import { markLoaded, vmFocus, vmSummaries, vmTokens } from './vm-stage';
 
 interface Task {
@@ -180,13 +181,11 @@ export function focusOf(e: SimEvent): Focus {
     if (e.its !== undefined) focus.places.push({ node: 'its', its, part: 'translater' });
   } else if (ITS_PART[e.kind]) {
     focus.places.push({ node: 'its', its, part: ITS_PART[e.kind]! });
-    if (e.kind === 'its.dte') focus.entry = { table: 'dt', id: e.devid! };
-    if (e.kind === 'its.ite') focus.entry = { table: 'itt', id: e.eventid!, devid: e.devid! };
-    if (e.kind === 'its.cte') focus.entry = { table: 'ct', id: Number(d.icid) };
-    if (e.kind === 'its.cache') focus.entry = { table: 'cache', id: e.eventid!, devid: e.devid! };
+    const entry = itsEntryOf(e);
+    if (entry) focus.entry = entry;
   } else if (e.kind === 'its.cmd') {
     focus.places.push({ node: 'its', its, part: 'queue' });
-    focus.entry = { table: 'queue', id: Number(d.slot) };
+    focus.entry = itsEntryOf(e);
     // The table entries the command read or wrote light up too.
     for (const t of (d.touches as { table: string; id?: number }[] | undefined) ?? []) {
       const table = TOUCH_TABLE[t.table];

@@ -21,6 +21,7 @@
 
 import type { Machine, SimEvent } from '../../engine';
 import type { Focus, KvmPart, Place, StageCpu, StageIts, StageVm, Token } from './api';
+import { itsEntryOf } from './its-focus';
 import {
   icvSignals,
   irqIsPending,
@@ -395,6 +396,9 @@ export function vmFocus(m: Machine, e: SimEvent): Focus | undefined {
   };
   if (/\.its\d+$/.test(e.unit) || e.kind === 'its.cache.flush') {
     kvm('its');
+    // The entry the virtual ITS used, for the ITS inspector showing it (the stage notes the command).
+    const entry = itsEntryOf(e);
+    if (entry) focus.entry = entry;
     if (e.kind === 'its.cmd' && typeof d.command === 'string') focus.note = d.command;
     if (typeof d.reg === 'string') focus.reg = d.reg;
     return focus;
