@@ -11,7 +11,10 @@
  *    collection table are the vITS's, and the host's ITS 0 (which the guest never touched) shows
  *    none of it and highlights nothing;
  *  - the translation: its lookups light up the vITS's DTE, ITE, CTE and cache entry, never the
- *    host's ITS 0 entries.
+ *    host's ITS 0 entries;
+ *  - the memory inspector's vm0 guest physical address space: the vITS's queue annotated with the
+ *    commands the engine's events say it read (the MAPTI current, its bytes those of the event),
+ *    its tables and the guest's LPI tables listed, and none of it in host memory.
  */
 
 import { readFileSync } from 'node:fs';
@@ -187,4 +190,97 @@ test("the vITS's translation lights up its own entries and fills its cache, not 
   await expect(insp).toHaveAttribute('data-its-key', 'its0');
   await expect(insp.getByTestId('its-cache')).toBeVisible();
   await expect(insp.locator('[data-current="true"]')).toHaveCount(0);
+});
+
+test("the memory inspector's guest space: the vITS's command queue in vm0's RAM, annotated", async ({
+  page,
+}) => {
+  const m = engineRun();
+  const cmds = vitsCommands(m);
+  const mapti = cmds.find((c) => c.command === 'MAPTI')!;
+  const at = mapti.seq + 1;
+  const ev = m.log.get(mapti.seq)!.data as { addr: number; dws: string[] };
+  expect(ev.addr).toBe(0x4012_0040);
+
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await open(page, at);
+  await page.getByTestId('tab-memory').click();
+  const mem = page.getByTestId('memory-inspector');
+  // Host physical memory first: the guest set up nothing there, and the message says where to look.
+  await expect(mem).toHaveAttribute('data-space', 'host');
+  const structures = mem.getByTestId('mem-structures');
+  await expect(structures).toContainText('In host physical memory');
+  await expect(structures).toContainText('choose it above');
+  await expect(structures.locator('[data-kind]')).toHaveCount(0);
+  await mem.screenshot({ path: test.info().outputPath('vits-memory-host-inspector.png') });
+
+  await mem.getByTestId('mem-space').selectOption({ label: 'vm0 guest physical' });
+  await expect(mem).toHaveAttribute('data-space', 'vm0');
+  await expect(structures).toContainText("In vm0's guest physical memory");
+  await expect(structures).toContainText('vm0 guest RAM: vm0.ram0 0x40000000–0x7fffffff');
+  await expect
+    .poll(() => attrs(structures.locator('[data-kind]'), ['kind', 'base']))
+    .toEqual([
+      'kind=its-device-table base=0x40100000',
+      'kind=its-collection-table base=0x40110000',
+      'kind=its-command-queue base=0x40120000',
+      'kind=lpi-property-table base=0x40130000',
+      'kind=lpi-pending-table base=0x40200000',
+      'kind=lpi-pending-table base=0x40210000',
+      'kind=its-itt base=0x40300000',
+    ]);
+  await expect(structures.locator('[data-kind="lpi-property-table"]')).toContainText(
+    'LPI property table of vm0.vcpu0, vm0.vcpu1',
+  );
+  // The dump opens on the vITS's command queue: each slot named as the vITS read it.
+  const hex = mem.getByTestId('mem-hex');
+  await expect(hex).toHaveAttribute('data-addr', '0x40120000');
+  await expect(hex.locator('tr[data-addr="0x40120000"]')).toHaveAttribute(
+    'data-structure',
+    'vm0.its0 command queue',
+  );
+  const caps = hex.locator('tr[data-entry-kind="command"]');
+  await expect(caps).toHaveCount(3);
+  for (const [i, c] of cmds.filter((c) => c.seq <= mapti.seq).entries()) {
+    await expect(caps.nth(i)).toHaveAttribute(
+      'data-entry-addr',
+      `0x${(0x4012_0000 + c.slot * 32).toString(16)}`,
+    );
+    await expect(caps.nth(i)).toContainText(`vm0.its0 queue slot ${c.slot} (consumed): ${c.command}`);
+  }
+  await expect(caps.nth(2)).toContainText('MAPTI DeviceID=0x10 EventID=0x3 pINTID=0x2003 ICID=0x1');
+  // The MAPTI is the command the current event read, in the guest's space.
+  await expect(hex.locator('tr[data-current="true"]')).toHaveAttribute('data-entry-addr', '0x40120040');
+  // Its bytes: the doublewords the event recorded, little-endian.
+  const le = (dw: string): string[] =>
+    Array.from({ length: 8 }, (_, k) =>
+      ((BigInt(dw) >> BigInt(8 * k)) & 0xffn).toString(16).padStart(2, '0'),
+    );
+  await expect(hex.locator('tr[data-addr="0x40120040"] td.b')).toHaveText([
+    ...le(ev.dws[0]!),
+    ...le(ev.dws[1]!),
+  ]);
+  await expect(hex.locator('tr[data-addr="0x40120050"] td.b')).toHaveText([
+    ...le(ev.dws[2]!),
+    ...le(ev.dws[3]!),
+  ]);
+  await page.screenshot({ path: test.info().outputPath('vits-memory-guest.png') });
+  await mem.screenshot({ path: test.info().outputPath('vits-memory-guest-inspector.png') });
+
+  // The ITT, typed in: EventID 3's ITE, from KVM's lists.
+  await mem.getByTestId('mem-addr').fill('0x40300000');
+  await mem.getByTestId('mem-addr').press('Enter');
+  await expect(hex).toHaveAttribute('data-addr', '0x40300000');
+  await expect(hex.locator('tr[data-entry-kind="ite"]')).toContainText(
+    'vm0.its0 ITE of DeviceID 16 EventID 3: LPI 8195, collection 1',
+  );
+
+  // Back to the host: the same address holds nothing there, and nothing is current.
+  await mem.getByTestId('mem-space').selectOption('host');
+  await expect(mem).toHaveAttribute('data-space', 'host');
+  await mem.getByTestId('mem-addr').fill('0x40120000');
+  await mem.getByTestId('mem-addr').press('Enter');
+  await expect(hex).toHaveAttribute('data-addr', '0x40120000');
+  await expect(hex.locator('tr[data-entry-kind]')).toHaveCount(0);
+  await expect(hex.locator('tr[data-current="true"]')).toHaveCount(0);
 });

@@ -117,5 +117,14 @@ export type { VgicState } from './kvm/vgic-state';
 export { vmContext } from './kvm/vm-context';
 export type { VmState, KvmState, VmOptions, GuestPolicy } from './kvm/vm-state';
 export type { KvmCall, KvmInput, GuestOp } from './kvm/kvm-input-types';
-export { guestPeek, guestIccPeek, guestDte, guestIte, guestCte, guestLpiPending } from './kvm/guest-inspect';
+export {
+  guestPeek,
+  guestIccPeek,
+  guestDte,
+  guestIte,
+  guestCte,
+  guestLpiPending,
+  guestMemoryMap,
+  guestReadMemory,
+} from './kvm/guest-inspect';
 export { COST_DEFAULTS, costModelFrom, pathCost, vfioSoftwarePath } from './kvm/cost-model';

@@ -1,13 +1,18 @@
 /**
- * The memory inspector: the structures the GIC and the ITSs keep in guest RAM (command queues,
- * device and collection tables, ITTs, LPI property and pending tables), each a click away, and a
- * hex dump of any range (16 bytes a row) with the bytes of each structure tinted by kind and the
- * entries in them (queue slots, DTEs, ITEs, CTEs) named over the row they start in.
+ * The memory inspector: the structures the GIC and the ITSs keep in RAM (command queues, device
+ * and collection tables, ITTs, LPI property and pending tables), each a click away, and a hex dump
+ * of any range (16 bytes a row) with the bytes of each structure tinted by kind and the entries in
+ * them (queue slots, DTEs, ITEs, CTEs) named over the row they start in.
+ *
+ * Address spaces: the host's physical memory, or (a machine that runs VMs) a VM's guest physical
+ * memory, where the guest keeps its virtual ITS's queue and tables and the LPI tables it gives its
+ * vgic. The queue slot the current command was read from is highlighted in the space it is in.
  *
  * An address that is not hex, or not RAM, is refused inline and the previous dump stays. Data
- * attributes: data-testid memory-inspector / mem-addr / mem-len / mem-go / mem-error /
- * mem-structures (items data-kind, data-base) / mem-hex (data-addr, data-len); rows data-addr (hex),
- * data-structure, data-kind; entry captions data-entry-kind, data-entry-addr.
+ * attributes: data-testid memory-inspector (data-space 'host' / 'vm0') / mem-space / mem-addr /
+ * mem-len / mem-go / mem-error / mem-structures (items data-kind, data-base) / mem-hex (data-addr,
+ * data-len); rows data-addr (hex), data-structure, data-kind; entry captions data-entry-kind,
+ * data-entry-addr (data-current on the current command's slot).
  */
 
 import { useState, type FormEvent } from 'react';
@@ -67,18 +72,26 @@ function inRam(map: MemoryMapView | undefined, addr: number): boolean {
 
 export function MemoryInspector() {
   const shape = useApp((s) => s.session?.shape);
-  const mapR = useInspect(shape ? { view: 'memoryMap' } : null);
+  const vms = shape?.vms ?? [];
+  // The address space: the host's, or VM `space`'s guest physical memory (a VM the machine lacks:
+  // the host's).
+  const [spacePick, setSpacePick] = useState<number | null>(null);
+  const space = spacePick !== null && spacePick < vms.length ? spacePick : undefined;
+  const vmName = space !== undefined ? vms[space]!.name : undefined;
+  const inSpace = space !== undefined ? { vm: space } : {};
+  const mapR = useInspect(shape ? { view: 'memoryMap', ...inSpace } : null);
   const map = mapR.state === 'ok' ? mapR.view : undefined;
   const [chosen, setChosen] = useState<number | null>(null);
   const [len, setLen] = useState(256);
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
   const cur = useCurrent();
-  // The queue slot the current command was read from, by address (a host ITS's: this is host memory,
-  // and a VM's virtual ITS keeps its queue in guest memory).
+  // The queue slot the current command was read from, by address, in the space its ITS reads: a
+  // host ITS's queue is in host memory, a VM's virtual ITS's in that VM's guest memory.
+  const queueOwner = `${vmName !== undefined ? `${vmName}.` : ''}its${cur.its ?? 0}`;
   const queue =
-    cur.slot !== undefined && cur.vm === undefined
-      ? map?.structures.find((s) => s.kind === 'its-command-queue' && s.owner === `its${cur.its ?? 0}`)
+    cur.slot !== undefined && cur.vm === space
+      ? map?.structures.find((s) => s.kind === 'its-command-queue' && s.owner === queueOwner)
       : undefined;
   const currentAddr = queue && cur.slot !== undefined ? queue.base + cur.slot * 32 : undefined;
 
@@ -88,7 +101,7 @@ export function MemoryInspector() {
     map?.structures[0]?.base ??
     map?.ram[0]?.base;
   const addr = chosen ?? auto;
-  const dumpR = useInspect(addr !== undefined ? { view: 'memory', addr, len } : null);
+  const dumpR = useInspect(addr !== undefined ? { view: 'memory', addr, len, ...inSpace } : null);
   const good = useLastGood(dumpR);
 
   if (!shape) return <p className="empty">Open a scenario to inspect its memory.</p>;
@@ -110,10 +123,36 @@ export function MemoryInspector() {
     else go(p.value);
   };
   const shownError = error ?? (dumpR.state === 'error' ? dumpR.error : null);
+  // Addresses of one space mean nothing in another: a new space starts from its own structures.
+  const pickSpace = (v: string): void => {
+    setSpacePick(v === 'host' ? null : Number(v));
+    setChosen(null);
+    setText('');
+    setError(null);
+  };
+  const spaceName = vmName !== undefined ? `${vmName}'s guest physical memory` : 'host physical memory';
 
   return (
-    <div className="insp" data-testid="memory-inspector">
+    <div className="insp" data-testid="memory-inspector" data-space={vmName ?? 'host'}>
       <form className="insp-bar" onSubmit={submit}>
+        {vms.length > 0 && (
+          <label>
+            Address space{' '}
+            <select
+              value={space ?? 'host'}
+              onChange={(e) => pickSpace(e.target.value)}
+              data-testid="mem-space"
+              title="Host physical addresses, or a VM's guest physical addresses (its own RAM)"
+            >
+              <option value="host">host physical</option>
+              {vms.map((v) => (
+                <option key={v.index} value={v.index}>
+                  {v.name} guest physical
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <label>
           Address{' '}
           <input
@@ -164,8 +203,12 @@ export function MemoryInspector() {
       </form>
       <div className="mem-panes">
         <div className="mem-structures" data-testid="mem-structures">
-          <h3>In memory</h3>
-          {map ? <Structures map={map} onPick={go} at={addr} /> : <ViewState r={mapR} what="memory map" />}
+          <h3>In {spaceName}</h3>
+          {map ? (
+            <Structures map={map} onPick={go} at={addr} vm={vmName} vms={vms.length} />
+          ) : (
+            <ViewState r={mapR} what="memory map" />
+          )}
         </div>
         <div className="mem-dump">
           {good ? <Dump d={good.view} currentAddr={currentAddr} /> : <ViewState r={dumpR} what="memory" />}
@@ -179,16 +222,27 @@ function Structures({
   map,
   onPick,
   at,
+  vm,
+  vms,
 }: {
   map: MemoryMapView;
   onPick: (a: number) => void;
   at: number | undefined;
+  /** The VM whose guest physical memory this is; undefined: the host's. */
+  vm: string | undefined;
+  /** How many VMs the machine runs. */
+  vms: number;
 }) {
   return (
     <>
       {map.structures.length === 0 ? (
         <p className="insp-msg">
-          No structure yet: no GITS_CBASER, GITS_BASER&lt;n&gt; or GICR_PROPBASER points at RAM.
+          {vm !== undefined
+            ? `No structure yet: ${vm}'s guest has pointed no GITS_CBASER, GITS_BASER<n> or GICR_PROPBASER at its RAM.`
+            : 'No structure yet: no GITS_CBASER, GITS_BASER<n> or GICR_PROPBASER points at RAM.'}
+          {vm === undefined &&
+            vms > 0 &&
+            " A VM's virtual ITS and LPI tables are in its guest physical memory: choose it above."}
         </p>
       ) : (
         <ul>
@@ -218,7 +272,7 @@ function Structures({
       )}
       {map.capped && <p className="insp-info">Not every ITT is listed (a view was capped).</p>}
       <p className="insp-info">
-        RAM:{' '}
+        {vm !== undefined ? `${vm} guest RAM` : 'Host RAM'}:{' '}
         {map.ram.map((r) => (
           <span key={r.name} className="mono">
             {r.name} {hex(r.base)}–{hex(r.base + r.size - 1)}{' '}

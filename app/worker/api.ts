@@ -353,8 +353,12 @@ export type InspectRequest =
   | { view: 'distributor' }
   | { view: 'registers'; unit: string }
   | { view: 'register'; unit: string; name: string }
-  | { view: 'memoryMap' }
-  | { view: 'memory'; addr: number; len: number }
+  /**
+   * Memory: the host's physical address space, or (with `vm`) VM `vm`'s guest physical address
+   * space, with its virtual ITSs' queues and tables and the LPI tables its vgic was given.
+   */
+  | { view: 'memoryMap'; vm?: number }
+  | { view: 'memory'; addr: number; len: number; vm?: number }
   | { view: 'vcpu'; vm: number; vcpu: number }
   /**
    * Which vCPU each physical CPU ran, over positions [from, to) of the whole history (default: all

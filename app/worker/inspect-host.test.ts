@@ -1,6 +1,7 @@
 /**
- * The ITS views of a VM's virtual ITS (`vm` in the request), over track 3.5's history, where the
- * guest programs its vITS through a command queue in its own RAM. What the views show is checked
+ * The ITS views of a VM's virtual ITS and the memory views of its guest physical memory (`vm` in
+ * the request), over track 3.5's history, where the guest programs its vITS through a command
+ * queue in its own RAM. What the views show is checked
  * against what the engine recorded in its events (the slot and doublewords each command was read
  * from, the translation a KVM_SIGNAL_MSI made), and against the host's ITS, which the guest never
  * touches: a vITS is never confused with the host's ITS of the same index.
@@ -18,6 +19,8 @@ import {
   type ItsDevicesView,
   type ItsView,
   type IttView,
+  type MemoryDump,
+  type MemoryMapView,
   type QueueSlotsView,
 } from '../../engine';
 import type { EventRow, InspectRequest, InspectResult } from './api';
@@ -135,5 +138,58 @@ describe("a VM's virtual ITS in the ITS views", () => {
     const m = Machine.create(cfg.machine);
     const none = inspectMachine(m, { view: 'its', its: 0, vm: 0 });
     expect(none.ok ? 'ok' : none.error).toBe('vm0 has no virtual ITS (KVM emulates none for it)');
+  });
+});
+
+describe("a VM's guest physical memory in the memory views", () => {
+  it("maps the vITS's queue and tables and the vgic's LPI tables in guest RAM, not the host's", () => {
+    const { host, rows } = open();
+    const at = first(rows, 'its.cmd', 'vm0.its0', /MAPTI/).seq + 1;
+    const map = ok<MemoryMapView>(host.inspect(at, { view: 'memoryMap', vm: 0 }));
+    expect(map.ram).toEqual([{ name: 'vm0.ram0', base: 0x4000_0000, size: 0x4000_0000 }]);
+    expect(map.structures.map((s) => [s.name, s.base])).toEqual([
+      ['vm0.its0 device table', 0x4010_0000],
+      ['vm0.its0 collection table', 0x4011_0000],
+      ['vm0.its0 command queue', 0x4012_0000],
+      ['LPI property table of vm0.vcpu0, vm0.vcpu1', 0x4013_0000],
+      ['LPI pending table of vm0.vcpu0', 0x4020_0000],
+      ['LPI pending table of vm0.vcpu1', 0x4021_0000],
+      ['vm0.its0 ITT of DeviceID 16', 0x4030_0000],
+    ]);
+    // Without `vm`, the host's physical memory: the guest never set up the host's ITS or LPIs.
+    expect(ok<MemoryMapView>(host.inspect(at, { view: 'memoryMap' })).structures).toEqual([]);
+    // The queue's slots, as the vITS read them (the same labels as the ITS view's queue).
+    const d = ok<MemoryDump>(host.inspect(at, { view: 'memory', vm: 0, addr: 0x4012_0000, len: 128 }));
+    const q = ok<QueueSlotsView>(host.inspect(at, { view: 'queue', its: 0, vm: 0, from: 0, count: 4 }));
+    expect(d.entries.map((e) => [e.addr, e.label])).toEqual(
+      q.window
+        .filter((s) => !s.empty)
+        .map((s) => [s.addr, `vm0.its0 queue slot ${s.slot} (${s.state}): ${s.text}`]),
+    );
+    expect(d.entries.map((e) => e.label.split(':')[1]!.trim().split(' ')[0])).toEqual([
+      'MAPD',
+      'MAPC',
+      'MAPTI',
+    ]);
+    const hostBytes = ok<MemoryDump>(host.inspect(at, { view: 'memory', addr: 0x4012_0000, len: 128 }));
+    expect(hostBytes.entries).toEqual([]);
+    expect(hostBytes.bytes.some((b) => b !== 0)).toBe(false);
+  });
+
+  it('refuses a VM the machine lacks, with what is wrong', () => {
+    const { host } = open();
+    const err = (req: InspectRequest): string => {
+      const r = host.inspect(10, req);
+      return r.ok ? 'ok' : r.error;
+    };
+    expect(err({ view: 'memoryMap', vm: 1 })).toBe('there is no VM 1 (the machine runs 1)');
+    expect(err({ view: 'memory', vm: -1, addr: 0x4000_0000, len: 16 })).toBe('-1 is not a VM index');
+    expect(err({ view: 'memory', vm: 0, addr: 0x4000_0000, len: 'x' as unknown as number })).toBe(
+      'x is not a length',
+    );
+    const c27 = new EngineHost();
+    c27.load(readFileSync('public/scenarios/conformance/kut-c27-its-int-dev2.json', 'utf8'), 'c27.json');
+    const r = c27.inspect(5, { view: 'memoryMap', vm: 0 });
+    expect(r.ok ? 'ok' : r.error).toBe('this machine runs no VMs: it has no guest memory');
   });
 });

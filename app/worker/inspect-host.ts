@@ -9,6 +9,8 @@ import {
   cache,
   collections,
   devices,
+  guestMemoryMap,
+  guestReadMemory,
   inspectCpu,
   inspectDistributor,
   inspectIts,
@@ -22,6 +24,7 @@ import {
   vmContext,
   type InspectError,
   type Machine,
+  type VmState,
 } from '../../engine';
 import type { InspectRequest, InspectResult, RegisterAccess } from './api';
 import { lanesView } from './kvm-lanes';
@@ -34,6 +37,15 @@ const bad = (error: string): InspectError => ({ ok: false, error });
 
 const isInt = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0;
 
+/** VM `vm` of a request, checked: `none` says what a machine without VMs lacks. */
+function vmOf(m: Machine, vm: unknown, none: string): { index: number; st: VmState } | InspectError {
+  const vms = m.s.kvm?.vms ?? [];
+  if (!isInt(vm)) return bad(`${JSON.stringify(vm) ?? typeof vm} is not a VM index`);
+  if (!vms.length) return bad(`this machine runs no VMs: ${none}`);
+  const st = vms[vm];
+  return st ? { index: vm, st } : bad(`there is no VM ${vm} (the machine runs ${vms.length})`);
+}
+
 /**
  * What ITS `its` of a request lives on: the host machine, or (with `vm`) the VM's context, on which
  * the engine's ITS views read the VM's virtual ITS and guest memory (engine/kvm/vm-context.ts).
@@ -45,18 +57,16 @@ function itsOwner(
   its: number,
 ): Machine | ReturnType<typeof vmContext> | InspectError {
   if (vm === undefined) return m;
-  const vms = m.s.kvm?.vms ?? [];
-  if (!isInt(vm)) return bad(`${JSON.stringify(vm) ?? typeof vm} is not a VM index`);
-  if (!vms.length) return bad('this machine runs no VMs: it has no virtual ITS');
-  const v = vms[vm];
-  if (!v) return bad(`there is no VM ${vm} (the machine runs ${vms.length})`);
+  const r = vmOf(m, vm, 'it has no virtual ITS');
+  if ('ok' in r) return r;
+  const v = r.st;
   if (its >= v.its.length)
     return bad(
       v.its.length
         ? `${v.cfg.name} has no virtual ITS ${its} (it has ${v.its.length})`
         : `${v.cfg.name} has no virtual ITS (KVM emulates none for it)`,
     );
-  return vmContext(m, vm);
+  return vmContext(m, r.index);
 }
 
 /** The view `request` asks for, of machine `m` as it stands. */
@@ -104,9 +114,16 @@ export function inspectMachine(m: Machine, request: InspectRequest): InspectResu
       return { ...reading, ...registerHistory(m, reading.unit, reading.name) };
     }
     case 'memoryMap':
-      return memoryMap(m);
-    case 'memory':
-      return readMemory(m, request.addr, request.len);
+    case 'memory': {
+      // With `vm`: that VM's guest physical address space (engine/kvm/guest-inspect.ts).
+      if (r.vm === undefined)
+        return request.view === 'memoryMap' ? memoryMap(m) : readMemory(m, request.addr, request.len);
+      const v = vmOf(m, r.vm, 'it has no guest memory');
+      if ('ok' in v) return v;
+      return request.view === 'memoryMap'
+        ? guestMemoryMap(m, v.index)
+        : guestReadMemory(m, v.index, request.addr, request.len);
+    }
     case 'vcpu':
       return inspectVcpu(m, r.vm, r.vcpu);
     case 'lanes': {

@@ -10,11 +10,17 @@
  * (its-inspect.ts), so they carry the same `source`: under 'kvm lists' an entry's address is where
  * KVM would write it when saving the tables, and memory may hold something else there until then.
  *
+ * The machine is any ITS machine: the host, or a VM's context (engine/kvm/vm-context.ts), whose
+ * memory is the guest's RAM and whose ITSs are the virtual ITSs KVM emulates for it. The LPI tables
+ * are passed in because only the caller knows whose redistributors point at them: the host's by
+ * default (hostLpiTables), the vgic's for a guest (kvm/guest-inspect.ts guestMemoryMap).
+ *
  * Read-only like every inspector: bytes are read without creating pages, nothing is emitted.
  */
 
 import { FIRST_LPI } from '../gic/gic-config';
 import type { InspectError } from '../gic/gic-inspect';
+import type { GicMachine } from '../gic/gic-machine';
 import { lpiLimit, pendTableBase, propTableBase } from '../gic/lpi';
 import { memReadU8, memVisible, memVisiblePrefix } from '../mem/memory';
 import { queueGeometry } from '../its/command-queue';
@@ -28,9 +34,10 @@ import {
   type ItsDevicesView,
   type ItsSource,
 } from '../its/its-inspect';
+import type { ItsMachine } from '../its/its-machine';
 import { BASER_TYPE_COLLECTION, BASER_TYPE_DEVICE } from '../its/its-state';
 import { entryBytes } from '../its/table-formats';
-import type { PlatformMachine } from './platform-machine';
+import { unitName } from '../sim/unit-names';
 
 /** Most bytes one readMemory call returns. */
 export const MEMORY_WINDOW = 4096;
@@ -53,7 +60,10 @@ export interface MemoryStructure {
   kind: StructureKind;
   base: number;
   size: number;
-  /** The units it belongs to: 'its0', or the redistributors sharing it ('rd0 rd1'). */
+  /**
+   * The units it belongs to: 'its0' (a VM's virtual ITS: 'vm0.its0'), or the redistributors
+   * sharing it ('rd0 rd1'; a guest's: 'vm0.vcpu0 vm0.vcpu1').
+   */
   owner: string;
   /** DeviceID of an ITT; level-1 index of a level-2 page. */
   id?: number;
@@ -71,13 +81,51 @@ export interface MemoryMapView {
   capped: boolean;
 }
 
+/**
+ * An LPI table a redistributor points at: the property table of GICR_PROPBASER, or the pending
+ * table of GICR_PENDBASER. Several redistributors pointing at one table make one structure.
+ */
+export interface LpiTableRef {
+  kind: 'lpi-property-table' | 'lpi-pending-table';
+  base: number;
+  /** Bytes; 0 leaves the table out. */
+  size: number;
+  /** The redistributor: 'rd0', or a guest's 'vm0.vcpu1'. */
+  owner: string;
+  note: string;
+}
+
+/** The LPI tables the host's redistributors point at (the profile says whether PROPBASER is shared). */
+export function hostLpiTables(m: GicMachine): LpiTableRef[] {
+  return m.s.gic.rd.flatMap((_, cpu): LpiTableRef[] => {
+    const limit = lpiLimit(m, cpu);
+    const owner = `rd${cpu}`;
+    return [
+      {
+        kind: 'lpi-property-table',
+        base: propTableBase(m, cpu),
+        size: limit - FIRST_LPI,
+        owner,
+        note: `byte n configures LPI ${FIRST_LPI} + n (INTIDs below ${limit})`,
+      },
+      {
+        kind: 'lpi-pending-table',
+        base: pendTableBase(m, cpu),
+        size: limit / 8,
+        owner,
+        note: 'bit n is INTID n; the first KiB (INTIDs below 8192) is reserved',
+      },
+    ];
+  });
+}
+
 interface ItsParts {
   index: number;
   devs?: ItsDevicesView;
   cols?: ItsCollectionsView;
 }
 
-function itsParts(m: PlatformMachine): ItsParts[] {
+function itsParts(m: ItsMachine): ItsParts[] {
   return m.s.its.map((_, index) => {
     const d = devices(m, index);
     const c = collections(m, index);
@@ -85,15 +133,17 @@ function itsParts(m: PlatformMachine): ItsParts[] {
   });
 }
 
+/** What ITS `index` is called in names and owners: 'its0', or a virtual ITS's 'vm0.its0'. */
+const itsName = (m: ItsMachine, index: number): string => unitName(m.itsUnit(index));
+
 function tableStructures(
-  p: ItsParts,
+  owner: string,
   view: ItsDevicesView | ItsCollectionsView | undefined,
   what: 'device' | 'collection',
   out: MemoryStructure[],
 ): void {
   const t = view?.table;
   if (!view || !t || !t.valid) return;
-  const owner = `its${p.index}`;
   const source = view.source;
   if (!t.indirect) {
     out.push({
@@ -130,14 +180,15 @@ function tableStructures(
 }
 
 function collectStructures(
-  m: PlatformMachine,
+  m: ItsMachine,
   parts: ItsParts[],
+  lpi: readonly LpiTableRef[],
 ): { list: MemoryStructure[]; capped: boolean } {
   const out: MemoryStructure[] = [];
   let capped = false;
   for (const p of parts) {
     const its = m.s.its[p.index]!;
-    const owner = `its${p.index}`;
+    const owner = itsName(m, p.index);
     const q = queueGeometry(its);
     if (q.valid)
       out.push({
@@ -148,8 +199,8 @@ function collectStructures(
         owner,
         note: `${q.size / 32} slots of 32 bytes`,
       });
-    tableStructures(p, p.devs, 'device', out);
-    tableStructures(p, p.cols, 'collection', out);
+    tableStructures(owner, p.devs, 'device', out);
+    tableStructures(owner, p.cols, 'collection', out);
     for (const g of its.geom)
       if (g.valid && g.type !== BASER_TYPE_DEVICE && g.type !== BASER_TYPE_COLLECTION && g.type !== 0)
         out.push({
@@ -179,40 +230,23 @@ function collectStructures(
   }
   // LPI tables, one structure per distinct table (KVM's property table is shared by every PE).
   const lpiTables = new Map<string, MemoryStructure>();
-  const add = (kind: StructureKind, base: number, size: number, cpu: number, note: string): void => {
-    if (size <= 0 || !memVisible(m.s.mem, base, 1)) return;
+  for (const { kind, base, size, owner, note } of lpi) {
+    if (size <= 0 || !memVisible(m.s.mem, base, 1)) continue;
     const key = `${kind}:${base}:${size}`;
     const have = lpiTables.get(key);
     if (have) {
-      have.owner += ` rd${cpu}`;
-      return;
+      have.owner += ` ${owner}`;
+      continue;
     }
     lpiTables.set(key, {
       name: kind === 'lpi-property-table' ? 'LPI property table' : 'LPI pending table',
       kind,
       base,
       size,
-      owner: `rd${cpu}`,
+      owner,
       note,
     });
-  };
-  m.s.gic.rd.forEach((_, cpu) => {
-    const limit = lpiLimit(m, cpu);
-    add(
-      'lpi-property-table',
-      propTableBase(m, cpu),
-      limit - FIRST_LPI,
-      cpu,
-      `byte n configures LPI ${FIRST_LPI} + n (INTIDs below ${limit})`,
-    );
-    add(
-      'lpi-pending-table',
-      pendTableBase(m, cpu),
-      limit / 8,
-      cpu,
-      'bit n is INTID n; the first KiB (INTIDs below 8192) is reserved',
-    );
-  });
+  }
   for (const s of lpiTables.values()) {
     s.name += ` of ${s.owner.split(' ').join(', ')}`;
     out.push(s);
@@ -221,9 +255,12 @@ function collectStructures(
   return { list: out.filter((s) => memVisible(m.s.mem, s.base, 1)), capped };
 }
 
-/** The known structures in guest memory. */
-export function memoryMap(m: PlatformMachine): MemoryMapView {
-  const { list, capped } = collectStructures(m, itsParts(m));
+/**
+ * The known structures in the machine's memory. `lpi`: the LPI tables to name (default: the host
+ * redistributors'; a VM's context has no redistributors of its own, see guestMemoryMap).
+ */
+export function memoryMap(m: ItsMachine, lpi: readonly LpiTableRef[] = hostLpiTables(m)): MemoryMapView {
+  const { list, capped } = collectStructures(m, itsParts(m), lpi);
   return {
     ok: true,
     ram: m.s.mem.regions.map((r) => ({ name: r.name, base: r.base, size: r.size })),
@@ -264,7 +301,7 @@ const fromLists = (source: ItsSource): string =>
 const overlaps = (a: number, alen: number, b: number, blen: number): boolean => a < b + blen && b < a + alen;
 const hex = (n: number): string => '0x' + n.toString(16);
 
-function ramSpans(m: PlatformMachine, addr: number, len: number): { addr: number; len: number }[] {
+function ramSpans(m: ItsMachine, addr: number, len: number): { addr: number; len: number }[] {
   const out: { addr: number; len: number }[] = [];
   const end = addr + len;
   let a = addr;
@@ -285,10 +322,11 @@ function ramSpans(m: PlatformMachine, addr: number, len: number): { addr: number
   return out;
 }
 
-function entriesIn(m: PlatformMachine, parts: ItsParts[], addr: number, len: number): MemoryEntry[] {
+function entriesIn(m: ItsMachine, parts: ItsParts[], addr: number, len: number): MemoryEntry[] {
   const out: MemoryEntry[] = [];
   for (const p of parts) {
     const its = m.s.its[p.index]!;
+    const name = itsName(m, p.index);
     const q = queueGeometry(its);
     if (q.valid && overlaps(addr, len, q.base, q.size)) {
       const first = Math.floor((Math.max(addr, q.base) - q.base) / 32);
@@ -301,7 +339,7 @@ function entriesIn(m: PlatformMachine, parts: ItsParts[], addr: number, len: num
               addr: s.addr,
               size: 32,
               kind: 'command',
-              label: `its${p.index} queue slot ${s.slot} (${s.state}): ${s.text}`,
+              label: `${name} queue slot ${s.slot} (${s.state}): ${s.text}`,
               source: 'memory',
             });
     }
@@ -313,7 +351,7 @@ function entriesIn(m: PlatformMachine, parts: ItsParts[], addr: number, len: num
             addr: e.addr,
             size: 8,
             kind: 'l1',
-            label: `its${p.index} device table level-1 entry ${e.index}: ${e.l2 !== undefined ? `level-2 page ${hex(e.l2)}` : (e.problem ?? 'valid')}`,
+            label: `${name} device table level-1 entry ${e.index}: ${e.l2 !== undefined ? `level-2 page ${hex(e.l2)}` : (e.problem ?? 'valid')}`,
             source: 'memory',
           });
       for (const d of devs.devices) {
@@ -322,7 +360,7 @@ function entriesIn(m: PlatformMachine, parts: ItsParts[], addr: number, len: num
             addr: d.dte,
             size: 8,
             kind: 'dte',
-            label: `its${p.index} DTE of DeviceID ${d.devid}: ITT ${hex(d.itt)}, ${d.eventIdBits} EventID bits${fromLists(devs.source)}`,
+            label: `${name} DTE of DeviceID ${d.devid}: ITT ${hex(d.itt)}, ${d.eventIdBits} EventID bits${fromLists(devs.source)}`,
             source: devs.source,
           });
         const ite = devs.source === 'kvm lists' ? 8 : entryBytes(m.itsRules.tableFormat, 'ite');
@@ -335,7 +373,7 @@ function entriesIn(m: PlatformMachine, parts: ItsParts[], addr: number, len: num
               addr: e.addr,
               size: t.entrySize,
               kind: 'ite',
-              label: `its${p.index} ITE of DeviceID ${d.devid} EventID ${e.eventid}: LPI ${e.intid}, collection ${e.icid}${fromLists(t.source)}`,
+              label: `${name} ITE of DeviceID ${d.devid} EventID ${e.eventid}: LPI ${e.intid}, collection ${e.icid}${fromLists(t.source)}`,
               source: t.source,
             });
       }
@@ -348,7 +386,7 @@ function entriesIn(m: PlatformMachine, parts: ItsParts[], addr: number, len: num
             addr: e.addr,
             size: 8,
             kind: 'l1',
-            label: `its${p.index} collection table level-1 entry ${e.index}: ${e.l2 !== undefined ? `level-2 page ${hex(e.l2)}` : (e.problem ?? 'valid')}`,
+            label: `${name} collection table level-1 entry ${e.index}: ${e.l2 !== undefined ? `level-2 page ${hex(e.l2)}` : (e.problem ?? 'valid')}`,
             source: 'memory',
           });
       for (const c of cols.collections)
@@ -357,7 +395,7 @@ function entriesIn(m: PlatformMachine, parts: ItsParts[], addr: number, len: num
             addr: c.addr,
             size: 8,
             kind: 'cte',
-            label: `its${p.index} CTE of collection ${c.icid}: ${c.target >= 0 ? `PE ${c.target}` : 'no target'}${fromLists(cols.source)}`,
+            label: `${name} CTE of collection ${c.icid}: ${c.target >= 0 ? `PE ${c.target}` : 'no target'}${fromLists(cols.source)}`,
             source: cols.source,
           });
     }
@@ -367,10 +405,16 @@ function entriesIn(m: PlatformMachine, parts: ItsParts[], addr: number, len: num
 }
 
 /**
- * Up to MEMORY_WINDOW bytes of guest memory from `addr`, with the structures and the entries in
- * the range. Reading is free of side effects: unwritten RAM and addresses outside RAM read as 0.
+ * Up to MEMORY_WINDOW bytes of the machine's memory from `addr`, with the structures and the
+ * entries in the range (`lpi` as for memoryMap). Reading is free of side effects: unwritten RAM and
+ * addresses outside RAM read as 0.
  */
-export function readMemory(m: PlatformMachine, addr: number, len: number): MemoryDump | InspectError {
+export function readMemory(
+  m: ItsMachine,
+  addr: number,
+  len: number,
+  lpi: readonly LpiTableRef[] = hostLpiTables(m),
+): MemoryDump | InspectError {
   if (typeof addr !== 'number' || !Number.isSafeInteger(addr) || addr < 0)
     return { ok: false, error: `${String(addr)} is not a physical address` };
   if (typeof len !== 'number' || Number.isNaN(len) || len < 0)
@@ -380,7 +424,7 @@ export function readMemory(m: PlatformMachine, addr: number, len: number): Memor
   const bytes = Array.from({ length: n }, (_, i) => memReadU8(m.s.mem, addr + i));
   const parts = itsParts(m);
   const structures =
-    n > 0 ? collectStructures(m, parts).list.filter((s) => overlaps(addr, n, s.base, s.size)) : [];
+    n > 0 ? collectStructures(m, parts, lpi).list.filter((s) => overlaps(addr, n, s.base, s.size)) : [];
   return {
     ok: true,
     addr,
