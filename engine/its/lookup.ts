@@ -32,7 +32,8 @@ export const fail = <T>(problem: Problem, reason: string): Step<T> => ({ ok: fal
 
 /** The PE an RDbase names: a processor number (PTA = 0) or RD_base address bits [51:16] (PTA = 1). */
 export function resolveTarget(m: ItsMachine, its: ItsState, rdbase: number): number {
-  const n = m.s.gic.cfg.affinity.length;
+  // The PE count through the machine's LPI store: a VM's virtual ITS has no GIC state of its own.
+  const n = m.kvmLpis.pes(m);
   if (!its.cfg.pta) return rdbase < n ? rdbase : -1;
   const addr = rdbase * 0x10000;
   const off = addr - m.s.gic.cfg.redistBase;

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import './kvm-extension';
-import { encodeCommand } from '../its/command-encoding';
+import { encodeCommand, ITS_COMMANDS } from '../its/command-encoding';
 import { Machine } from '../platform/machine';
 import { resolveMachine } from '../platform/machine-config';
 import { checkApLists } from './ap-list';
@@ -160,6 +160,84 @@ describe('a VM under random injections', () => {
         },
       ),
       { numRuns: 120 },
+    );
+  });
+});
+
+describe('a guest throwing anything at its virtual ITS', () => {
+  it('random commands and register accesses are KVM errors or effects, never an exception', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.record({
+              kind: fc.constant('cmd' as const),
+              cmd: fc.integer({ min: 0, max: ITS_COMMANDS.length - 1 }),
+              values: fc.array(fc.bigInt({ min: 0n, max: (1n << 32n) - 1n }), { minLength: 6, maxLength: 6 }),
+            }),
+            fc.record({
+              kind: fc.constant('reg' as const),
+              offset: fc.integer({ min: 0, max: 0x1ffff }),
+              width: fc.constantFrom(8 as const, 16 as const, 32 as const, 64 as const),
+              write: fc.boolean(),
+              value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+            }),
+            fc.record({
+              kind: fc.constant('msi' as const),
+              devid: fc.integer({ min: 0, max: 40 }),
+              eventid: fc.integer({ min: 0, max: 40 }),
+            }),
+          ),
+          { maxLength: 30 },
+        ),
+        (ops) => {
+          const r = resolveMachine({ profile: 'spec', cpus: 2, vms: [{ vcpus: 2, idle: 'spin' }] });
+          if (!r.ok) throw new Error(r.problems.join());
+          const m = Machine.create(r.machine);
+          const g = (o: GuestOp): void => void m.input({ kind: 'guest', vm: 0, vcpu: 0, op: o });
+          g(w(RD(0) + 0x70, 64, 0x4013_000fn));
+          g(w(VITS + 0x100, 64, 0x8107_0000_4010_0200n));
+          g(w(VITS + 0x108, 64, 0x8407_0000_4011_0200n));
+          g(w(VITS + 0x80, 64, 0x8000_0000_4012_000fn));
+          g(w(VITS, 32, 1n));
+          for (const o of ops) {
+            if (o.kind === 'cmd') {
+              const spec = ITS_COMMANDS[o.cmd]!;
+              const fields: Record<string, bigint> = {};
+              spec.fields.forEach((f, i) => {
+                const bits = BigInt(f.msb - f.lsb + 1);
+                fields[f.name] = o.values[i % o.values.length]! & ((1n << bits) - 1n);
+              });
+              const e = encodeCommand(spec.name, fields);
+              if (e.ok) g({ kind: 'its-cmd', its: 0, dws: e.dws, name: spec.name });
+            } else if (o.kind === 'reg') {
+              const v = o.width === 64 ? o.value : o.value & ((1n << BigInt(o.width)) - 1n);
+              g({
+                kind: 'mmio',
+                addr: VITS + o.offset,
+                width: o.width,
+                write: o.write,
+                value: o.write ? v : 0n,
+              });
+            } else
+              m.input({
+                kind: 'kvm',
+                vm: 0,
+                call: {
+                  kind: 'signal-msi',
+                  addressLo: VITS + 0x10040,
+                  addressHi: 0,
+                  data: o.eventid,
+                  flags: KVM_MSI_VALID_DEVID,
+                  devid: o.devid,
+                },
+              });
+          }
+          m.run({ until: m.time + 5_000_000, maxEvents: 100_000 });
+          expect(checkApLists(m.s.kvm!.vms[0]!.vgic)).toEqual([]);
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 });
