@@ -14,7 +14,7 @@ import type { CpuInterfaceView } from '../../engine';
 import { useApp } from '../store';
 import type { Current } from './current';
 import { hex } from './format';
-import { Flag, StartHint, useCurrent, ViewState } from './parts';
+import { Flag, KV, StartHint, useCurrent, ViewState } from './parts';
 import { useInspect } from './use-inspect';
 
 export function CpuInspector() {
@@ -86,25 +86,6 @@ function CpuCard({ cpu, aff, cur }: { cpu: number; aff: string; cur: Current }) 
         {r.state === 'ok' ? <Body v={r.view} cur={cur} /> : <ViewState r={r} what="CPU interface" />}
       </div>
     </section>
-  );
-}
-
-function KV({
-  field,
-  label,
-  value,
-  title,
-}: {
-  field: string;
-  label: string;
-  value: string | number;
-  title?: string;
-}) {
-  return (
-    <div className="kv" data-field={field} data-value={value} title={title}>
-      <dt>{label}</dt>
-      <dd className="mono">{value}</dd>
-    </div>
   );
 }
 

@@ -19,7 +19,7 @@ import { useState } from 'react';
 import { useApp } from '../store';
 import type { VcpuView } from '../worker/api';
 import { hex } from './format';
-import { Card, Flag, RegLine, StartHint, useCurrent, useLastDefined, ViewState } from './parts';
+import { Card, Flag, KV, RegLine, StartHint, useCurrent, useLastDefined, ViewState } from './parts';
 import { useInspect } from './use-inspect';
 
 /** 'auto', or a vCPU as 'vm.vcpu' ('0.1'). */
@@ -345,25 +345,6 @@ function Interface({ v }: { v: VcpuView }) {
       </table>
       <p className="insp-info">ICV_IAR1_EL1 is read here without acknowledging anything.</p>
     </>
-  );
-}
-
-function KV({
-  field,
-  label,
-  value,
-  title,
-}: {
-  field: string;
-  label: string;
-  value: string | number;
-  title?: string;
-}) {
-  return (
-    <div className="kv" data-field={field} data-value={value} title={title}>
-      <dt>{label}</dt>
-      <dd className="mono">{value}</dd>
-    </div>
   );
 }
 

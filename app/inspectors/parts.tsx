@@ -152,3 +152,23 @@ export function RegLine({
 export function Flag({ on, children }: { on: boolean; children: ReactNode }) {
   return <span className={on ? 'flag on' : 'flag off'}>{children}</span>;
 }
+
+/** One labelled value of a key-value grid (`<dl className="kv-grid">`), with its data attributes for tests. */
+export function KV({
+  field,
+  label,
+  value,
+  title,
+}: {
+  field: string;
+  label: string;
+  value: string | number;
+  title?: string;
+}) {
+  return (
+    <div className="kv" data-field={field} data-value={value} title={title}>
+      <dt>{label}</dt>
+      <dd className="mono">{value}</dd>
+    </div>
+  );
+}

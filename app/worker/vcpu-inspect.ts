@@ -24,7 +24,7 @@ import {
   VGIC_CONFIG_LEVEL,
   vgicGetIrq,
   vgicIrqFlags,
-} from './kvm-engine';
+} from '../../engine';
 
 /** The ICV registers a kernel developer looks at first, in this order. */
 export const ICV_SHOWN = [

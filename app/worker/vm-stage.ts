@@ -32,7 +32,7 @@ import {
   vgicGetIrq,
   type VgicIrq,
   type VmState,
-} from './kvm-engine';
+} from '../../engine';
 
 interface Task {
   k: string;

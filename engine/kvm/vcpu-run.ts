@@ -336,7 +336,7 @@ export interface VcpuEnterOptions {
  * One pass of the run loop into the guest, from 'host': KVM_REQ_IRQ_PENDING is consumed
  * (check_vcpu_requests), kvm_vgic_flush_hwstate loads the LRs, vcpu->mode = IN_GUEST_MODE, entry.
  * KVM re-checks for requests after setting the mode and, if one arrived meanwhile, syncs and loops
- * without entering; with nothing concurrent in the model, no request can arrive in that window.
+ * without entering; with nothing concurrent in the model, no request can arrive in between.
  */
 export function kvmVcpuEnter(
   run: KvmRunState,
