@@ -1,4 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import {
+  icc,
+  itsCmd as guestItsCmd,
+  guestLpiBringUp,
+  RD,
+  signalMsiCall,
+  store,
+  VITS,
+  VM_GICD,
+} from '../kvm/vm-fixture';
 import { describe, expect, it } from 'vitest';
 import '../kvm/kvm-extension';
 import type { ProfileName } from '../gic/gic-rules';
@@ -97,23 +107,6 @@ describe('explain', () => {
 
 // ---- VMs -----------------------------------------------------------------------------------------
 
-const GICD = 0x0800_0000;
-const VITS = 0x0808_0000;
-const RD = (v: number): number => 0x080a_0000 + v * 0x20000;
-const store = (addr: number, value: number | bigint, width: 8 | 32 | 64 = 32): GuestOp => ({
-  kind: 'mmio',
-  addr,
-  width,
-  write: true,
-  value: BigInt(value),
-});
-const icc = (reg: string, value?: bigint): GuestOp => ({
-  kind: 'icc',
-  reg,
-  write: value !== undefined,
-  value: value ?? 0n,
-});
-
 /** A machine with VMs, and the guest's and the VMM's inputs to VM 0. */
 function vmMachine(o: MachineOptions) {
   const r = resolveMachine(o);
@@ -124,33 +117,18 @@ function vmMachine(o: MachineOptions) {
   const spi = (irqId: number, level = 1): void =>
     call({ kind: 'irq-line', irq: encodeKvmArmIrq({ irqType: KVM_ARM_IRQ_TYPE_SPI, irqId }), level });
   const msi = (devid: number, eventid: number, flags = KVM_MSI_VALID_DEVID): void =>
-    call({ kind: 'signal-msi', addressLo: VITS + 0x10040, addressHi: 0, data: eventid, flags, devid });
+    call(signalMsiCall(devid, eventid, flags));
   const gicUp = (vcpus: number[]): void => {
-    g(vcpus[0]!, store(GICD, 0x12)); // GICD_CTLR: ARE, EnableGrp1
+    g(vcpus[0]!, store(VM_GICD, 0x12)); // GICD_CTLR: ARE, EnableGrp1
     for (const v of vcpus) {
       g(v, icc('ICC_PMR_EL1', 0xf0n));
       g(v, icc('ICC_IGRPEN1_EL1', 1n));
     }
   };
-  const itsCmd = (name: string, f: Record<string, bigint>): void => {
-    const e = encodeCommand(name, f);
-    if (!e.ok) throw new Error(e.error);
-    g(0, { kind: 'its-cmd', its: 0, dws: e.dws, name });
-  };
+  const itsCmd = (name: string, f: Record<string, bigint>): void => g(0, guestItsCmd(name, f));
   /** LPIs on vCPU 1, the guest's ITS up, DeviceID 16 EventID 0 -> LPI 8192 on vCPU 1. */
   const lpiUp = (): void => {
-    gicUp([0, 1]);
-    g(0, store(RD(0) + 0x70, 0x4013_000fn, 64)); // GICR_PROPBASER
-    g(1, store(RD(1) + 0x78, 0x4021_0000n, 64)); // vCPU 1's GICR_PENDBASER
-    g(0, { kind: 'lpi-config', intid: 8192, value: 0xa1 });
-    g(1, store(RD(1), 1)); // EnableLPIs
-    g(0, store(VITS + 0x100, 0x8107_0000_4010_0200n, 64)); // GITS_BASER0
-    g(0, store(VITS + 0x108, 0x8407_0000_4011_0200n, 64)); // GITS_BASER1
-    g(0, store(VITS + 0x80, 0x8000_0000_4012_000fn, 64)); // GITS_CBASER
-    g(0, store(VITS, 1)); // GITS_CTLR.Enabled
-    itsCmd('MAPD', { DeviceID: 16n, Size: 4n, ITT_addr: 0x4030_0000n, V: 1n });
-    itsCmd('MAPC', { ICID: 1n, RDbase: 1n, V: 1n });
-    itsCmd('MAPTI', { DeviceID: 16n, EventID: 0n, pINTID: 8192n, ICID: 1n });
+    guestLpiBringUp(g);
     m.run();
   };
   return { m, g, call, spi, msi, gicUp, itsCmd, lpiUp };
@@ -164,7 +142,7 @@ function vmRuns(): { name: string; events: SimEvent[] }[] {
     // trapped SGI; accesses that fail; a register KVM does not emulate.
     const { m, g, spi, gicUp } = vmMachine({ profile: 'spec', cpus: 2, vms: [{ vcpus: 2 }] });
     gicUp([0]);
-    g(0, store(GICD + 0x104, 3)); // GICD_ISENABLER1: SPIs 32, 33
+    g(0, store(VM_GICD + 0x104, 3)); // GICD_ISENABLER1: SPIs 32, 33
     m.run();
     spi(32);
     spi(9999);
@@ -176,7 +154,7 @@ function vmRuns(): { name: string; events: SimEvent[] }[] {
     g(0, store(0x2000_0000, 1));
     g(0, { kind: 'mem', addr: 0x4000_0000, bytes: [1, 2, 3] });
     g(0, icc('ICC_SGI1R_EL1', (1n << 24n) | 2n)); // SGI 1 to vCPU 1
-    g(0, store(GICD + 0x40, 32)); // GICD_SETSPI_NSR: not in KVM's table
+    g(0, store(VM_GICD + 0x40, 32)); // GICD_SETSPI_NSR: not in KVM's table
     m.run();
     spi(33);
     m.run();
@@ -197,7 +175,7 @@ function vmRuns(): { name: string; events: SimEvent[] }[] {
     msi(16, 0, 0);
     msi(16, 5);
     m.run();
-    g(0, store(GICD + 0x104, 1 << 5)); // SPI 37
+    g(0, store(VM_GICD + 0x104, 1 << 5)); // SPI 37
     m.run();
     call({
       kind: 'set-gsi-routing',
@@ -233,7 +211,7 @@ function vmRuns(): { name: string; events: SimEvent[] }[] {
       vms: [{ vcpus: 2, lrs: 2, idle: 'spin', pin: [0, 1] }],
     });
     lpiUp();
-    g(0, store(GICD + 0x104, 0xf));
+    g(0, store(VM_GICD + 0x104, 0xf));
     g(1, store(RD(1) + 0x10100, 1 << 3)); // vCPU 1's GICR_ISENABLER0: SGI 3
     m.run({ maxEvents: 500 });
     for (const id of [32, 33, 34, 35]) spi(id);
@@ -253,8 +231,8 @@ function vmRuns(): { name: string; events: SimEvent[] }[] {
       vms: [{ vcpus: 1, software: 'hold' }],
     });
     gicUp([0]);
-    g(0, store(GICD + 0x104, 3));
-    g(0, store(GICD + 0x420, 0x80a0)); // SPI 32 at 0xa0, SPI 33 at 0x80
+    g(0, store(VM_GICD + 0x104, 3));
+    g(0, store(VM_GICD + 0x420, 0x80a0)); // SPI 32 at 0xa0, SPI 33 at 0x80
     m.run();
     spi(32);
     m.run({ maxEvents: 200 });
@@ -271,12 +249,12 @@ function vmRuns(): { name: string; events: SimEvent[] }[] {
       vms: [{ vcpus: 1, idle: 'spin', pin: [1] }],
     });
     gicUp([0]);
-    g(0, store(GICD + 0x104, 3));
+    g(0, store(VM_GICD + 0x104, 3));
     m.run({ maxEvents: 100 });
     spi(32);
     spi(33);
     for (let i = 0; i < 50 && m.log.get(m.log.length - 1)!.kind !== 'vcpu.kick'; i++) m.run({ maxEvents: 1 });
-    g(0, store(GICD + 0x104, 4));
+    g(0, store(VM_GICD + 0x104, 4));
     m.run({ maxEvents: 200 });
     out.push({ name: 'ipi', events: m.log.slice() });
   }
@@ -285,12 +263,12 @@ function vmRuns(): { name: string; events: SimEvent[] }[] {
     const { m, g, spi, gicUp } = vmMachine({ profile: 'spec', cpus: 2, vms: [{ vcpus: 2 }] });
     gicUp([0, 1]);
     g(0, icc('ICC_PMR_EL1', 0n));
-    g(0, store(GICD + 0x104, 1));
+    g(0, store(VM_GICD + 0x104, 1));
     m.run();
     spi(32);
     m.run({ maxEvents: 300 });
-    g(0, store(GICD + 0x6100, 1, 64)); // GICD_IROUTER32: Aff0 = 1
-    g(0, store(GICD + 0x104, 1));
+    g(0, store(VM_GICD + 0x6100, 1, 64)); // GICD_IROUTER32: Aff0 = 1
+    g(0, store(VM_GICD + 0x104, 1));
     m.run({ maxEvents: 300 });
     out.push({ name: 'migrate', events: m.log.slice() });
   }
@@ -302,7 +280,7 @@ function vmRuns(): { name: string; events: SimEvent[] }[] {
       vms: [{ vcpus: 1, software: 'masked' }],
     });
     gicUp([0]);
-    g(0, store(GICD + 0x104, 1));
+    g(0, store(VM_GICD + 0x104, 1));
     m.run();
     spi(32);
     m.run({ maxEvents: 60 });
@@ -319,7 +297,7 @@ function vmRuns(): { name: string; events: SimEvent[] }[] {
     });
     const host = (addr: number, width: 32 | 64, value: bigint): void =>
       void m.input({ kind: 'mmio', addr, width, write: true, value, by: 'host' });
-    host(GICD, 32, 0x13n);
+    host(0x0800_0000, 32, 0x13n); // the host's GICD_CTLR (its own address space)
     for (const c of [0, 1]) {
       host(RD(c) + 0x14, 32, 0n);
       m.input({ kind: 'icc', cpu: c, reg: 'ICC_PMR_EL1', write: true, value: 0xf0n });

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import './kvm-extension';
 import { encodeCommand, ITS_COMMANDS } from '../its/command-encoding';
+import { itsCmd, RD, store, VITS } from './vm-fixture';
 import { Machine } from '../platform/machine';
 import { resolveMachine } from '../platform/machine-config';
 import { checkApLists } from './ap-list';
@@ -17,21 +18,6 @@ import { encodeKvmArmIrq, KVM_ARM_IRQ_TYPE_SPI } from './irq-line';
 import type { GuestOp, KvmInput } from './kvm-input-types';
 import { KVM_MSI_VALID_DEVID } from './msi';
 import { checkKvmRun } from './vcpu-run';
-
-const VITS = 0x0808_0000;
-const RD = (v: number): number => 0x080a_0000 + v * 0x20000;
-const w = (addr: number, width: 32 | 64, value: bigint): GuestOp => ({
-  kind: 'mmio',
-  addr,
-  width,
-  write: true,
-  value,
-});
-const cmd = (name: string, f: Record<string, bigint>): GuestOp => {
-  const e = encodeCommand(name, f);
-  if (!e.ok) throw new Error(e.error);
-  return { kind: 'its-cmd', its: 0, dws: e.dws, name };
-};
 
 type Op =
   | { kind: 'spi'; n: number }
@@ -64,36 +50,36 @@ describe('a VM under random injections', () => {
           if (!r.ok) throw new Error(r.problems.join());
           const m = Machine.create(r.machine);
           const g = (v: number, o: GuestOp): void => void m.input({ kind: 'guest', vm: 0, vcpu: v, op: o });
-          g(0, w(0x0800_0000, 32, 0x12n));
-          g(0, w(0x0800_0104, 32, 0xffn)); // SPIs 32..39
+          g(0, store(0x0800_0000, 0x12n, 32));
+          g(0, store(0x0800_0104, 0xffn, 32)); // SPIs 32..39
           for (let i = 0; i < 8; i += 4)
             g(
               0,
-              w(
+              store(
                 0x0800_0420 + i,
-                32,
                 BigInt(prios.slice(i, i + 4).reduce((a, p, k) => a | ((p & 0xf8) << (8 * k)), 0) >>> 0),
+                32,
               ),
             );
-          g(0, w(0x0800_6000 + 8 * 33, 64, 1n)); // GICD_IROUTER33 → vCPU 1
+          g(0, store(0x0800_6000 + 8 * 33, 1n, 64)); // GICD_IROUTER33 → vCPU 1
           for (const v of [0, 1]) {
             g(v, { kind: 'icc', reg: 'ICC_PMR_EL1', write: true, value: 0xf8n });
             g(v, { kind: 'icc', reg: 'ICC_IGRPEN1_EL1', write: true, value: 1n });
-            g(v, w(RD(v) + 0x78, 64, BigInt(0x4021_0000 + v * 0x10000)));
+            g(v, store(RD(v) + 0x78, BigInt(0x4021_0000 + v * 0x10000), 64));
           }
-          g(0, w(RD(0) + 0x70, 64, 0x4013_000fn));
+          g(0, store(RD(0) + 0x70, 0x4013_000fn, 64));
           for (let e = 0; e < 4; e++) g(0, { kind: 'lpi-config', intid: 8192 + e, value: 0xa1 });
-          for (const v of [0, 1]) g(v, w(RD(v), 32, 1n));
-          g(0, w(VITS + 0x100, 64, 0x8107_0000_4010_0200n));
-          g(0, w(VITS + 0x108, 64, 0x8407_0000_4011_0200n));
-          g(0, w(VITS + 0x80, 64, 0x8000_0000_4012_000fn));
-          g(0, w(VITS, 32, 1n));
-          g(0, cmd('MAPD', { DeviceID: 16n, Size: 1n, ITT_addr: 0x4030_0000n, V: 1n }));
-          for (const v of [0, 1]) g(0, cmd('MAPC', { ICID: BigInt(v), RDbase: BigInt(v), V: 1n }));
+          for (const v of [0, 1]) g(v, store(RD(v), 1n, 32));
+          g(0, store(VITS + 0x100, 0x8107_0000_4010_0200n, 64));
+          g(0, store(VITS + 0x108, 0x8407_0000_4011_0200n, 64));
+          g(0, store(VITS + 0x80, 0x8000_0000_4012_000fn, 64));
+          g(0, store(VITS, 1n, 32));
+          g(0, itsCmd('MAPD', { DeviceID: 16n, Size: 1n, ITT_addr: 0x4030_0000n, V: 1n }));
+          for (const v of [0, 1]) g(0, itsCmd('MAPC', { ICID: BigInt(v), RDbase: BigInt(v), V: 1n }));
           for (let e = 0; e < 4; e++)
             g(
               0,
-              cmd('MAPTI', {
+              itsCmd('MAPTI', {
                 DeviceID: 16n,
                 EventID: BigInt(e),
                 pINTID: BigInt(8192 + e),
@@ -195,11 +181,11 @@ describe('a guest throwing anything at its virtual ITS', () => {
           if (!r.ok) throw new Error(r.problems.join());
           const m = Machine.create(r.machine);
           const g = (o: GuestOp): void => void m.input({ kind: 'guest', vm: 0, vcpu: 0, op: o });
-          g(w(RD(0) + 0x70, 64, 0x4013_000fn));
-          g(w(VITS + 0x100, 64, 0x8107_0000_4010_0200n));
-          g(w(VITS + 0x108, 64, 0x8407_0000_4011_0200n));
-          g(w(VITS + 0x80, 64, 0x8000_0000_4012_000fn));
-          g(w(VITS, 32, 1n));
+          g(store(RD(0) + 0x70, 0x4013_000fn, 64));
+          g(store(VITS + 0x100, 0x8107_0000_4010_0200n, 64));
+          g(store(VITS + 0x108, 0x8407_0000_4011_0200n, 64));
+          g(store(VITS + 0x80, 0x8000_0000_4012_000fn, 64));
+          g(store(VITS, 1n, 32));
           for (const o of ops) {
             if (o.kind === 'cmd') {
               const spec = ITS_COMMANDS[o.cmd]!;

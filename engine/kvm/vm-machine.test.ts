@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import './kvm-extension';
+import { encodeCommand } from '../its/command-encoding';
 import { Machine } from '../platform/machine';
 import { resolveMachine } from '../platform/machine-config';
 import type { KvmInput } from './kvm-input-types';
 import type { SimEvent } from '../sim/event-log';
 import { encodeKvmArmIrq, KVM_ARM_IRQ_TYPE_SPI } from './irq-line';
+import { dumpFrom, eventsFrom, guestLpiBringUp, itsCmd, RD, signalMsiCall, store, VITS } from './vm-fixture';
+
+/** The guest brings up its GIC, LPIs on vCPU 1 and its ITS (vm-fixture.ts), and the machine runs. */
+function guestWithLpi(m: Machine): void {
+  guestLpiBringUp((v, op) => void m.input(guest(v, op)));
+  m.run();
+}
 
 function vmMachine(vm: Record<string, unknown> = {}): Machine {
   const r = resolveMachine({ profile: 'spec', cpus: 2, vms: [{ vcpus: 2, ...vm }] });
@@ -18,14 +26,6 @@ const guest = (vcpu: number, op: Extract<KvmInput, { kind: 'guest' }>['op']): Kv
   vcpu,
   op,
 });
-const w32 = (addr: number, value: number) => ({
-  kind: 'mmio' as const,
-  addr,
-  width: 32 as const,
-  write: true,
-  value: BigInt(value),
-});
-
 describe('a VM on the machine', () => {
   it('places its vCPUs, runs the guest, and blocks in WFI', () => {
     const m = vmMachine();
@@ -38,8 +38,8 @@ describe('a VM on the machine', () => {
 
   it('KVM_IRQ_LINE on an enabled SPI reaches the guest through a list register', () => {
     const m = vmMachine();
-    m.input(guest(0, w32(0x0800_0000, 0x12))); // GICD_CTLR: ARE + EnableGrp1A
-    m.input(guest(0, w32(0x0800_0104, 1))); // GICD_ISENABLER1: SPI 32
+    m.input(guest(0, store(0x0800_0000, 0x12))); // GICD_CTLR: ARE + EnableGrp1A
+    m.input(guest(0, store(0x0800_0104, 1))); // GICD_ISENABLER1: SPI 32
     m.input(guest(0, { kind: 'icc', reg: 'ICC_PMR_EL1', write: true, value: 0xf0n }));
     m.input(guest(0, { kind: 'icc', reg: 'ICC_IGRPEN1_EL1', write: true, value: 1n }));
     m.run();
@@ -67,69 +67,7 @@ describe('a VM on the machine', () => {
 
 // ---- The guest's own ITS, KVM_SIGNAL_MSI, irqfd and VFIO -------------------------------------------
 
-import { encodeCommand } from '../its/command-encoding';
-import { KVM_MSI_VALID_DEVID } from './msi';
 import { irqchipRouteEntry, msiRouteEntry } from './gsi-routing';
-
-const VITS = 0x0808_0000;
-const RD = (v: number): number => 0x080a_0000 + v * 0x20000;
-const w64 = (addr: number, value: bigint) => ({
-  kind: 'mmio' as const,
-  addr,
-  width: 64 as const,
-  write: true,
-  value,
-});
-
-function itsCmd(name: string, fields: Record<string, bigint>): Extract<KvmInput, { kind: 'guest' }>['op'] {
-  const e = encodeCommand(name, fields);
-  if (!e.ok) throw new Error(e.error);
-  return { kind: 'its-cmd', its: 0, dws: e.dws, name };
-}
-
-/** The guest brings up its GIC, LPIs on vCPU 1 and its ITS, and maps DeviceID 16 EventID 0 to LPI 8192 on vCPU 1. */
-function guestWithLpi(m: Machine): void {
-  const g = (v: number, op: Extract<KvmInput, { kind: 'guest' }>['op']): void => void m.input(guest(v, op));
-  g(0, w32(0x0800_0000, 0x12));
-  for (const v of [0, 1]) {
-    g(v, { kind: 'icc', reg: 'ICC_PMR_EL1', write: true, value: 0xf0n });
-    g(v, { kind: 'icc', reg: 'ICC_IGRPEN1_EL1', write: true, value: 1n });
-  }
-  g(0, w64(RD(0) + 0x70, 0x4013_000fn)); // GICR_PROPBASER (one for the VM)
-  g(1, w64(RD(1) + 0x78, 0x4021_0000n)); // vCPU 1's GICR_PENDBASER
-  g(0, { kind: 'lpi-config', intid: 8192, value: 0xa1 });
-  g(1, w32(RD(1), 1)); // EnableLPIs
-  g(0, w64(VITS + 0x100, 0x8107_0000_4010_0200n)); // GITS_BASER0: device table
-  g(0, w64(VITS + 0x108, 0x8407_0000_4011_0200n)); // GITS_BASER1: collection table
-  g(0, w64(VITS + 0x80, 0x8000_0000_4012_000fn)); // GITS_CBASER
-  g(0, w32(VITS, 1)); // GITS_CTLR.Enabled
-  g(0, itsCmd('MAPD', { DeviceID: 16n, Size: 4n, ITT_addr: 0x4030_0000n, V: 1n }));
-  g(0, itsCmd('MAPC', { ICID: 1n, RDbase: 1n, V: 1n }));
-  g(0, itsCmd('MAPTI', { DeviceID: 16n, EventID: 0n, pINTID: 8192n, ICID: 1n }));
-  m.run();
-}
-
-/** KVM_SIGNAL_MSI to the vITS's doorbell, with a DeviceID. */
-const signalMsi = (m: Machine, devid: number, eventid: number): void =>
-  void m.input({
-    kind: 'kvm',
-    vm: 0,
-    call: {
-      kind: 'signal-msi',
-      addressLo: VITS + 0x10040,
-      addressHi: 0,
-      data: eventid,
-      flags: KVM_MSI_VALID_DEVID,
-      devid,
-    },
-  });
-
-const events = (m: Machine, from = 0) =>
-  Array.from({ length: m.log.length - from }, (_, i) => m.log.get(from + i)!);
-const dump = (m: Machine, from = 0): string =>
-  events(m, from)
-    .map((e) => `${e.seq} ${e.kind} ${e.intid} ${JSON.stringify(e.data)}`)
-    .join('\n');
 
 describe('one list register', () => {
   it('two pending interrupts livelock: underflow holds with one valid LR, so the vCPU exits at every entry', () => {
@@ -138,8 +76,8 @@ describe('one list register', () => {
     // before it can take the interrupt in the LR. Hardware has at least one LR
     // (ICH_VTR_EL2.ListRegs = 0); KVM has no guard for it.
     const m = vmMachine({ lrs: 1 });
-    m.input(guest(0, w32(0x0800_0000, 0x12)));
-    m.input(guest(0, w32(0x0800_0104, 3)));
+    m.input(guest(0, store(0x0800_0000, 0x12)));
+    m.input(guest(0, store(0x0800_0104, 3)));
     m.input(guest(0, { kind: 'icc', reg: 'ICC_PMR_EL1', write: true, value: 0xf0n }));
     m.input(guest(0, { kind: 'icc', reg: 'ICC_IGRPEN1_EL1', write: true, value: 1n }));
     m.run();
@@ -155,7 +93,7 @@ describe('one list register', () => {
       });
     const r = m.run({ maxEvents: 400 });
     expect(r.reason).toBe('budget');
-    const ev = events(m).slice(-100);
+    const ev = eventsFrom(m).slice(-100);
     expect(
       ev.filter((e) => e.kind === 'vcpu.exit' && (e.data as { source?: string }).source === 'maintenance')
         .length,
@@ -169,19 +107,19 @@ describe("the guest's virtual ITS", () => {
     const m = vmMachine();
     guestWithLpi(m);
     const vm = m.s.kvm!.vms[0]!;
-    expect(vm.its[0]!.devices.get(16)?.ites.get(0), dump(m)).toEqual({ intid: 8192, icid: 1 });
+    expect(vm.its[0]!.devices.get(16)?.ites.get(0), dumpFrom(m)).toEqual({ intid: 8192, icid: 1 });
     expect(vm.vgic.dist.lpis.get(8192)?.enabled).toBe(true);
     const from = m.log.length;
-    signalMsi(m, 16, 0);
+    m.input({ kind: 'kvm', vm: 0, call: signalMsiCall(16, 0) });
     m.run();
-    expect(vm.guest[1]!.acked[8192], dump(m, from)).toBe(1);
-    expect(events(m, from).some((e) => e.kind === 'vgic.lpi.pending' && e.intid === 8192)).toBe(true);
+    expect(vm.guest[1]!.acked[8192], dumpFrom(m, from)).toBe(1);
+    expect(eventsFrom(m, from).some((e) => e.kind === 'vgic.lpi.pending' && e.intid === 8192)).toBe(true);
   });
 
   it('an irqfd on an MSI route injects through the vITS; an irqchip route into an SPI', () => {
     const m = vmMachine();
     guestWithLpi(m);
-    m.input(guest(0, w32(0x0800_0104, 1 << 5))); // SPI 37
+    m.input(guest(0, store(0x0800_0104, 1 << 5))); // SPI 37
     m.run();
     const vm = m.s.kvm!.vms[0]!;
     const call = (c: Extract<KvmInput, { kind: 'kvm' }>['call']) => m.input({ kind: 'kvm', vm: 0, call: c });
@@ -200,8 +138,8 @@ describe("the guest's virtual ITS", () => {
     call({ kind: 'eventfd-signal', fd: 3 });
     call({ kind: 'eventfd-signal', fd: 4 });
     m.run();
-    expect(vm.guest[0]!.acked[37], dump(m, from)).toBe(1);
-    expect(vm.guest[1]!.acked[8192], dump(m, from)).toBe(1);
+    expect(vm.guest[0]!.acked[37], dumpFrom(m, from)).toBe(1);
+    expect(vm.guest[1]!.acked[8192], dumpFrom(m, from)).toBe(1);
   });
 
   it('refuses bad calls with the errno KVM returns and changes nothing', () => {
@@ -219,7 +157,7 @@ describe("the guest's virtual ITS", () => {
     });
     m.input({ kind: 'kvm', vm: 0, call: { kind: 'irqfd', fd: 42, gsi: 1, flags: 0, resamplefd: 0 } });
     m.input({ kind: 'kvm', vm: 3, call: { kind: 'eventfd' } });
-    const ev = events(m, from);
+    const ev = eventsFrom(m, from);
     expect(ev[0]!.data).toMatchObject({ ret: -22, errno: 'EINVAL' });
     expect(ev[1]!.data).toMatchObject({ errno: 'EBADF' });
     expect(ev[2]!.kind).toBe('input.bad');
@@ -281,13 +219,13 @@ describe('VFIO passthrough, the software path', () => {
   it("a device's MSI reaches the guest: host ITS, host LPI, VFIO's handler, eventfd, irqfd, vITS, list register", () => {
     const m = vfioMachine('wfi');
     // Keep vCPU 1 in the guest so the host interrupt has to make it exit.
-    m.input(guest(1, w32(0x4000_0000, 1)));
+    m.input(guest(1, store(0x4000_0000, 1)));
     m.run();
     const from = m.log.length;
     m.input({ kind: 'msi', device: 'nic0', rid: 0x10, devid: 0x10, its: 0, eventid: 0 });
     m.run();
-    const kinds = events(m, from).map((e) => e.kind);
-    const text = dump(m, from);
+    const kinds = eventsFrom(m, from).map((e) => e.kind);
+    const text = dumpFrom(m, from);
     // Hop by hop, in this order.
     const hops = [
       'pci.msi',
@@ -316,7 +254,7 @@ describe('VFIO passthrough, the software path', () => {
       const from = m.log.length;
       m.input({ kind: 'msi', device: 'nic0', rid: 0x10, devid: 0x10, its: 0, eventid: 0 });
       m.run({ until: m.time + 100_000 });
-      return events(m, from);
+      return eventsFrom(m, from);
     };
     fire(); // the first MSI fills both translation caches
     const ev = fire();
@@ -348,7 +286,7 @@ describe('a VM under seek', () => {
       4,
     );
     guestWithLpi(m);
-    m.input(guest(0, w32(0x0800_0104, 0xf)));
+    m.input(guest(0, store(0x0800_0104, 0xf)));
     m.run({ maxEvents: 500 });
     for (const id of [32, 33, 34, 35])
       m.input({
@@ -360,13 +298,13 @@ describe('a VM under seek', () => {
           level: 1,
         },
       });
-    signalMsi(m, 16, 0);
+    m.input({ kind: 'kvm', vm: 0, call: signalMsiCall(16, 0) });
     m.input({ kind: 'vcpu-pin', vm: 0, vcpu: 0, pcpu: 1 });
     const snaps: string[] = [];
     const n0 = m.log.length;
     m.run({ maxEvents: 2000 });
     const end = m.log.length;
-    expect(m.s.kvm!.vms[0]!.guest[0]!.acked, dump(m, n0)).toMatchObject({ 32: 1, 33: 1, 34: 1, 35: 1 });
+    expect(m.s.kvm!.vms[0]!.guest[0]!.acked, dumpFrom(m, n0)).toMatchObject({ 32: 1, 33: 1, 34: 1, 35: 1 });
     for (let k = n0; k <= end; k += 3) {
       m.seek(k);
       snaps[k] = m.snapshot();
@@ -386,13 +324,13 @@ describe("KVM's save and restore of a VM's interrupt state", () => {
     m.input(guest(0, { kind: 'lpi-config', intid: 8192, value: 0xa0 }));
     m.input(guest(0, itsCmd('INV', { DeviceID: 16n, EventID: 0n })));
     m.run();
-    signalMsi(m, 16, 0);
+    m.input({ kind: 'kvm', vm: 0, call: signalMsiCall(16, 0) });
     m.run();
     const vm = () => m.s.kvm!.vms[0]!;
     expect(vm().vgic.dist.lpis.get(8192)?.pendingLatch).toBe(true);
     const from = m.log.length;
     m.input({ kind: 'kvm', vm: 0, call: { kind: 'migrate' } });
-    const ev = events(m, from)[0]!;
+    const ev = eventsFrom(m, from)[0]!;
     expect(ev.kind).toBe('kvm.migrate');
     expect(ev.data).toMatchObject({
       pendingSaved: 1,
@@ -404,15 +342,15 @@ describe("KVM's save and restore of a VM's interrupt state", () => {
     m.input(guest(0, { kind: 'lpi-config', intid: 8192, value: 0xa1 }));
     m.input(guest(0, itsCmd('INV', { DeviceID: 16n, EventID: 0n })));
     m.run();
-    expect(vm().guest[1]!.acked[8192], dump(m, from)).toBe(1);
+    expect(vm().guest[1]!.acked[8192], dumpFrom(m, from)).toBe(1);
   });
 });
 
 describe('guest handler policies', () => {
   it("'deactivate-icactiver' clears the active state through GICD_ICACTIVER1, an MMIO exit, instead of an EOI", () => {
     const m = vmMachine({ software: { 0: 'deactivate-icactiver' } });
-    m.input(guest(0, w32(0x0800_0000, 0x12)));
-    m.input(guest(0, w32(0x0800_0104, 1)));
+    m.input(guest(0, store(0x0800_0000, 0x12)));
+    m.input(guest(0, store(0x0800_0104, 1)));
     m.input(guest(0, { kind: 'icc', reg: 'ICC_PMR_EL1', write: true, value: 0xf0n }));
     m.input(guest(0, { kind: 'icc', reg: 'ICC_IGRPEN1_EL1', write: true, value: 1n }));
     m.run();
@@ -427,8 +365,8 @@ describe('guest handler policies', () => {
       },
     });
     m.run();
-    const ev = events(m, from);
-    const text = dump(m, from);
+    const ev = eventsFrom(m, from);
+    const text = dumpFrom(m, from);
     expect(
       ev.some((e) => e.kind === 'icv.ack' && e.intid === 32),
       text,
@@ -446,8 +384,8 @@ describe('guest handler policies', () => {
 describe('the virtual timer, a mapped (HW) interrupt', () => {
   function timerGuest(idle: 'wfi' | 'spin'): Machine {
     const m = vmMachine({ idle, pin: [0, 1] });
-    m.input(guest(0, w32(0x0800_0000, 0x12)));
-    m.input(guest(0, w32(RD(0) + 0x10100, 1 << 27))); // GICR_ISENABLER0: PPI 27 on vCPU 0
+    m.input(guest(0, store(0x0800_0000, 0x12)));
+    m.input(guest(0, store(RD(0) + 0x10100, 1 << 27))); // GICR_ISENABLER0: PPI 27 on vCPU 0
     m.input(guest(0, { kind: 'icc', reg: 'ICC_PMR_EL1', write: true, value: 0xf0n }));
     m.input(guest(0, { kind: 'icc', reg: 'ICC_IGRPEN1_EL1', write: true, value: 1n }));
     m.input(guest(0, { kind: 'timer', ns: 50_000 }));
@@ -457,8 +395,8 @@ describe('the virtual timer, a mapped (HW) interrupt', () => {
   it('fires while the guest runs: exit, vINTID 27 in an LR with HW = 1 and pINTID 27, masked by the handler, resampled low', () => {
     const m = timerGuest('spin');
     m.run({ until: 200_000 });
-    const ev = events(m);
-    const text = dump(m);
+    const ev = eventsFrom(m);
+    const text = dumpFrom(m);
     const exit = ev.find((e) => e.kind === 'vcpu.exit' && e.intid === 27);
     expect(exit?.data, text).toMatchObject({ reason: 'irq', source: 'host' });
     const entry = ev.find((e) => e.kind === 'vcpu.entry' && e.seq > exit!.seq);
@@ -468,17 +406,17 @@ describe('the virtual timer, a mapped (HW) interrupt', () => {
     expect(m.s.kvm!.vms[0]!.guest[0]!.acked[27], text).toBe(1);
     const irq = m.s.kvm!.vms[0]!.vgic.vcpus[0]!.privateIrqs[27]!;
     // The next exit's fold asked the timer (masked by the handler): the line is low again.
-    m.input(guest(0, w32(0x0800_0000, 0x12)));
+    m.input(guest(0, store(0x0800_0000, 0x12)));
     m.run({ until: m.time + 100_000 });
-    expect(irq.lineLevel, dump(m)).toBe(false);
+    expect(irq.lineLevel, dumpFrom(m)).toBe(false);
     expect(irq.active).toBe(false);
   });
 
   it('fires while the vCPU sleeps in WFI: the background timer wakes it', () => {
     const m = timerGuest('wfi');
     m.run();
-    const ev = events(m);
-    const text = dump(m);
+    const ev = eventsFrom(m);
+    const text = dumpFrom(m);
     expect(ev.find((e) => e.kind === 'vtimer.expire')?.data, text).toMatchObject({ mode: 'blocked' });
     expect(
       ev.some((e) => e.kind === 'vcpu.kick' && (e.data as { action: string }).action === 'wake'),
@@ -493,9 +431,9 @@ describe('the virtual timer, a mapped (HW) interrupt', () => {
     m.run();
     m.input({ kind: 'kvm', vm: 0, call: { kind: 'irq-line', irq: 0x0200_001b, level: 1 } });
     m.run();
-    const text = dump(m);
+    const text = dumpFrom(m);
     expect(
-      events(m).some((e) => e.kind === 'vtimer.expire' || (e.kind === 'vcpu.exit' && e.intid === 27)),
+      eventsFrom(m).some((e) => e.kind === 'vtimer.expire' || (e.kind === 'vcpu.exit' && e.intid === 27)),
       text,
     ).toBe(false);
     expect(m.s.kvm!.vms[0]!.guest[0]!.acked[27], text).toBeUndefined();
