@@ -4,9 +4,15 @@
  * implement. The machine description (engine/platform) fills this in from a scenario.
  */
 
+export type GicVersion = 3 | 4 | 4.1;
+export const GIC_VERSIONS: readonly GicVersion[] = [3, 4, 4.1];
+
 export interface GicConfig {
-  /** 3, or 4 for a GICv4 (the VLPI_base frame is then present, reserved until GICv4 is modelled). */
-  version: 3 | 4;
+  /**
+   * 3; 4 for a GICv4.0 (virtual LPIs: the VLPI_base frame, the V* ITS commands, per-ITE doorbells);
+   * 4.1 for a GICv4.1 (vPEID-keyed residency, default doorbells, INVDB, vSGIs).
+   */
+  version: GicVersion;
   /** Affinity of each PE, packed Aff3<<24 | Aff2<<16 | Aff1<<8 | Aff0, indexed by PE number. */
   affinity: number[];
   /** Number of SPIs (INTIDs 32..32+spis-1); a multiple of 32, at most 988. */
@@ -31,8 +37,13 @@ export const SPURIOUS = 1023;
 
 export function redistStride(cfg: GicConfig): number {
   // GICv3: RD_base + SGI_base (128 KiB); GICv4 adds VLPI_base and a reserved frame (256 KiB).
-  return cfg.version === 4 ? 4 * GICR_FRAME : 2 * GICR_FRAME;
+  return isGicV4(cfg) ? 4 * GICR_FRAME : 2 * GICR_FRAME;
 }
+
+/** Whether the GIC has virtual LPI support (GICv4.0 or GICv4.1). */
+export const isGicV4 = (cfg: GicConfig): boolean => cfg.version >= 4;
+/** Whether the GIC is a GICv4.1. */
+export const isGicV41 = (cfg: GicConfig): boolean => cfg.version === 4.1;
 
 /** Default affinity of PE n: sixteen PEs per cluster (Aff0 = n % 16, Aff1 = n / 16). */
 export function defaultAffinity(n: number): number {

@@ -25,9 +25,11 @@ export interface GicTiming {
   lpi: number;
   /** Direct invalidation (GICR_INVLPIR/INVALLR) until GICR_SYNCR reads not busy. */
   invalidate: number;
+  /** GICv4: parsing (or cleaning) a virtual pending table after GICR_VPENDBASER.Valid changes. */
+  vpt: number;
 }
 
-export const DEFAULT_GIC_TIMING: GicTiming = { signal: 10, sgi: 40, lpi: 20, invalidate: 50 };
+export const DEFAULT_GIC_TIMING: GicTiming = { signal: 10, sgi: 40, lpi: 20, invalidate: 50, vpt: 100 };
 
 export interface GicMachine<S extends GicHostState = GicHostState> extends SimContext<S> {
   profile: ProfileName;

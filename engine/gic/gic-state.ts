@@ -40,6 +40,36 @@ export interface RedistributorState {
   hpplpi: { intid: number; prio: number };
   /** GICR_SYNCR.Busy: number of direct invalidations still in flight. */
   invInFlight: number;
+  /** GICv4: GICR_VPROPBASER and GICR_VPENDBASER as stored (VPENDBASER with Dirty and PendingLast). */
+  vpropbaser: bigint;
+  vpendbaser: bigint;
+  /** The resident vPE's highest-priority pending, enabled vLPI or vSGI (prio 0xff: none). */
+  hppvlpi: { intid: number; prio: number };
+  /** Cached vLPI configuration bytes of the resident vPE (profile rule lpiConfig 'redistributor-cache'). */
+  vlpiConfig: Map<number, number>;
+  /** GICv4.1 GICR_VSGIR: the vPE whose vSGI pending state GICR_VSGIPENDR reports (-1: none asked). */
+  vsgir: number;
+}
+
+/**
+ * GICv4.1: what the GIC knows of a vPE from VMAPP (its vPE configuration table entry): where its
+ * virtual pending table and vLPI configuration table are, its default doorbell, the redistributor
+ * it is mapped to, whether a doorbell is armed (descheduled with VPENDBASER.DB = 1 and nothing
+ * pending), and its sixteen vSGIs (VSGI command, GITS_SGIR).
+ */
+export interface VpeConfig {
+  vpt: number;
+  /** vINTID bits of its VPT (VPT_size + 1). */
+  vptBits: number;
+  vconf: number;
+  doorbell: number;
+  cpu: number;
+  dbArmed: boolean;
+  /** vSGI n: bit n of each mask; priority per vSGI. */
+  sgiPending: number;
+  sgiEnabled: number;
+  sgiGroup: number;
+  sgiPriority: number[];
 }
 
 export interface CpuInterfaceState {
@@ -77,6 +107,8 @@ export interface GicState {
    * 'captured-at-map' rules only.
    */
   lpis: Map<number, VgicLpi>;
+  /** GICv4.1: vPEs mapped by VMAPP, by vPEID (GICv4.0 redistributors know vPEs only by VPT address). */
+  vpes: Map<number, VpeConfig>;
 }
 
 export interface VgicLpi {
@@ -132,6 +164,11 @@ export function createGicState(cfg: GicConfig, reset: GicReset): GicState {
         lpiConfig: new Map<number, number>(),
         hpplpi: { intid: 1023, prio: 0xff },
         invInFlight: 0,
+        vpropbaser: 0n,
+        vpendbaser: 0n,
+        hppvlpi: { intid: 1023, prio: 0xff },
+        vlpiConfig: new Map<number, number>(),
+        vsgir: -1,
       };
     }),
     cpu: Array.from({ length: n }, () => ({
@@ -151,5 +188,6 @@ export function createGicState(cfg: GicConfig, reset: GicReset): GicState {
     })),
     sharedPropbaser: reset.propbaser,
     lpis: new Map(),
+    vpes: new Map(),
   };
 }

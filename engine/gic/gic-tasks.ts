@@ -18,6 +18,15 @@ import {
   lpiWriteBackPending,
 } from './lpi';
 import { setPpiLine } from './private-irqs';
+import {
+  vlpiInvalidate,
+  vlpiRequest,
+  vptParsed,
+  type Doorbell,
+  type ResidencyChange,
+  type VinvRequest,
+  type VlpiRequest,
+} from './vlpi';
 import type { DirectInvTask, LpiEnableTask } from './redistributor';
 import { deliverSgi, type SgiRequest } from './sgi';
 import { spiSetLatch, spiSetLine } from './spi';
@@ -149,10 +158,77 @@ export function setLine(m: GicMachine, l: LineInput): void {
   emit(m, 'gicd.line', UNIT.gicd, -1, -1, l.intid, -1, -1, { level: l.level });
 }
 
+// ---------------------------------------------------------------- GICv4
+
+/** A vLPI set or cleared at a redistributor (one event), and the doorbells it rang (their own events). */
+export function vlpiTask(m: GicMachine, r: VlpiRequest): void {
+  const ring: Doorbell[] = [];
+  const out = vlpiRequest(m, r, ring);
+  emit(m, 'gicr.vlpi', gicrUnit(r.cpu), r.cpu, r.its, r.vintid, r.devid, r.eventid, {
+    via: r.via,
+    set: r.set,
+    vpeid: r.vpeid,
+    vpt: r.vpt,
+    ...out,
+  });
+  for (const d of ring) ringDoorbell(m, d, r.vintid, r.its, r.devid, r.eventid);
+}
+
+/**
+ * A doorbell: the physical LPI that tells the hypervisor a vPE that is not resident has something
+ * pending. It is an ordinary LPI from here on ('gicr.lpi', via 'doorbell').
+ */
+export function ringDoorbell(
+  m: GicMachine,
+  d: Doorbell,
+  vintid: number,
+  its: number,
+  devid: number,
+  eventid: number,
+): void {
+  emit(m, 'gicr.doorbell', gicrUnit(d.cpu), d.cpu, its, d.intid, devid, eventid, {
+    vpeid: d.vpeid,
+    vintid,
+  });
+  schedule<LpiRequest>(m, 0, 'gicr.lpi', {
+    cpu: d.cpu,
+    intid: d.intid,
+    set: true,
+    its,
+    devid,
+    eventid,
+    via: 'doorbell',
+  });
+}
+
+function vinvTask(m: GicMachine, t: VinvRequest): void {
+  const what = vlpiInvalidate(m, t);
+  emit(m, 'gicr.vinv', gicrUnit(t.cpu), t.cpu, -1, t.vintid, -1, -1, {
+    via: t.via,
+    vpeid: t.vpeid,
+    vpt: t.vpt,
+    what,
+  });
+}
+
+/** What a GICR_VPENDBASER write did, as its own event once the VPT is parsed (Dirty reads 0 again). */
+export interface VptTask extends ResidencyChange {
+  cpu: number;
+}
+
+function vptTask(m: GicMachine, t: VptTask): void {
+  if (t.parsing) vptParsed(m, t.cpu);
+  const { cpu, ...change } = t;
+  emit(m, 'gicr.vpe', gicrUnit(cpu), cpu, -1, -1, -1, -1, change);
+}
+
 export const GIC_HANDLERS = {
   'gic.update': (m: GicMachine, cpu: number) => gicUpdate(m, cpu),
   'gic.sgi': (m: GicMachine, r: SgiRequest) => deliverSgi(m, r),
   'gicr.lpi': (m: GicMachine, r: LpiRequest) => lpiRequest(m, r),
   'gicr.lpis': (m: GicMachine, t: LpiEnableTask) => lpiEnable(m, t),
   'gicr.inv': (m: GicMachine, t: DirectInvTask) => directInv(m, t),
+  'gicr.vlpi': vlpiTask,
+  'gicr.vinv': vinvTask,
+  'gicr.vpt': vptTask,
 };

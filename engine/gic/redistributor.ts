@@ -1,8 +1,8 @@
 /**
  * A redistributor (GICR_*): the RD_base frame (control, LPI tables, direct invalidation) and the
  * SGI_base frame at +64 KiB (the PE's SGIs and PPIs), as one register table at offsets relative
- * to RD_base. On a GICv4 the VLPI_base frame follows at +128 KiB; it is reserved (RAZ/WI) until
- * GICv4 is modelled.
+ * to RD_base. On a GICv4 the VLPI_base frame follows at +128 KiB: GICR_VPROPBASER and
+ * GICR_VPENDBASER (residency, vlpi.ts) and, on a GICv4.1, GICR_VSGIR / GICR_VSGIPENDR.
  */
 
 import { schedule } from '../sim/kernel';
@@ -14,6 +14,10 @@ import { lpisEnabled } from './lpi';
 import { priorityMask } from './priority';
 import { privateTouched, setPrivateEdge, setPrivateLatch } from './private-irqs';
 import { defineTable, merge, type RegisterDef } from './registers';
+import { isGicV4, isGicV41 } from './gic-config';
+import type { VinvRequest } from './vlpi';
+import { vpendbaserWritable, writeVpendbaser } from './vlpi';
+import type { VptTask } from './gic-tasks';
 
 type Reg = RegisterDef<GicMachine, number>;
 
@@ -37,16 +41,26 @@ export function gicrTyper(m: GicMachine, cpu: number): bigint {
   const cfg = m.s.gic.cfg;
   let aff = cfg.affinity[cpu]!;
   if (m.profile === 'kvm') aff &= 0xffffff; // KVM reports Aff2..Aff0 only
-  const vlpis = cfg.version === 4 && m.profile !== 'kvm' ? 1 : 0;
+  const vlpis = hasVlpis(m) ? 1 : 0;
   const last = cpu === cfg.affinity.length - 1 ? 1 : 0;
+  // Dirty: VPENDBASER.Dirty is implemented (QEMU parses synchronously and never sets it).
+  const dirty = vlpis && m.gicRules.lpiPending === 'redistributor' ? 1 : 0;
+  const directLpi = m.gicRules.directInvRegisters && m.profile !== 'kvm' ? 1 : 0;
+  const rvpeid = vlpis && isGicV41(cfg) ? 1 : 0;
   const low =
     (cfg.lpis ? 1 : 0) |
     (vlpis << 1) |
+    (dirty << 2) |
+    (directLpi << 3) |
     (last << 4) |
+    (rvpeid << 7) |
     ((cpu & 0xffff) << 8) |
     ((m.gicRules.commonLpiAff & 3) << 24);
   return (BigInt(aff >>> 0) << 32n) | BigInt(low >>> 0);
 }
+
+/** Whether the redistributors implement virtual LPIs (GICR_TYPER.VLPIS): a GICv4, not KVM's vGIC. */
+export const hasVlpis = (m: GicMachine): boolean => isGicV4(m.s.gic.cfg) && m.profile !== 'kvm';
 
 const ATTR_FIELDS = [
   { name: 'InnerCache', msb: 9, lsb: 7 },
@@ -166,6 +180,7 @@ export const GICR_REGISTERS = defineTable<GicMachine, number>('GICR', [
       { name: 'DirectLPI', msb: 3, lsb: 3 },
       { name: 'Last', msb: 4, lsb: 4 },
       { name: 'DPGS', msb: 5, lsb: 5 },
+      { name: 'RVPEID', msb: 7, lsb: 7 },
       { name: 'Processor_Number', msb: 23, lsb: 8 },
       { name: 'CommonLPIAff', msb: 25, lsb: 24 },
       { name: 'PPInum', msb: 31, lsb: 27 },
@@ -250,6 +265,7 @@ export const GICR_REGISTERS = defineTable<GicMachine, number>('GICR', [
   },
   ...directInvalidation(),
   ...idRegistersFor<number>('GICR'),
+  ...vlpiFrame(),
   // ---------------------------------------------------------------- SGI_base (+0x10000)
   {
     name: 'GICR_IGROUPR0',
@@ -385,12 +401,104 @@ export const GICR_REGISTERS = defineTable<GicMachine, number>('GICR', [
   },
 ]);
 
+/**
+ * The VLPI_base frame (+0x20000): present on a GICv4's redistributors. VPROPBASER is stored as
+ * written (its GICv4.0 and GICv4.1 layouts differ); a VPENDBASER write goes through vlpi.ts, and
+ * what it did becomes a 'gicr.vpe' event once the VPT is parsed.
+ */
+function vlpiFrame(): Reg[] {
+  const v41 = (m: GicMachine) => isGicV41(m.s.gic.cfg);
+  return [
+    {
+      name: 'GICR_VPROPBASER',
+      offset: 0x20070,
+      size: 8,
+      widths: [32, 64],
+      access: 'rw',
+      present: hasVlpis,
+      fields: [
+        { name: 'IDbits', msb: 4, lsb: 0 },
+        ...ATTR_FIELDS,
+        { name: 'Physical_Address', msb: 51, lsb: 12 },
+      ],
+      read: (m, cpu) => m.s.gic.rd[cpu]!.vpropbaser,
+      write: (m, cpu, _n, value, mask) => {
+        const rd = m.s.gic.rd[cpu]!;
+        rd.vpropbaser = merge(rd.vpropbaser, value, mask);
+      },
+    },
+    {
+      name: 'GICR_VPENDBASER',
+      offset: 0x20078,
+      size: 8,
+      widths: [32, 64],
+      access: 'rw',
+      present: hasVlpis,
+      fields: [
+        ...ATTR_FIELDS,
+        { name: 'Physical_Address', msb: 51, lsb: 16 },
+        { name: 'vPEID (v4.1)', msb: 15, lsb: 0 },
+        { name: 'VGRP1EN (v4.1)', msb: 58, lsb: 58 },
+        { name: 'VGRP0EN (v4.1)', msb: 59, lsb: 59 },
+        { name: 'Dirty', msb: 60, lsb: 60 },
+        { name: 'PendingLast', msb: 61, lsb: 61 },
+        { name: 'IDAI / DB (v4.1)', msb: 62, lsb: 62 },
+        { name: 'Valid', msb: 63, lsb: 63 },
+      ],
+      read: (m, cpu) => m.s.gic.rd[cpu]!.vpendbaser,
+      write: (m, cpu, _n, value, mask) => {
+        const rd = m.s.gic.rd[cpu]!;
+        // A 32-bit write merges into the current value first (so a low-half write while Valid is 1 is 1 -> 1).
+        const next = merge(rd.vpendbaser, value, mask) & vpendbaserWritable(v41(m));
+        const change = writeVpendbaser(m, cpu, next);
+        if (change.unpredictable) note(m, change.unpredictable);
+        schedule<VptTask>(m, change.parsing ? m.gicTiming.vpt : 0, 'gicr.vpt', { cpu, ...change });
+      },
+    },
+    {
+      name: 'GICR_VSGIR',
+      offset: 0x20080,
+      size: 4,
+      widths: [32],
+      access: 'rw',
+      present: (m) => hasVlpis(m) && v41(m),
+      fields: [{ name: 'vPEID', msb: 15, lsb: 0 }],
+      read: (m, cpu) => BigInt(Math.max(0, m.s.gic.rd[cpu]!.vsgir)),
+      write: (m, cpu, _n, value) => {
+        m.s.gic.rd[cpu]!.vsgir = lo32(value) & 0xffff;
+      },
+    },
+    {
+      name: 'GICR_VSGIPENDR',
+      offset: 0x20088,
+      size: 4,
+      widths: [32],
+      access: 'ro',
+      present: (m) => hasVlpis(m) && v41(m),
+      fields: [
+        { name: 'Pending', msb: 15, lsb: 0 },
+        { name: 'Busy', msb: 31, lsb: 31 },
+      ],
+      // The model answers at once (Busy never reads 1): the pending bits of the vPE VSGIR named.
+      read: (m, cpu) => BigInt(m.s.gic.vpes.get(m.s.gic.rd[cpu]!.vsgir)?.sgiPending ?? 0),
+    },
+  ];
+}
+
 /** GICR_INVLPIR / GICR_INVALLR / GICR_SYNCR (absent, i.e. RAZ/WI, where the profile lacks them). */
 function directInvalidation(): Reg[] {
   const request = (m: GicMachine, cpu: number, intid: number): void => {
     if (!lpisEnabled(m, cpu)) return note(m, 'dropped: LPIs are disabled on this redistributor');
     m.s.gic.rd[cpu]!.invInFlight++;
     schedule<DirectInvTask>(m, m.gicTiming.invalidate, 'gicr.inv', { cpu, intid, via: 'register' });
+  };
+  // V = 1 names a vPE (GICv4.1 only): its vLPI (or all its vLPIs) are reloaded where it is resident.
+  const virtualRequest = (m: GicMachine, cpu: number, value: bigint, vintid: number, via: string): void => {
+    if (!hasVlpis(m) || !isGicV41(m.s.gic.cfg)) return note(m, 'dropped: V = 1 (a vPE) needs a GICv4.1');
+    const vpeid = Number((value >> 32n) & 0xffffn);
+    const vpe = m.s.gic.vpes.get(vpeid);
+    if (!vpe) return note(m, `dropped: vPE ${vpeid} is not mapped (no VMAPP)`);
+    schedule<VinvRequest>(m, m.gicTiming.invalidate, 'gicr.vinv', { cpu, vpeid, vpt: vpe.vpt, vintid, via });
   };
   return [
     {
@@ -408,9 +516,9 @@ function directInvalidation(): Reg[] {
         { name: 'V', msb: 63, lsb: 63 },
       ],
       write: (m, cpu, _n, value, mask) => {
-        // A write of the upper word alone names a vPE (GICv4.1), which the model does not do yet.
-        if ((mask & 0xffffffffn) === 0n || (value >> 63n) & 1n)
-          return note(m, 'dropped: the vPE form (V=1) is not modelled');
+        if ((value >> 63n) & 1n) return virtualRequest(m, cpu, value, lo32(value), 'GICR_INVLPIR');
+        // KVM drops a write of the upper word alone (it would name a vPE).
+        if ((mask & 0xffffffffn) === 0n) return note(m, 'dropped: a write of the upper word alone');
         request(m, cpu, lo32(value));
       },
     },
@@ -427,8 +535,8 @@ function directInvalidation(): Reg[] {
         { name: 'V', msb: 63, lsb: 63 },
       ],
       write: (m, cpu, _n, value, mask) => {
-        if ((mask & 0xffffffffn) === 0n || (value >> 63n) & 1n)
-          return note(m, 'dropped: the vPE form (V=1) is not modelled');
+        if ((value >> 63n) & 1n) return virtualRequest(m, cpu, value, -1, 'GICR_INVALLR');
+        if ((mask & 0xffffffffn) === 0n) return note(m, 'dropped: a write of the upper word alone');
         request(m, cpu, -1);
       },
     },

@@ -26,6 +26,7 @@
  *    ICC_PMR_EL1 = 0xf0 and ICC_IGRPEN1_EL1 = 1 on every CPU, as Linux programs them.
  */
 
+import { redistStride } from '../gic/gic-config';
 import { memReadU32 } from '../mem/memory';
 import {
   COMMAND_BY_OPCODE,
@@ -325,7 +326,7 @@ export class QemuReplay {
 
   private rdBase(cpu: number): number {
     const g = this.machine.s.gic.cfg;
-    return g.redistBase + cpu * (g.version === 4 ? 0x40000 : 0x20000);
+    return g.redistBase + cpu * redistStride(g);
   }
 
   private read(line: number, addr: number, size: number, want: bigint, what: string): void {

@@ -4,7 +4,14 @@
  * 0x40000000 and the GIC where QEMU's `virt` board puts it, behaviour profile `spec`.
  */
 
-import { checkGicConfig, defaultAffinity, GICD_SIZE, redistStride, type GicConfig } from '../gic/gic-config';
+import {
+  checkGicConfig,
+  defaultAffinity,
+  GICD_SIZE,
+  redistStride,
+  type GicConfig,
+  type GicVersion,
+} from '../gic/gic-config';
 import { GIC_RULES, type ProfileName } from '../gic/gic-rules';
 import type { MemoryRegion } from '../mem/memory';
 import { checkItsConfig, type ItsConfig } from '../its/its-config';
@@ -38,7 +45,7 @@ export interface DeviceOptions {
 }
 
 export interface MachineOptions {
-  gic?: 3 | 4;
+  gic?: GicVersion;
   profile?: ProfileName;
   seed?: number;
   /** Number of PEs (affinity Aff1.Aff0 = n/16.n%16), or their affinities ('0.0.1.3' or a number). */
@@ -94,7 +101,7 @@ const ITS_FRAMES = 0x20000;
  */
 function defaultItsBase(i: number, redistBase: number, cpus: number, version: number): number {
   if (i === 0) return DEFAULTS.itsBase;
-  const end = redistBase + cpus * (version >= 4 ? 0x40000 : 0x20000);
+  const end = redistBase + cpus * (version >= 4 ? 0x40000 : 0x20000); // redistStride's arithmetic
   return Math.ceil(end / 0x10000) * 0x10000 + (i - 1) * ITS_FRAMES;
 }
 

@@ -79,7 +79,7 @@ const vm = z
 
 export const machineSchema = z
   .object({
-    gic: z.union([z.literal(3), z.literal(4)]).optional(),
+    gic: z.union([z.literal(3), z.literal(4), z.literal(4.1)]).optional(),
     profile: profile.optional(),
     seed: z.number().int().nonnegative().optional(),
     cpus: z
