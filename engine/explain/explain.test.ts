@@ -514,3 +514,112 @@ describe('explain, in a VM', () => {
 });
 
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+// ---- GICv4 ---------------------------------------------------------------------------------------
+
+describe('explain, GICv4', () => {
+  /** A GICv4 machine's ITS and redistributors brought up, then `actions`; every event of the run. */
+  function v4Events(profile: ProfileName, gic: 4 | 4.1, actions: string[]): SimEvent[] {
+    const up = [
+      'write64 GITS_BASER0 0xb907000040100600',
+      'write64 GITS_BASER1 0xbc07000040110600',
+      'write64 GITS_BASER2 0x8000000040140200',
+      'write64 GITS_CBASER 0x800000004012000f',
+      'write GICD_CTLR 0x13',
+      'write GICD_IGROUPR1 0xffffffff',
+      'write rd0 GICR_WAKER 0',
+      'write rd0 GICR_IGROUPR0 0xffffffff',
+      'cpu0 write ICC_PMR_EL1 0xf0',
+      'cpu0 write ICC_IGRPEN1_EL1 1',
+      'write64 rd0 GICR_PROPBASER 0x4013000d',
+      'write64 rd0 GICR_PENDBASER 0x40200000',
+      ...(gic === 4 ? ['write64 rd0 GICR_VPROPBASER 0x4050000f'] : []),
+      'write rd0 GICR_CTLR |= 1',
+      'write GITS_CTLR 1',
+      'lpi-config 8200 0xa3',
+      'mem write8 0x40500003 0xa3',
+      'its MAPD DeviceID=2 Size=7 ITT_addr=0x40300000 V=1',
+    ];
+    const text = JSON.stringify({
+      format: 'giclab-scenario/1',
+      id: 'v4',
+      title: 'GICv4',
+      machine: { profile, cpus: 2, gic },
+      steps: [{ title: 'all', actions: [...up, ...actions], expect: [] }],
+    });
+    const r = loadScenario(text, 'v4.json');
+    if (!r.ok) throw new Error(r.diagnostics.map(formatDiagnostic).join('\n'));
+    const run = new ScenarioRun(r.scenario);
+    run.runAll();
+    return run.machine.log.slice();
+  }
+
+  const v40 = (profile: ProfileName) =>
+    v4Events(profile, 4, [
+      'its VMAPP vPEID=1 RDbase=0 V=1 VPT_addr=0x40410000 VPT_size=15',
+      'its VMAPTI DeviceID=2 EventID=20 vPEID=1 vINTID=8195 Dbell_pINTID=8200',
+      'msi rid=2 20',
+      'its CLEAR DeviceID=2 EventID=20',
+      'write64 rd0 GICR_VPENDBASER 0x8000000040410000',
+      'msi rid=2 20',
+      'its INV DeviceID=2 EventID=20',
+      'its VINVALL vPEID=1',
+      'its CLEAR DeviceID=2 EventID=20',
+      'write64 rd0 GICR_VPENDBASER 0x0000000040410000',
+      'write64 rd0 GICR_VPENDBASER 0x0000000040410000',
+      'its VMAPTI DeviceID=2 EventID=21 vPEID=9 vINTID=8196 Dbell_pINTID=1023',
+      'msi rid=2 21',
+    ]);
+  const v41 = () =>
+    v4Events('spec', 4.1, [
+      'its VMAPP vPEID=1 RDbase=0 V=1 VPT_addr=0x40410000 VPT_size=15 VCONF_addr=0x40500000 Default_Doorbell=8200 Alloc=1',
+      'its VMAPTI DeviceID=2 EventID=20 vPEID=1 vINTID=8195 Dbell_pINTID=1023',
+      'its VSGI vPEID=1 vINTID=3 Enable=1 Priority=8',
+      'write64 rd0 GICR_VPENDBASER 0x8000000000000001',
+      'write64 rd0 GICR_VPENDBASER 0x4000000000000001',
+      'msi rid=2 20',
+      'write64 GITS_SGIR 0x0000000100000003',
+      'write64 rd0 GICR_VPENDBASER 0x8000000000000001',
+      'write64 rd0 GICR_VPENDBASER 0x8000000000000001',
+      'write64 GITS_SGIR 0x0000000100000003',
+      'write64 GITS_SGIR 0x0000000700000003',
+    ]);
+
+  it('gives every event of GICv4 runs a sentence of its own', () => {
+    const kinds = new Set<string>();
+    for (const evs of [v40('qemu'), v40('spec'), v41()])
+      for (const e of evs) {
+        const text = explain(e);
+        kinds.add(e.kind);
+        expect(text, `#${e.seq} ${e.kind}`).not.toBe(`${e.kind} at ${e.unit}.`);
+        expect(text, `#${e.seq} ${e.kind}`).not.toMatch(/undefined|NaN|\[object/);
+        expect(text, `#${e.seq} ${e.kind}`).toMatch(/[.]$/);
+      }
+    for (const k of ['its.ite', 'its.vte', 'its.sgir', 'gicr.vlpi', 'gicr.doorbell', 'gicr.vinv', 'gicr.vpe'])
+      expect(kinds).toContain(k);
+  });
+
+  it('says where a vLPI went and why a doorbell rang', () => {
+    const texts = v40('qemu').map(explain);
+    expect(texts).toContain(
+      'Redistributor 0: vLPI 8195 for vPE 1 recorded in its virtual pending table at 0x40410000 (via MSI): the vPE is not resident on redistributor 0, so its doorbell LPI 8200 rings there.',
+    );
+    expect(texts).toContain(
+      'Redistributor 0: doorbell LPI 8200 rings for vPE 1: virtual LPI 8195 became pending while the vPE is not resident here, so the hypervisor is told with a physical LPI (it can then schedule the vPE).',
+    );
+    expect(
+      texts.some((t) => /vLPI 8195 for vPE 1 is now pending \(via MSI\); the vPE is resident here/.test(t)),
+    ).toBe(true);
+    expect(texts.some((t) => /deschedules the vPE whose VPT is at 0x40410000 \(Valid 1 -> 0\)/.test(t))).toBe(
+      true,
+    );
+    expect(texts.some((t) => /drops the MSI .* at the vte step: the VTE of vPE 9 is not valid/.test(t))).toBe(
+      true,
+    );
+    const v41Texts = v41().map(explain);
+    expect(v41Texts.some((t) => /DB = 1 arms its default doorbell/.test(t))).toBe(true);
+    expect(v41Texts.some((t) => /GITS_SGIR write: virtual SGI 3 for vPE 1 is now pending/.test(t))).toBe(
+      true,
+    );
+  });
+});

@@ -12,6 +12,7 @@
 
 import { describeOutcome, type CommandEventData } from '../its/command-queue';
 import { formatItsError, type ItsError } from '../its/errors';
+import type { VteData } from '../its/translation';
 import type { SimEvent } from '../sim/event-log';
 import { formatBdf } from '../platform/pci';
 
@@ -467,6 +468,65 @@ function explainVm(e: SimEvent, d: Data): string | undefined {
   }
 }
 
+// ---- GICv4 at the redistributor --------------------------------------------------------------------
+
+/** vPE `vpeid`; a GICv4.0 redistributor knows a vPE only by its VPT (vpeid -1). */
+const vpeName = (d: Data): string =>
+  Number(d.vpeid) >= 0 ? `vPE ${str(d.vpeid)}` : `the vPE whose VPT is at ${hex(d.vpt)}`;
+
+/** 'gicr.vlpi': what the redistributor did with a vLPI an ITS sent it. */
+function explainVlpi(e: SimEvent, d: Data): string {
+  const rd = `Redistributor ${e.cpu}`;
+  const vlpi = `vLPI ${e.intid} for ${vpeName(d)}`;
+  const via = str(d.via);
+  const bell =
+    d.doorbell !== undefined
+      ? `, so its doorbell LPI ${str(d.doorbell)} rings there`
+      : d.noDoorbell
+        ? `; no doorbell rings: ${str(d.noDoorbell)}`
+        : '';
+  switch (d.done) {
+    case 'pending': {
+      const cfg = Number(d.config);
+      const shown =
+        cfg & 1
+          ? `presented to the virtual CPU interface at once (priority 0x${(cfg & 0xfc).toString(16)})`
+          : `it stays pending in the VPT without being presented: its configuration 0x${cfg.toString(16)} has it disabled`;
+      return `${rd}: ${vlpi} is now pending (via ${via}); the vPE is resident here, so it is ${shown}.`;
+    }
+    case 'recorded':
+      return `${rd}: ${vlpi} recorded in its virtual pending table at ${hex(d.vpt)} (via ${via}): the vPE is not resident on redistributor ${e.cpu}${bell}.`;
+    case 'already-pending':
+      return `${rd}: ${vlpi} was already pending in its VPT; this ${via} merges with it${d.resident ? '' : bell}.`;
+    case 'cleared':
+      return `${rd}: ${vlpi} is no longer pending in its VPT at ${hex(d.vpt)} (${via}).`;
+    case 'not-pending':
+      return `${rd}: ${vlpi} was not pending in its VPT at ${hex(d.vpt)} (${via}): nothing to clear.`;
+    default:
+      return `${rd} ignores ${vlpi} (via ${via}): ${str(d.why)}.`;
+  }
+}
+
+/** 'gicr.vpe': a GICR_VPENDBASER write changed (or did not change) which vPE is resident. */
+function explainResidency(e: SimEvent, d: Data): string {
+  const rd = `Redistributor ${e.cpu}`;
+  const odd = d.unpredictable ? ` (${str(d.unpredictable)})` : '';
+  switch (d.op) {
+    case 'schedule':
+      return `${rd} makes ${vpeName(d)} resident (GICR_VPENDBASER.Valid 0 -> 1)${
+        d.parsing ? ' and has parsed its VPT (Dirty read 1 until now)' : ''
+      }: its pending, enabled vLPIs are presented to the virtual CPU interface, and PendingLast reads 1${odd}.`;
+    case 'deschedule':
+      return `${rd} deschedules ${vpeName(d)} (Valid 1 -> 0): PendingLast = ${d.pendingLast ? '1, an enabled vLPI was still pending' : '0, nothing enabled was pending'}${
+        d.armed ? '; DB = 1 arms its default doorbell, which the next vLPI or vSGI for it rings once' : ''
+      }${odd}.`;
+    case 'store':
+      return `${rd} stores GICR_VPENDBASER with Valid = 0: no vPE is resident, nothing else changes.`;
+    default:
+      return `${rd} ignores a GICR_VPENDBASER write made while Valid stays 1${odd}.`;
+  }
+}
+
 export function explain(e: SimEvent): string {
   const d = (e.data ?? {}) as Data;
   if (d.vm !== undefined) {
@@ -542,6 +602,16 @@ export function explain(e: SimEvent): string {
       return `Redistributor ${e.cpu} disables LPIs${Number(d.writtenBack) ? `; ${str(d.writtenBack)} pending LPI(s) written back to its pending table` : ''}.`;
     case 'gicr.inv':
       return `Redistributor ${e.cpu} (${str(d.via)}): ${str(d.what)}.`;
+    case 'gicr.vlpi':
+      return explainVlpi(e, d);
+    case 'gicr.doorbell': {
+      const v = Number(d.vintid);
+      return `Redistributor ${e.cpu}: doorbell LPI ${e.intid} rings for vPE ${str(d.vpeid)}: virtual ${v < 16 ? 'SGI' : 'LPI'} ${v} became pending while the vPE is not resident here, so the hypervisor is told with a physical LPI (it can then schedule the vPE).`;
+    }
+    case 'gicr.vinv':
+      return `Redistributor ${e.cpu} (${str(d.via)}, vPE ${str(d.vpeid)}): ${str(d.what)}.`;
+    case 'gicr.vpe':
+      return explainResidency(e, d);
     case 'gicr.line':
       return `PPI ${e.intid} input of CPU ${e.cpu} goes ${d.level ? 'high' : 'low'}.`;
     case 'gicd.line':
@@ -578,8 +648,33 @@ export function explain(e: SimEvent): string {
       return `${itsName(e)} looks up DeviceID ${e.devid} in the Device Table: ITT at 0x${dte.itt.toString(16)}, ${dte.size + 1} EventID bits.`;
     }
     case 'its.ite': {
-      const ite = d as { intid: number; icid: number };
+      const ite = d as { intid: number; icid: number; vpeid?: number; doorbell?: number };
+      if (ite.vpeid !== undefined)
+        return `${itsName(e)} reads EventID ${e.eventid}'s entry in the ITT: a virtual ITE, vLPI ${ite.intid} of vPE ${ite.vpeid} (${
+          ite.doorbell === undefined || ite.doorbell === 1023 ? 'no doorbell' : `doorbell LPI ${ite.doorbell}`
+        }); next comes the vPE's entry in the vPE table instead of a collection.`;
       return `${itsName(e)} reads EventID ${e.eventid}'s entry in the ITT: LPI ${ite.intid}, collection ${ite.icid}.`;
+    }
+    case 'its.vte': {
+      const v = d as unknown as VteData;
+      const db =
+        v.doorbell === 1023
+          ? ''
+          : v.defaultDoorbell
+            ? `; if the vPE is not resident there and its doorbell is armed, its default doorbell LPI ${v.doorbell} rings`
+            : `; if the vPE is not resident there, doorbell LPI ${v.doorbell} rings`;
+      return `${itsName(e)} looks up vPE ${v.vpeid} in the vPE table: its virtual pending table is at ${hex(v.vpt)} (${v.vptBits} vINTID bits) and it is mapped to redistributor ${v.cpu}, which gets vLPI ${e.intid}${db}.`;
+    }
+    case 'its.sgir': {
+      const vsgi = `virtual SGI ${str(d.vintid)} for vPE ${str(d.vpeid)}`;
+      if (d.done === 'dropped') return `${itsName(e)} ignores a GITS_SGIR write (${vsgi}): ${str(d.why)}.`;
+      if (d.done === 'pending')
+        return `${itsName(e)} receives a GITS_SGIR write: ${vsgi} is now pending and, since the vPE is resident, presented to its virtual CPU interface at once.`;
+      return `${itsName(e)} receives a GITS_SGIR write: ${vsgi} is recorded as pending; the vPE is not resident${
+        d.doorbell !== undefined
+          ? `, so its armed default doorbell LPI ${str(d.doorbell)} rings`
+          : ', and no doorbell rings (none is armed, or the vSGI is disabled)'
+      }.`;
     }
     case 'its.cte':
       return `${itsName(e)} looks up collection ${str(d.icid)} in the Collection Table: redistributor of ${targetName(e, d.cpu)}${d.cached ? '; the translation is now cached' : ''}.`;

@@ -7,6 +7,7 @@
 
 import { distributorChanged, spiSetEdge, spiSetLatch, spiSetRoute, spiTouched } from './spi';
 import type { GicMachine } from './gic-machine';
+import { pidrFor } from './gic-rules';
 import { forEachSetBit, readBits, readPendingBits } from './irq-bank';
 import { priorityMask } from './priority';
 import { coresightIdRegisters, defineTable, merge, type RegisterDef } from './registers';
@@ -51,7 +52,10 @@ function spiBits(
 export function idRegistersFor<C>(prefix: 'GICD' | 'GICR'): RegisterDef<GicMachine, C>[] {
   return coresightIdRegisters<GicMachine, C>(
     prefix,
-    (m) => m.gicRules[prefix === 'GICD' ? 'gicdPidr' : 'gicrPidr'],
+    (m) => {
+      const p = m.gicRules[prefix === 'GICD' ? 'gicdPidr' : 'gicrPidr'];
+      return m.profile === 'kvm' ? p : pidrFor(m.profile, p, m.s.gic.cfg.version);
+    },
     // KVM leaves the component ID registers at zero; QEMU and the spec profile give the CoreSight values.
     (m) => (m.profile === 'kvm' ? [0, 0, 0, 0] : [0x0d, 0xf0, 0x05, 0xb1]),
   );

@@ -14,6 +14,20 @@
 export type ProfileName = 'kvm' | 'qemu' | 'spec';
 export const PROFILES: readonly ProfileName[] = ['kvm', 'qemu', 'spec'];
 
+/**
+ * The CoreSight ID registers a unit reports (PIDR0, PIDR1, PIDR2, PIDR4), given its GICv3 values:
+ * PIDR2.ArchRev (bits [7:4]) names the architecture version, 3 or 4, in QEMU (revision << 4 |
+ * 0x0B) and in the architecture (a GICv4.1 is ArchRev 4 too); KVM's vGIC is always a GICv3.
+ */
+export function pidrFor(
+  profile: ProfileName,
+  pidr: readonly [number, number, number, number],
+  version: number,
+): readonly [number, number, number, number] {
+  if (profile === 'kvm' || version < 4) return pidr;
+  return [pidr[0], pidr[1], (pidr[2] & 0x0f) | 0x40, pidr[3]];
+}
+
 export interface GicRules {
   /** GICD_CTLR bits software may write (DS=1 view: bit 0 EnableGrp0, bit 1 EnableGrp1). */
   gicdCtlrWritable: number;
@@ -245,16 +259,16 @@ export const GIC_RULE_DOCS: readonly RuleDoc[] = [
     rule: 'gicdPidr',
     title: 'Distributor ID registers',
     kvm: 'PIDR2 = 0x3B, all others 0.',
-    qemu: 'PIDR0 0x92, PIDR1 0xB4, PIDR2 0x3B, PIDR4 0x44.',
-    spec: 'As QEMU (Arm CoreSight style values).',
+    qemu: 'PIDR0 0x92, PIDR1 0xB4, PIDR2 = revision << 4 | 0x0B (0x3B on a GICv3, 0x4B on a GICv4), PIDR4 0x44.',
+    spec: 'As QEMU (Arm CoreSight style values; PIDR2.ArchRev is 4 on a GICv4 and GICv4.1).',
     sources: '[mmio-v3]; [q-int] gicv3_idreg',
   },
   {
     rule: 'gicrPidr',
     title: 'Redistributor ID registers',
     kvm: 'PIDR2 = 0x3B, all others 0.',
-    qemu: 'PIDR0 0x93, PIDR1 0xB4, PIDR2 0x3B, PIDR4 0x44.',
-    spec: 'As QEMU.',
+    qemu: 'PIDR0 0x93, PIDR1 0xB4, PIDR2 = revision << 4 | 0x0B (0x3B on a GICv3, 0x4B on a GICv4), PIDR4 0x44.',
+    spec: 'As QEMU (PIDR2.ArchRev 4 on a GICv4 and GICv4.1).',
     sources: '[mmio-v3]; [q-int] gicv3_idreg',
   },
   {

@@ -174,9 +174,19 @@ export function vlpiTask(m: GicMachine, r: VlpiRequest): void {
   for (const d of ring) ringDoorbell(m, d, r.vintid, r.its, r.devid, r.eventid);
 }
 
+/** A doorbell rung for vLPI (or vSGI) `vintid` of the MSI (or GITS_SGIR write) that caused it. */
+export interface DoorbellTask extends Doorbell {
+  vintid: number;
+  its: number;
+  devid: number;
+  eventid: number;
+}
+
 /**
  * A doorbell: the physical LPI that tells the hypervisor a vPE that is not resident has something
- * pending. It is an ordinary LPI from here on ('gicr.lpi', via 'doorbell').
+ * pending. It is its own event ('gicr.doorbell'), so the caller (which has emitted its own event,
+ * or is a register write whose access is the event) schedules it at once; from there it is an
+ * ordinary LPI ('gicr.lpi', via 'doorbell').
  */
 export function ringDoorbell(
   m: GicMachine,
@@ -186,17 +196,21 @@ export function ringDoorbell(
   devid: number,
   eventid: number,
 ): void {
-  emit(m, 'gicr.doorbell', gicrUnit(d.cpu), d.cpu, its, d.intid, devid, eventid, {
-    vpeid: d.vpeid,
-    vintid,
+  schedule<DoorbellTask>(m, 0, 'gicr.doorbell', { ...d, vintid, its, devid, eventid });
+}
+
+function doorbellTask(m: GicMachine, t: DoorbellTask): void {
+  emit(m, 'gicr.doorbell', gicrUnit(t.cpu), t.cpu, t.its, t.intid, t.devid, t.eventid, {
+    vpeid: t.vpeid,
+    vintid: t.vintid,
   });
   schedule<LpiRequest>(m, 0, 'gicr.lpi', {
-    cpu: d.cpu,
-    intid: d.intid,
+    cpu: t.cpu,
+    intid: t.intid,
     set: true,
-    its,
-    devid,
-    eventid,
+    its: t.its,
+    devid: t.devid,
+    eventid: t.eventid,
     via: 'doorbell',
   });
 }
@@ -229,6 +243,7 @@ export const GIC_HANDLERS = {
   'gicr.lpis': (m: GicMachine, t: LpiEnableTask) => lpiEnable(m, t),
   'gicr.inv': (m: GicMachine, t: DirectInvTask) => directInv(m, t),
   'gicr.vlpi': vlpiTask,
+  'gicr.doorbell': doorbellTask,
   'gicr.vinv': vinvTask,
   'gicr.vpt': vptTask,
 };

@@ -33,8 +33,8 @@ export interface DirectInvTask {
   cpu: number;
   /** INTID for GICR_INVLPIR / INV, or -1 for GICR_INVALLR / INVALL. */
   intid: number;
-  /** What asked: a GICR register (counted by GICR_SYNCR.Busy) or an ITS command. */
-  via: 'register' | 'INV' | 'INVALL';
+  /** What asked: a GICR register (counted by GICR_SYNCR.Busy) or an ITS command (INVDB: a doorbell). */
+  via: 'register' | 'INV' | 'INVALL' | 'INVDB';
 }
 
 export function gicrTyper(m: GicMachine, cpu: number): bigint {

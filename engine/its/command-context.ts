@@ -6,11 +6,12 @@
 
 import { schedule } from '../sim/kernel';
 import type { LpiRequest } from '../gic/gic-tasks';
+import type { VlpiRequest } from '../gic/vlpi';
 import type { DecodedCommand } from './command-encoding';
 import { itsError, memoryFault, type ItsError, type ItsErrorName } from './errors';
 import type { ItsMachine } from './its-machine';
 import type { ItsState } from './its-state';
-import type { Problem } from './lookup';
+import { vlpiRequestOf, type Problem, type VirtualIte, type VpeInfo } from './lookup';
 import type { Touch } from './tables';
 
 export interface CommandContext {
@@ -59,4 +60,17 @@ export function requestLpi(
     eventid,
     via: c.cmd.name,
   });
+}
+
+/** Sends a set-pending or clear request for a virtual ITE's vLPI to its vPE's redistributor. */
+export function requestVlpi(
+  c: CommandContext,
+  vpe: VpeInfo,
+  v: VirtualIte,
+  set: boolean,
+  devid: number,
+  eventid: number,
+): void {
+  const r = vlpiRequestOf(c.m, c.its, vpe, v, set, devid, eventid, c.cmd.name);
+  schedule<VlpiRequest>(c.m, c.m.gicTiming.lpi, 'gicr.vlpi', r);
 }

@@ -5,8 +5,8 @@
  *
  * Field positions follow the Linux ITS driver's encoders and QEMU's decoder (reference §3.2).
  * RDbase is DW2[51:16]: a processor number when GITS_TYPER.PTA = 0, or bits [51:16] of the
- * redistributor's physical address when PTA = 1. GICv4 commands are decoded for display; the
- * GICv3 model executes none of them.
+ * redistributor's physical address when PTA = 1. GICv4 commands run on an ITS with virtual
+ * support (commands-virtual.ts); the others decode them for display only.
  */
 
 export interface FieldSpec {
@@ -27,7 +27,7 @@ export interface FieldSpec {
 export interface CommandSpec {
   name: string;
   opcode: number;
-  /** 3: GICv3 physical command; 4 / 4.1: GICv4 virtual command (decoded, not executed). */
+  /** 3: GICv3 physical command; 4 / 4.1: GICv4.0 / GICv4.1 virtual command. */
   gen: 3 | 4 | 4.1;
   fields: readonly FieldSpec[];
   doc: string;
@@ -153,8 +153,15 @@ export const ITS_COMMANDS: readonly CommandSpec[] = [
     name: 'VMOVP',
     opcode: 0x22,
     gen: 4,
-    fields: [f('SequenceNumber', ['seq'], 0, 47, 32), f('ITSList', ['itslist'], 1, 15, 0), VPEID1, RDBASE],
-    doc: 'GICv4: move a vPE to another redistributor',
+    fields: [
+      f('SequenceNumber', ['seq'], 0, 47, 32),
+      f('ITSList', ['itslist'], 1, 15, 0),
+      VPEID1,
+      RDBASE,
+      f('DB', ['db'], 2, 63, 63),
+      f('Default_Doorbell', ['default_doorbell'], 3, 31, 0),
+    ],
+    doc: 'GICv4: move a vPE to another redistributor (GICv4.1: DB = 1 also sets its default doorbell)',
   },
   {
     name: 'VSGI',

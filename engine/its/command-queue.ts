@@ -13,6 +13,7 @@
  * driver can observe after waiting for CREADR differs.
  */
 
+import { isGicV41 } from '../gic/gic-config';
 import { emit, schedule } from '../sim/kernel';
 import { memReadU32, memVisible } from '../mem/memory';
 import { decodeCommand, hexWord, wordsFromU32, type DecodedCommand } from './command-encoding';
@@ -20,8 +21,9 @@ import type { CommandContext, CommandHandler, CommandOutcome } from './command-c
 import { invall, movall, movi, sync } from './commands-collections';
 import { clear, discard, int, inv } from './commands-events';
 import { mapc, mapd, mapti } from './commands-mapping';
+import { V40_HANDLERS, V41_HANDLERS } from './commands-virtual';
 import { formatItsError, type ItsError } from './errors';
-import type { ItsMachine } from './its-machine';
+import { isVirtualIts, type ItsMachine } from './its-machine';
 import type { ItsState } from './its-state';
 import type { Touch } from './tables';
 
@@ -95,14 +97,25 @@ function execute(
   touches: Touch[],
   effects: string[],
 ): CommandOutcome {
-  const h = HANDLERS[d.name];
+  const virtual = isVirtualIts(m);
+  const v41 = virtual && isGicV41(m.s.gic.cfg);
+  const h =
+    HANDLERS[d.name] ??
+    (virtual ? V40_HANDLERS[d.name] : undefined) ??
+    (v41 ? V41_HANDLERS[d.name] : undefined);
   if (h) {
     const c: CommandContext = { m, its, cmd: d, touches, effects };
     return h(c);
   }
   if (d.name === 'UNKNOWN')
     return { ok: false, error: { reason: `unknown command number 0x${d.opcode.toString(16)}` } };
-  // GICv4 commands: KVM's vITS and this GICv3 model have no virtual LPI support (GITS_TYPER.Virtual = 0).
+  // A GICv4.1 command on a GICv4.0 ITS: QEMU (GICv4.0 only) does not know the command number.
+  if (virtual)
+    return {
+      ok: false,
+      error: { reason: `${d.name} is a GICv4.1 command and this ITS implements GICv4.0` },
+    };
+  // GICv4 commands: KVM's vITS and a GICv3's ITS have no virtual LPI support (GITS_TYPER.Virtual = 0).
   return {
     ok: false,
     error: { reason: `${d.name} is a GICv4 command and this ITS has no virtual LPI support` },

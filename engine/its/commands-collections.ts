@@ -33,6 +33,13 @@ export function movi(c: CommandContext): CommandOutcome {
   if (!d.ok) return lookupFailure(d.problem, d.reason, 'E_ITS_MOVI_UNMAPPED_INTERRUPT');
   const e = lookupEvent(m, its, devid, d.value, eventid, c.touches);
   if (!e.ok) return lookupFailure(e.problem, e.reason, 'E_ITS_MOVI_UNMAPPED_INTERRUPT');
+  // QEMU's process_movi requires a physical ITE; a virtual event moves between vPEs with VMOVI.
+  const v = e.value.virtual;
+  if (v)
+    return failWith(
+      'E_ITS_MOVI_UNMAPPED_INTERRUPT',
+      `the ITE of DeviceID ${devid} EventID ${eventid} maps vLPI ${v.vintid} of vPE ${v.vpeid}: MOVI moves physical events only (VMOVI moves virtual ones)`,
+    );
   const from = lookupCollection(m, its, e.value.icid, c.touches);
   if (!from.ok)
     return lookupFailure(

@@ -7,9 +7,17 @@
  * clear the pending state and zeroes the ITE in guest memory; QEMU's INT, CLEAR and DISCARD report
  * success whatever the collection lookup found (only DTE/ITE memory faults stall), and its INV
  * rescans the target's whole pending table.
+ *
+ * GICv4: on an event whose ITE is virtual (VMAPTI), the second lookup is the vPE's VTE instead of
+ * a collection, and the request goes to the redistributor the VTE names: INT and CLEAR set and
+ * clear the vLPI in the vPE's virtual pending table, DISCARD clears it and invalidates the ITE, INV
+ * asks that redistributor to reload the vLPI's configuration (it matters only where the vPE is
+ * resident). QEMU (process_its_cmd_virt) rejects these when the VTE is invalid or the vINTID does
+ * not fit the VPT, unlike its collection quirk for physical events.
  */
 
 import type { DirectInvTask } from '../gic/redistributor';
+import type { VinvRequest } from '../gic/vlpi';
 import { memVisible, memWriteU32 } from '../mem/memory';
 import { schedule } from '../sim/kernel';
 import {
@@ -17,11 +25,21 @@ import {
   num,
   OK,
   requestLpi,
+  requestVlpi,
   type CommandContext,
   type CommandOutcome,
 } from './command-context';
 import type { ItsErrorName } from './errors';
-import { lookupCollection, lookupDevice, lookupEvent, translate, type EventInfo } from './lookup';
+import {
+  lookupCollection,
+  lookupDevice,
+  lookupEvent,
+  lookupVirtualTarget,
+  translate,
+  type EventInfo,
+  type VirtualIte,
+  type VpeInfo,
+} from './lookup';
 import { cacheFill, cacheOnChange } from './translation-cache';
 import { entryBytes, INVALID_ITE, writeIte } from './table-formats';
 
@@ -45,6 +63,42 @@ function findEvent(
   return { ok: true, ite: e.value };
 }
 
+/** A virtual ITE's vPE, from its VTE, with the vINTID checked against the vPE's VPT. */
+function findVpe(
+  c: CommandContext,
+  v: VirtualIte,
+): { ok: true; vpe: VpeInfo } | { ok: false; out: CommandOutcome } {
+  const p = lookupVirtualTarget(c.m, c.its, v, c.touches);
+  // No architected E_ITS_* name covers a virtual event's vPE in Linux's list: the reason says it.
+  if (!p.ok)
+    return {
+      ok: false,
+      out: lookupFailure(p.problem, `${c.cmd.name} on a virtual event: ${p.reason}`, undefined),
+    };
+  return { ok: true, vpe: p.value };
+}
+
+const vlpiName = (v: VirtualIte): string => `vLPI ${v.vintid} of vPE ${v.vpeid}`;
+
+/** INT / CLEAR on a virtual event: the vLPI is set or cleared in its vPE's VPT. */
+function virtualSet(
+  c: CommandContext,
+  v: VirtualIte,
+  set: boolean,
+  devid: number,
+  eventid: number,
+): CommandOutcome {
+  const f = findVpe(c, v);
+  if (!f.ok) return f.out;
+  requestVlpi(c, f.vpe, v, set, devid, eventid);
+  c.effects.push(
+    set
+      ? `${vlpiName(v)} set pending: redistributor ${f.vpe.cpu} records it in the VPT at 0x${f.vpe.vpt.toString(16)}`
+      : `pending state of ${vlpiName(v)} cleared in the VPT at 0x${f.vpe.vpt.toString(16)} (redistributor ${f.vpe.cpu})`,
+  );
+  return OK;
+}
+
 /**
  * QEMU: once the ITE is found, a collection problem (even a memory fault) no longer fails the
  * command (process_its_cmd returns CMD_CONTINUE_OK); the effect just does not happen.
@@ -58,18 +112,20 @@ export function int(c: CommandContext): CommandOutcome {
   const { m, its } = c;
   const devid = num(c, 'DeviceID');
   const eventid = num(c, 'EventID');
+  const f = findEvent(c, devid, eventid);
+  if (!f.ok) return f.out;
+  if (f.ite.virtual) return virtualSet(c, f.ite.virtual, true, devid, eventid);
   if (m.profile === 'qemu') {
-    const f = findEvent(c, devid, eventid);
-    if (!f.ok) return f.out;
     const t = lookupCollection(m, its, f.ite.icid, c.touches);
     if (!t.ok) return qemuCollectionQuirk(c, t.reason);
     requestLpi(c, t.value.cpu, f.ite.intid, true, devid, eventid);
     c.effects.push(`LPI ${f.ite.intid} set pending at redistributor ${t.value.cpu}`);
     return OK;
   }
-  const w = translate(m, its, devid, eventid, c.touches);
-  if (!w.ok) return lookupFailure(w.problem, w.reason, 'E_ITS_INT_UNMAPPED_INTERRUPT');
-  const { ite, target } = w.value;
+  const t = lookupCollection(m, its, f.ite.icid, c.touches);
+  if (!t.ok) return lookupFailure(t.problem, t.reason, 'E_ITS_INT_UNMAPPED_INTERRUPT');
+  const ite = f.ite;
+  const target = t.value;
   if (m.itsRules.lpisDisabledAtTarget === 'its-refuses' && !m.kvmLpis.enabled(m, target.cpu))
     return {
       ok: false,
@@ -87,6 +143,7 @@ export function clear(c: CommandContext): CommandOutcome {
   const eventid = num(c, 'EventID');
   const f = findEvent(c, devid, eventid);
   if (!f.ok) return f.out;
+  if (f.ite.virtual) return virtualSet(c, f.ite.virtual, false, devid, eventid);
   if (m.itsRules.state === 'kvm-lists') {
     // KVM clears the LPI's latch wherever it is targeted; the collection is not consulted.
     const cpu = Math.max(0, m.kvmLpis.target(m, f.ite.intid));
@@ -136,6 +193,7 @@ export function discard(c: CommandContext): CommandOutcome {
   }
   const f = findEvent(c, devid, eventid);
   if (!f.ok) return f.out;
+  if (f.ite.virtual) return virtualDiscard(c, f.ite, f.ite.virtual, devid, eventid);
   const t = lookupCollection(m, its, f.ite.icid, c.touches);
   if (!t.ok) {
     if (m.profile === 'qemu') return qemuCollectionQuirk(c, `${t.reason}; the ITE is kept`);
@@ -163,12 +221,63 @@ export function discard(c: CommandContext): CommandOutcome {
   return OK;
 }
 
+/** Writes an invalid ITE where `ite` was, and keeps the translation cache coherent. */
+function invalidateIte(c: CommandContext, ite: EventInfo, devid: number, eventid: number): void {
+  const { m, its } = c;
+  const format = m.itsRules.tableFormat;
+  writeIte(m.s.mem, ite.addr!, format, INVALID_ITE);
+  c.touches.push({
+    table: 'itt',
+    op: 'write',
+    addr: ite.addr!,
+    id: eventid,
+    size: entryBytes(format, 'ite'),
+    fields: { Valid: false },
+  });
+  cacheOnChange(m, its, false, (dv, ev) => dv === devid && ev === eventid);
+}
+
+/** DISCARD of a virtual event: its vLPI's pending state is cleared, then the ITE is invalidated. */
+function virtualDiscard(
+  c: CommandContext,
+  ite: EventInfo,
+  v: VirtualIte,
+  devid: number,
+  eventid: number,
+): CommandOutcome {
+  const f = findVpe(c, v);
+  if (!f.ok) return f.out;
+  const clears = c.m.itsRules.discardClearsPending;
+  if (clears) requestVlpi(c, f.vpe, v, false, devid, eventid);
+  invalidateIte(c, ite, devid, eventid);
+  c.effects.push(
+    `ITE invalidated` +
+      (clears ? `; pending state of ${vlpiName(v)} cleared in its VPT (redistributor ${f.vpe.cpu})` : ''),
+  );
+  return OK;
+}
+
 export function inv(c: CommandContext): CommandOutcome {
   const { m, its } = c;
   const devid = num(c, 'DeviceID');
   const eventid = num(c, 'EventID');
   const f = findEvent(c, devid, eventid);
   if (!f.ok) return f.out;
+  const v = f.ite.virtual;
+  if (v) {
+    const p = findVpe(c, v);
+    if (!p.ok) return p.out;
+    const { cpu, vpt } = p.vpe;
+    schedule<VinvRequest>(m, m.gicTiming.lpi, 'gicr.vinv', {
+      cpu,
+      vpeid: v.vpeid,
+      vpt,
+      vintid: v.vintid,
+      via: 'INV',
+    });
+    c.effects.push(`redistributor ${cpu} told to reload the configuration of ${vlpiName(v)}`);
+    return OK;
+  }
   let cpu: number;
   if (m.itsRules.state === 'kvm-lists') {
     // update_lpi_config: the LPI object re-reads its byte; no collection needed.

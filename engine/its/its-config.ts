@@ -24,10 +24,23 @@ export interface ItsConfig {
   hcc: number;
   /** Entries of the translation cache (profiles with a bounded cache). */
   cacheEntries: number;
+  /**
+   * GITS_TYPER.VMOVP on an ITS with virtual LPI support: 1 means one VMOVP moves a vPE in every
+   * ITS (no ITSList or sequence number); 0 means software issues VMOVP to each ITS that maps it.
+   */
+  vmovp: boolean;
 }
 
 export const ITS_FRAME = 0x10000;
 export const GITS_TRANSLATER = 0x10040;
+/** GICv4.1: the vSGI frame's GITS_SGIR, in a third 64 KiB frame. */
+export const GITS_SGIR = 0x20020;
+
+/**
+ * Bytes of an ITS's register frames: the control and translation frames, plus the vSGI frame on a
+ * GICv4.1.
+ */
+export const itsFrameBytes = (v41: boolean): number => (v41 ? 3 : 2) * ITS_FRAME;
 
 export function checkItsConfig(c: ItsConfig, index: number): string[] {
   const p: string[] = [];

@@ -1,6 +1,7 @@
 /**
  * Read-only views of an ITS for the UI's inspectors: its registers decoded, the command queue as a
- * ring, the Device Table, each ITT, the Collection Table and the translation cache.
+ * ring, the Device Table, each ITT (with GICv4's virtual ITEs), the Collection Table, the vPE
+ * Table (GICv4) and the translation cache.
  *
  * Where the ITS keeps its mappings depends on the profile (docs/profiles.md, "Where the ITS keeps
  * its mappings"), and each view reads them from there and says so in `source`:
@@ -41,9 +42,10 @@ import { formatItsError } from './errors';
 import type { ItsMachine } from './its-machine';
 import { GITS_REGISTERS } from './its-registers';
 import { BASER_TYPE_COLLECTION, BASER_TYPE_DEVICE, BASER_TYPE_VPE, type ItsState } from './its-state';
-import { lookupCollection, lookupDevice, rdbaseOf, resolveTarget } from './lookup';
-import { entryBytes, readCte, readDte, readIte } from './table-formats';
-import { baserGeometry, entryAddress, findTable, idLimit, type TableGeometry } from './tables';
+import { lookupCollection, lookupDevice, lookupVpe, rdbaseOf, resolveTarget } from './lookup';
+import { entryBytes, readCte, readDte, readIte, readVte } from './table-formats';
+import { baserGeometry, entryAddress, findTable, idLimit, tableTypeName, type TableGeometry } from './tables';
+import { residencies } from '../gic/vlpi';
 import { cacheEntries } from './translation-cache';
 
 /** Where a view's contents come from (see the overview). */
@@ -169,7 +171,9 @@ export interface Level1Entry {
 function tableInfo(m: ItsMachine, its: ItsState, g: TableGeometry): ItsTableInfo {
   const bytes = g.pages * g.pageSize;
   const limit =
-    g.type === BASER_TYPE_DEVICE || g.type === BASER_TYPE_COLLECTION ? idLimit(m, its, g.type) : 0;
+    g.type === BASER_TYPE_DEVICE || g.type === BASER_TYPE_COLLECTION || g.type === BASER_TYPE_VPE
+      ? idLimit(m, its, g.type)
+      : 0;
   const info: ItsTableInfo = {
     baser: g.n,
     type: g.type,
@@ -192,7 +196,7 @@ function tableInfo(m: ItsMachine, its: ItsState, g: TableGeometry): ItsTableInfo
   return info;
 }
 
-const tableName = (type: number): string => (type === BASER_TYPE_DEVICE ? 'device' : 'collection');
+const tableName = tableTypeName;
 
 /** The valid level-1 entries of a two-level table, each resolved by the ITS's own walk. */
 function scanLevel1(m: ItsMachine, its: ItsState, t: ItsTableInfo, budget: Budget): Level1Entry[] {
@@ -313,6 +317,10 @@ export interface ItsView {
     collectionIdBits: number;
     pta: boolean;
     hcc: number;
+    /** GICv4: one VMOVP moves a vPE in every ITS. */
+    vmovp: boolean;
+    /** GICv4.1: GITS_SGIR and the VSGI command. */
+    vsgi: boolean;
   };
   cbaser: DecodedRegister & { valid: boolean; base: number; size: number };
   creadr: DecodedRegister & { offset: number; stalled: boolean; stallReason?: string };
@@ -423,6 +431,8 @@ export function inspectIts(m: ItsMachine, index: number): ItsView | InspectError
       collectionIdBits: cil ? bitsOf(typer.v, 35, 32) + 1 : 16,
       pta: bit(typer.v, 19),
       hcc: bitsOf(typer.v, 31, 24),
+      vmovp: bit(typer.v, 37),
+      vsgi: bit(typer.v, 39),
     },
     cbaser: { ...cbaser.d, valid: q.valid, base: q.base, size: q.size },
     creadr: {
@@ -630,10 +640,12 @@ export interface ItsEventView {
   icid: number;
   /** Where the ITE is (kvm: where a save writes it). */
   addr: number;
-  /** The PE its collection targets (-1: the collection is not mapped or names no redistributor). */
+  /** The PE its collection targets (-1: the collection is not mapped or names no redistributor, or the ITE is virtual). */
   target: number;
-  /** qemu: an ITE may map a virtual LPI (IntType 0), which this GICv3 model does not deliver. */
+  /** QEMU's format: IntType; 0 is a virtual ITE (GICv4 VMAPTI), whose `intid` is the vINTID. */
   physical: boolean;
+  /** A virtual ITE: its vLPI, vPE, doorbell (1023: none), and the PE the vPE's VTE names (-1: none). */
+  virtual?: { vintid: number; vpeid: number; doorbell: number; cpu: number };
 }
 
 export interface IttView {
@@ -708,23 +720,32 @@ export function itt(m: ItsMachine, index: number, devid: number): IttView | Insp
     }
     return t;
   };
+  const vpes = new Map<number, number>();
+  const vpeOf = (vpeid: number): number => {
+    let t = vpes.get(vpeid);
+    if (t === undefined) {
+      const p = lookupVpe(m, its, vpeid, null);
+      t = p.ok ? p.value.cpu : -1;
+      vpes.set(vpeid, t);
+    }
+    return t;
+  };
   // The ITS reads ITE e at ITT_addr + e * entry size (lookup.ts lookupEvent).
   forEachStoredEntry(m.s.mem, d.value.itt, 2 ** bits, entrySize, budget, (e, addr) => {
     if (!memVisible(m.s.mem, addr, entrySize)) return true;
     const ite = readIte(m.s.mem, addr, format);
     if (!ite.valid) return true;
-    return pushRow(
-      events,
-      {
-        eventid: e,
-        intid: ite.intid,
-        icid: ite.icid,
-        addr,
-        target: ite.physical ? targetOf(ite.icid) : -1,
-        physical: ite.physical,
-      },
-      budget,
-    );
+    const row: ItsEventView = {
+      eventid: e,
+      intid: ite.intid,
+      icid: ite.icid,
+      addr,
+      target: ite.physical ? targetOf(ite.icid) : -1,
+      physical: ite.physical,
+    };
+    if (!ite.physical)
+      row.virtual = { vintid: ite.intid, vpeid: ite.vpeid, doorbell: ite.doorbell, cpu: vpeOf(ite.vpeid) };
+    return pushRow(events, row, budget);
   });
   const inRam = memVisible(m.s.mem, d.value.itt, 1);
   return {
@@ -816,6 +837,76 @@ export function collections(m: ItsMachine, index: number): ItsCollectionsView | 
     collections: rows,
     ...scanned(scan, budget),
   };
+}
+
+// ---------------------------------------------------------------- vPEs (GICv4)
+
+export interface ItsVpeView {
+  vpeid: number;
+  /** The virtual pending table and its vINTID bits (VPT_size + 1). */
+  vpt: number;
+  vptBits: number;
+  /** The PE the VTE names (-1: none: its RDbase is beyond the PEs). */
+  target: number;
+  /** Where the VTE is. */
+  addr: number;
+  /** Two-level vPE table: the level-1 entry the walk went through. */
+  l1?: number;
+  /** 16-byte VTEs (GICv4.1): the default doorbell (1023: none) and the vLPI configuration table. */
+  doorbell?: number;
+  vconf?: number;
+  /** Redistributors on which the vPE is resident now (GICR_VPENDBASER); more than one is UNPREDICTABLE. */
+  residentOn: number[];
+}
+
+export interface ItsVpesView {
+  ok: true;
+  index: number;
+  source: ItsSource;
+  table?: ItsTableInfo;
+  level1?: Level1Entry[];
+  vpes: ItsVpeView[];
+  capped: boolean;
+  problem?: string;
+}
+
+/** Every mapped vPE of ITS `index` (its vPE Table, GITS_BASER2), by vPEID. */
+export function vpes(m: ItsMachine, index: number): ItsVpesView | InspectError {
+  const its = itsAt(m, index);
+  if (isError(its)) return its;
+  const budget: Budget = { examined: 0, capped: false };
+  const rows: ItsVpeView[] = [];
+  if (m.itsRules.state === 'kvm-lists')
+    return {
+      ok: true,
+      index,
+      source: 'kvm lists',
+      vpes: rows,
+      capped: false,
+      problem: "KVM's vITS has no virtual LPI support (GITS_TYPER.Virtual = 0): no vPE table",
+    };
+  const scan = scanTable(m, its, BASER_TYPE_VPE, budget, (vpeid, addr) => {
+    const g = findTable(its, BASER_TYPE_VPE)!;
+    if (!memVisible(m.s.mem, addr, g.entrySize) || !readVte(m.s.mem, addr, g.entrySize).valid) return true;
+    const at = entryAddress(m, its, BASER_TYPE_VPE, vpeid, null);
+    if (!at.ok || at.addr !== addr) return true;
+    const vte = readVte(m.s.mem, addr, g.entrySize);
+    const p = lookupVpe(m, its, vpeid, null);
+    const row: ItsVpeView = {
+      vpeid,
+      vpt: vte.vpt,
+      vptBits: vte.vptSize + 1,
+      target: p.ok ? p.value.cpu : -1,
+      addr,
+      residentOn: residencies(m, vpeid, vte.vpt),
+    };
+    if (at.l1 !== undefined) row.l1 = at.l1;
+    if (vte.doorbell !== undefined) row.doorbell = vte.doorbell;
+    if (vte.vconf !== undefined) row.vconf = vte.vconf;
+    return pushRow(rows, row, budget);
+  });
+  rows.sort((a, b) => a.vpeid - b.vpeid);
+  return { ok: true, index, vpes: rows, ...scanned(scan, budget) };
 }
 
 // ---------------------------------------------------------------- translation cache

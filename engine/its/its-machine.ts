@@ -3,6 +3,7 @@
  * profile rules and the latencies of the ITS's internal hops.
  */
 
+import { isGicV4 } from '../gic/gic-config';
 import type { GicHostState, GicMachine } from '../gic/gic-machine';
 import type { Unit } from '../sim/unit-names';
 import type { ItsRules } from './its-rules';
@@ -58,3 +59,10 @@ export interface ItsMachine<S extends ItsHostState = ItsHostState> extends GicMa
   /** The unit ITS `index`'s events are recorded under ('its0', or 'vm0.its0' for a virtual ITS). */
   itsUnit(index: number): Unit;
 }
+
+/**
+ * Whether the machine's ITSs have virtual LPI support (GITS_TYPER.Virtual): a GICv4 under any
+ * profile but KVM's, whose vITS has none. The profile is tested first: a VM's virtual ITS runs on
+ * a context with no GIC state of its own.
+ */
+export const isVirtualIts = (m: ItsMachine): boolean => m.profile !== 'kvm' && isGicV4(m.s.gic.cfg);

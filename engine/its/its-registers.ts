@@ -1,15 +1,17 @@
 /**
- * The ITS control frame (GITS_*) and the translation frame's GITS_TRANSLATER, as a register table
- * at offsets from ITS_base. Register writes that start work (CWRITER, CTLR) queue it; the queue
- * itself runs in command-queue.ts.
+ * The ITS control frame (GITS_*), the translation frame's GITS_TRANSLATER and, on a GICv4.1, the
+ * vSGI frame's GITS_SGIR, as a register table at offsets from ITS_base. Register writes that start
+ * work (CWRITER, CTLR, SGIR) queue it; the queue itself runs in command-queue.ts.
  */
 
+import { isGicV41 } from '../gic/gic-config';
 import { note } from '../gic/gic-machine';
+import { pidrFor } from '../gic/gic-rules';
 import { coresightIdRegisters, defineTable, merge } from '../gic/registers';
 import { schedule } from '../sim/kernel';
 import { isEnabled, isStalled, kickQueue, offsetOf, queueGeometry } from './command-queue';
-import { GITS_TRANSLATER } from './its-config';
-import type { ItsMachine } from './its-machine';
+import { GITS_SGIR, GITS_TRANSLATER } from './its-config';
+import { isVirtualIts, type ItsMachine } from './its-machine';
 import type { ItsState } from './its-state';
 import { cacheFlush } from './translation-cache';
 import { findTable, setBaser } from './tables';
@@ -18,10 +20,14 @@ import { BASER_TYPE_COLLECTION, BASER_TYPE_DEVICE } from './its-state';
 
 const its = (m: ItsMachine, i: number): ItsState => m.s.its[i]!;
 
-/** GITS_TYPER from the ITS's options. */
+/**
+ * GITS_TYPER from the ITS's options. A GICv4's ITS reports Virtual and the VMOVP option; a
+ * GICv4.1's also VSGI (GITS_SGIR, the VSGI command) and VMAPP (the extended VMAPP), with SVPET = 0:
+ * its vPE table is its own, not shared with the redistributors.
+ */
 export function gitsTyper(m: ItsMachine, i: number): bigint {
   const c = its(m, i).cfg;
-  const virt = m.profile === 'qemu' && m.s.gic.cfg.version === 4;
+  const virt = isVirtualIts(m);
   let v =
     1n |
     (virt ? 2n : 0n) |
@@ -31,7 +37,9 @@ export function gitsTyper(m: ItsMachine, i: number): bigint {
     (c.pta ? 1n << 19n : 0n) |
     (BigInt(c.hcc & 0xff) << 24n);
   if (c.cil) v |= (BigInt(c.cidBits - 1) << 32n) | (1n << 36n);
-  if (virt) v |= 1n << 37n;
+  // A state saved before the option existed has none: its ITS reported VMOVP = 1 (QEMU's value).
+  if (virt && c.vmovp !== false) v |= 1n << 37n;
+  if (virt && isGicV41(m.s.gic.cfg)) v |= (1n << 39n) | (1n << 40n);
   return v;
 }
 
@@ -141,6 +149,10 @@ export const GITS_REGISTERS = defineTable<ItsMachine, number>('GITS', [
       { name: 'CIDbits', msb: 35, lsb: 32 },
       { name: 'CIL', msb: 36, lsb: 36 },
       { name: 'VMOVP', msb: 37, lsb: 37 },
+      { name: 'MPAM', msb: 38, lsb: 38 },
+      { name: 'VSGI', msb: 39, lsb: 39 },
+      { name: 'VMAPP', msb: 40, lsb: 40 },
+      { name: 'SVPET', msb: 42, lsb: 41 },
     ],
     read: (m, i) => gitsTyper(m, i),
   },
@@ -282,7 +294,8 @@ export const GITS_REGISTERS = defineTable<ItsMachine, number>('GITS', [
   },
   ...coresightIdRegisters<ItsMachine, number>(
     'GITS',
-    (m) => m.itsRules.pidr,
+    // PIDR2.ArchRev is 4 on a GICv4 (QEMU: revision << 4 | 0x0B); a VM's vITS has no GIC to ask.
+    (m) => (m.profile === 'kvm' ? m.itsRules.pidr : pidrFor(m.profile, m.itsRules.pidr, m.s.gic.cfg.version)),
     () => [0x0d, 0xf0, 0x05, 0xb1],
   ),
   {
@@ -305,4 +318,29 @@ export const GITS_REGISTERS = defineTable<ItsMachine, number>('GITS', [
       note(m, 'an MSI from the CPU (DeviceID 0) is on its way to translation');
     },
   },
+  {
+    name: 'GITS_SGIR',
+    offset: GITS_SGIR,
+    size: 8,
+    widths: [64],
+    access: 'wo',
+    present: (m) => isVirtualIts(m) && isGicV41(m.s.gic.cfg),
+    fields: [
+      { name: 'vINTID', msb: 3, lsb: 0 },
+      { name: 'vPEID', msb: 47, lsb: 32 },
+    ],
+    write: (m, i, _n, value) => {
+      const vpeid = Number((value >> 32n) & 0xffffn);
+      const vintid = Number(value & 0xfn);
+      schedule<SgirTask>(m, m.itsTiming.msi, 'its.sgir', { its: i, vpeid, vintid });
+      note(m, `vSGI ${vintid} for vPE ${vpeid} is on its way to the ITS`);
+    },
+  },
 ]);
+
+/** A GITS_SGIR write on its way: vSGI `vintid` for vPE `vpeid` (its-tasks.ts). */
+export interface SgirTask {
+  its: number;
+  vpeid: number;
+  vintid: number;
+}

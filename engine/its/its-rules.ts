@@ -6,6 +6,7 @@
  * divergence is coded, and explained, in one place.
  */
 
+import type { GicVersion } from '../gic/gic-config';
 import type { ProfileName, RuleDoc } from '../gic/gic-rules';
 import type { ItsConfig } from './its-config';
 
@@ -48,7 +49,10 @@ export interface ItsRules {
   translaterFromCpu: boolean;
   /** Where the target of INT/MSI is checked for EnableLPIs. */
   lpisDisabledAtTarget: 'its-refuses' | 'redistributor-drops';
+  /** Bytes per vPE table entry (GITS_BASER2) when the ITS has virtual LPI support; 0: none. */
+  vteBytes: number;
   iidr: number;
+  /** PIDR2 is given for a GICv3; a GICv4 reports ArchRev 4 in its bits [7:4] (gic-rules pidrFor). */
   pidr: readonly [number, number, number, number];
   /** GITS_TYPER option defaults of this implementation. */
   defaults: Omit<ItsConfig, 'base'>;
@@ -77,9 +81,10 @@ export const ITS_RULES: Record<ProfileName, ItsRules> = {
     stalledBit: 'blocks-processing',
     translaterFromCpu: false,
     lpisDisabledAtTarget: 'its-refuses',
+    vteBytes: 0,
     iidr: 0x4b00043b,
     pidr: [0x92, 0xb4, 0x3b, 0x40],
-    defaults: { ...COMMON_DEFAULTS, cil: false, ittEntrySize: 8, cacheEntries: 0 },
+    defaults: { ...COMMON_DEFAULTS, cil: false, ittEntrySize: 8, cacheEntries: 0, vmovp: false },
   },
   qemu: {
     state: 'tables-in-memory',
@@ -101,9 +106,10 @@ export const ITS_RULES: Record<ProfileName, ItsRules> = {
     stalledBit: 'sticky-flag',
     translaterFromCpu: true,
     lpisDisabledAtTarget: 'redistributor-drops',
+    vteBytes: 8,
     iidr: 0x43b,
     pidr: [0x94, 0xb4, 0x3b, 0x44],
-    defaults: { ...COMMON_DEFAULTS, cil: true, ittEntrySize: 12, cacheEntries: 0 },
+    defaults: { ...COMMON_DEFAULTS, cil: true, ittEntrySize: 12, cacheEntries: 0, vmovp: true },
   },
   spec: {
     state: 'tables-in-memory',
@@ -125,11 +131,27 @@ export const ITS_RULES: Record<ProfileName, ItsRules> = {
     stalledBit: 'blocks-processing',
     translaterFromCpu: true,
     lpisDisabledAtTarget: 'redistributor-drops',
+    vteBytes: 16,
     iidr: 0x43b,
     pidr: [0x94, 0xb4, 0x3b, 0x44],
-    defaults: { ...COMMON_DEFAULTS, cil: false, ittEntrySize: 8, cacheEntries: 64 },
+    defaults: { ...COMMON_DEFAULTS, cil: false, ittEntrySize: 8, cacheEntries: 64, vmovp: true },
   },
 };
+
+/**
+ * The spec profile on a GICv4: ABI revision 0 has no room for a virtual ITE (vPEID, vINTID and a
+ * doorbell), so the tables take QEMU's layouts, whose 12-byte ITE has them all.
+ */
+const SPEC_V4: ItsRules = {
+  ...ITS_RULES.spec,
+  tableFormat: 'qemu',
+  defaults: { ...ITS_RULES.spec.defaults, ittEntrySize: 12 },
+};
+
+/** The ITS rules of a profile on a GIC of `version`. */
+export function itsRulesFor(profile: ProfileName, version: GicVersion): ItsRules {
+  return profile === 'spec' && version >= 4 ? SPEC_V4 : ITS_RULES[profile];
+}
 
 export const ITS_RULE_DOCS: readonly RuleDoc[] = [
   {
@@ -145,7 +167,7 @@ export const ITS_RULE_DOCS: readonly RuleDoc[] = [
     title: 'Table entry formats',
     kvm: "KVM's ITS table ABI revision 0: 8-byte DTE/CTE/ITE (used when the tables are saved).",
     qemu: "QEMU's own formats: 8-byte DTE and CTE, 12-byte ITE (GITS_TYPER.ITT_entry_size = 11).",
-    spec: 'KVM ABI revision 0 layouts (the architecture leaves the formats IMPLEMENTATION DEFINED).',
+    spec: "KVM ABI revision 0 layouts on a GICv3 (the architecture leaves the formats IMPLEMENTATION DEFINED); on a GICv4 QEMU's layouts and 12-byte ITEs, since ABI revision 0 has no room for a virtual ITE (vINTID, vPEID, doorbell).",
     sources: '[doc-its]; [q-int]; reference §4.4, §4.5',
   },
   {
@@ -285,6 +307,14 @@ export const ITS_RULE_DOCS: readonly RuleDoc[] = [
     sources: '[its.c] vgic_its_resolve_lpi; [q-redist] gicv3_redist_process_lpi',
   },
   {
+    rule: 'vteBytes',
+    title: 'vPE table entries (GITS_BASER2)',
+    kvm: 'No vPE table: the vITS has no virtual LPI support, GITS_BASER2 reads 0 and the V* commands are dropped.',
+    qemu: "On a GICv4: GITS_BASER2 Type vPE, 8-byte VTE in QEMU's format: Valid [0], VPT_size [5:1], VPT address >> 16 in [41:6], RDbase (a processor number) [57:42].",
+    spec: "On a GICv4: 16-byte VTE: QEMU's first doubleword, then the GICv4.1 Default_Doorbell [31:0] and VCONF address >> 16 [63:32] (the format is IMPLEMENTATION DEFINED).",
+    sources: '[q-its] gicv3_its_reset_hold, get_vte, update_vte; reference §4.5',
+  },
+  {
     rule: 'iidr',
     title: 'GITS_IIDR',
     kvm: '0x4B00043B (ProductID K, ABI revision 0, Arm).',
@@ -296,16 +326,16 @@ export const ITS_RULE_DOCS: readonly RuleDoc[] = [
     rule: 'pidr',
     title: 'GITS ID registers',
     kvm: 'PIDR0 0x92, PIDR1 0xB4, PIDR2 0x3B, PIDR4 0x40; CIDR 0x0D 0xF0 0x05 0xB1.',
-    qemu: 'PIDR0 0x94, PIDR1 0xB4, PIDR2 0x3B, PIDR4 0x44; same CIDRs.',
-    spec: 'As QEMU.',
+    qemu: 'PIDR0 0x94, PIDR1 0xB4, PIDR2 = revision << 4 | 0x0B (0x3B on a GICv3, 0x4B on a GICv4), PIDR4 0x44; same CIDRs.',
+    spec: 'As QEMU (PIDR2.ArchRev is 3 on a GICv3, 4 on a GICv4 and GICv4.1).',
     sources: '[its.c]; [q-int] gicv3_idreg',
   },
   {
     rule: 'defaults',
     title: 'GITS_TYPER',
     kvm: 'Physical, ITT_entry_size 7 (8 bytes), ID_bits 15, Devbits 15, everything else 0: 0x1EF71.',
-    qemu: 'Physical, ITT_entry_size 11 (12 bytes), ID_bits 15, Devbits 15, CIL 1, CIDbits 15: 0x1F0001EFB1.',
-    spec: 'Physical, ITT_entry_size 7, ID_bits 15, Devbits 15; PTA, CIL and the cache size are scenario options.',
+    qemu: 'Physical, ITT_entry_size 11 (12 bytes), ID_bits 15, Devbits 15, CIL 1, CIDbits 15: 0x1F0001EFB1; on a GICv4 also Virtual and VMOVP: 0x3F0001EFB3. QEMU models GICv4.0 only.',
+    spec: 'Physical, ITT_entry_size 7 (11 on a GICv4), ID_bits 15, Devbits 15; on a GICv4 Virtual and VMOVP (an option), on a GICv4.1 also VSGI and VMAPP (SVPET 0); PTA, CIL, VMOVP and the cache size are scenario options.',
     sources: '[its.c]; [q-its] gicv3_arm_its_realize',
   },
 ];

@@ -5,7 +5,13 @@
 
 import type { ItsError } from './errors';
 import type { ItsConfig } from './its-config';
-import { BASER_TYPE_COLLECTION, BASER_TYPE_DEVICE, baserGeometry, type TableGeometry } from './tables';
+import {
+  BASER_TYPE_COLLECTION,
+  BASER_TYPE_DEVICE,
+  BASER_TYPE_VPE,
+  baserGeometry,
+  type TableGeometry,
+} from './tables';
 
 /** KVM's struct its_device: a DeviceID with its EventID space and its events. */
 export interface KvmDevice {
@@ -64,10 +70,15 @@ export function baserReset(type: number, entrySize: number, kvm: boolean): bigin
   return v;
 }
 
-export function createItsState(index: number, cfg: ItsConfig, kvm: boolean): ItsState {
+/**
+ * `vteBytes`: an ITS with virtual LPI support (GICv4) has a vPE table, GITS_BASER2, with entries
+ * of that size (QEMU's are 8 bytes); 0 for an ITS without (its BASER2 is unimplemented, RAZ/WI).
+ */
+export function createItsState(index: number, cfg: ItsConfig, kvm: boolean, vteBytes = 0): ItsState {
   const baser = new Array<bigint>(8).fill(0n);
   baser[0] = baserReset(BASER_TYPE_DEVICE, 8, kvm);
   baser[1] = baserReset(BASER_TYPE_COLLECTION, 8, kvm);
+  if (vteBytes > 0) baser[2] = baserReset(BASER_TYPE_VPE, vteBytes, kvm);
   return {
     index,
     cfg: { ...cfg },

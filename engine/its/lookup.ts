@@ -6,14 +6,20 @@
  * With the KVM profile the steps consult KVM's lists (its_device, its_ite, its_collection); with
  * the others they read the tables in memory through GITS_BASER<n>, recording every access.
  * A failed step returns a Problem; each command turns it into its own architected error.
+ *
+ * GICv4: an ITE may map a virtual LPI (VMAPTI/VMAPI) instead of a physical one. Its second step is
+ * then the vPE table entry (VTE) of its vPE, which names the vPE's virtual pending table and the
+ * redistributor the vPE is scheduled on, in place of the collection. An ITS without virtual
+ * support refuses such an ITE as it always did (QEMU: "table corrupted?").
  */
 
-import { redistStride } from '../gic/gic-config';
+import { FIRST_LPI, isGicV41, redistStride } from '../gic/gic-config';
+import type { VlpiRequest } from '../gic/vlpi';
 import { memVisible } from '../mem/memory';
-import type { ItsMachine } from './its-machine';
-import { BASER_TYPE_COLLECTION, BASER_TYPE_DEVICE, type ItsState } from './its-state';
+import { isVirtualIts, type ItsMachine } from './its-machine';
+import { BASER_TYPE_COLLECTION, BASER_TYPE_DEVICE, BASER_TYPE_VPE, type ItsState } from './its-state';
 import { entryAddress, type EntryLookup, type Touch } from './tables';
-import { entryBytes, readCte, readDte, readIte, type Dte } from './table-formats';
+import { entryBytes, readCte, readDte, readIte, readVte, type Dte } from './table-formats';
 
 export type Problem =
   | 'device-oor'
@@ -24,6 +30,9 @@ export type Problem =
   | 'collection-oor'
   | 'collection-unmapped'
   | 'target-invalid'
+  | 'vpe-oor'
+  | 'vpe-unmapped'
+  | 'vintid-oor'
   | 'fault';
 
 export type Step<T> = { ok: true; value: T } | { ok: false; problem: Problem; reason: string };
@@ -56,10 +65,38 @@ export interface DeviceInfo extends Dte {
   l1?: number;
 }
 
+/** What a virtual ITE maps its event to. */
+export interface VirtualIte {
+  vintid: number;
+  vpeid: number;
+  /** GICv4.0: the doorbell pINTID for when the vPE is not resident (1023: none). */
+  doorbell: number;
+}
+
 export interface EventInfo {
+  /** The LPI; for a virtual ITE, its vINTID. */
   intid: number;
+  /** The collection (0 in a virtual ITE). */
   icid: number;
   addr?: number;
+  /** Set when the ITE maps a virtual LPI (GICv4): then there is no collection to look up. */
+  virtual?: VirtualIte;
+}
+
+/** A vPE as its VTE describes it. */
+export interface VpeInfo {
+  vpeid: number;
+  /** The virtual pending table and its vINTID bits (VPT_size + 1). */
+  vpt: number;
+  vptBits: number;
+  /** The PE whose redistributor the vPE is mapped to, and the RDbase that names it under PTA. */
+  cpu: number;
+  rdbase: number;
+  /** GICv4.1 (16-byte VTEs): the default doorbell (1023: none) and the vLPI configuration table. */
+  doorbell: number;
+  vconf: number;
+  /** Where the VTE lives. */
+  addr: number;
 }
 
 export interface TargetInfo {
@@ -134,17 +171,97 @@ export function lookupEvent(
     addr,
     id: eventid,
     size: size,
-    fields: {
-      Valid: ite.valid,
-      pINTID: ite.intid,
-      ICID: ite.icid,
-      ...(format === 'qemu' ? { Physical: ite.physical } : {}),
-    },
+    fields:
+      ite.valid && !ite.physical
+        ? { Valid: true, Physical: false, vINTID: ite.intid, vPEID: ite.vpeid, Dbell_pINTID: ite.doorbell }
+        : {
+            Valid: ite.valid,
+            pINTID: ite.intid,
+            ICID: ite.icid,
+            ...(format === 'qemu' ? { Physical: ite.physical } : {}),
+          },
   });
   if (!ite.valid) return fail('ite-invalid', `the ITE of DeviceID ${devid} EventID ${eventid} is not valid`);
-  if (!ite.physical)
-    return fail('ite-virtual', `the ITE of DeviceID ${devid} EventID ${eventid} maps a virtual LPI`);
+  if (!ite.physical) {
+    if (!isVirtualIts(m))
+      return fail(
+        'ite-virtual',
+        `the ITE of DeviceID ${devid} EventID ${eventid} maps a virtual LPI, and this ITS has no virtual LPI support`,
+      );
+    const virtual = { vintid: ite.intid, vpeid: ite.vpeid, doorbell: ite.doorbell };
+    return { ok: true, value: { intid: ite.intid, icid: ite.icid, addr, virtual } };
+  }
   return { ok: true, value: { intid: ite.intid, icid: ite.icid, addr } };
+}
+
+/** The VTE of `vpeid`: the vPE's VPT and the redistributor it is mapped to (VMAPP, VMOVP). */
+export function lookupVpe(
+  m: ItsMachine,
+  its: ItsState,
+  vpeid: number,
+  touches: Touch[] | null,
+): Step<VpeInfo> {
+  const at = entryAddress(m, its, BASER_TYPE_VPE, vpeid, touches);
+  if (!at.ok)
+    return fail(
+      at.problem === 'fault' ? 'fault' : at.problem === 'l1-invalid' ? 'vpe-unmapped' : 'vpe-oor',
+      at.reason,
+    );
+  const bytes = at.geometry.entrySize;
+  const vte = readVte(m.s.mem, at.addr, bytes);
+  touches?.push({
+    table: 'vpe',
+    op: 'read',
+    addr: at.addr,
+    id: vpeid,
+    size: bytes,
+    fields: {
+      Valid: vte.valid,
+      VPT_size: vte.vptSize,
+      VPT_addr: vte.vpt,
+      RDbase: vte.rdbase,
+      ...(vte.doorbell !== undefined ? { Default_Doorbell: vte.doorbell } : {}),
+      ...(vte.vconf !== undefined ? { VCONF_addr: vte.vconf } : {}),
+    },
+  });
+  if (!vte.valid) return fail('vpe-unmapped', `the VTE of vPE ${vpeid} is not valid (no VMAPP)`);
+  // The VTE holds a processor number (table-formats.ts); QEMU's lookup_vte checks it against num_cpu.
+  const n = m.s.gic.cfg.affinity.length;
+  if (vte.rdbase >= n)
+    return fail('target-invalid', `vPE ${vpeid}'s RDbase ${vte.rdbase} names no redistributor`);
+  return {
+    ok: true,
+    value: {
+      vpeid,
+      vpt: vte.vpt,
+      vptBits: vte.vptSize + 1,
+      cpu: vte.rdbase,
+      rdbase: rdbaseOf(m, its, vte.rdbase),
+      doorbell: vte.doorbell ?? 1023,
+      vconf: vte.vconf ?? 0,
+      addr: at.addr,
+    },
+  };
+}
+
+/**
+ * A virtual ITE's second step: its vPE's VTE, and the vINTID checked against that vPE's VPT (QEMU:
+ * an LPI INTID below 2^(VPT_size + 1); the architecture makes a larger one UNPREDICTABLE).
+ */
+export function lookupVirtualTarget(
+  m: ItsMachine,
+  its: ItsState,
+  v: VirtualIte,
+  touches: Touch[] | null,
+): Step<VpeInfo> {
+  const p = lookupVpe(m, its, v.vpeid, touches);
+  if (!p.ok) return p;
+  if (v.vintid < FIRST_LPI || v.vintid >= 2 ** p.value.vptBits)
+    return fail(
+      'vintid-oor',
+      `vINTID ${v.vintid} does not fit vPE ${v.vpeid}'s ${p.value.vptBits}-bit virtual pending table`,
+    );
+  return p;
 }
 
 export function lookupCollection(
@@ -186,7 +303,7 @@ export function lookupCollection(
   return { ok: true, value: { cpu, rdbase: cte.rdbase, addr: at.addr } };
 }
 
-/** The whole walk for a command: device, event, collection. */
+/** The whole walk for a command: device, event, collection (a virtual ITE has none: 'ite-virtual'). */
 export function translate(
   m: ItsMachine,
   its: ItsState,
@@ -198,7 +315,42 @@ export function translate(
   if (!d.ok) return d;
   const e = lookupEvent(m, its, devid, d.value, eventid, touches);
   if (!e.ok) return e;
+  const v = e.value.virtual;
+  if (v)
+    return fail(
+      'ite-virtual',
+      `the ITE of DeviceID ${devid} EventID ${eventid} maps vLPI ${v.vintid} of vPE ${v.vpeid}: it has no collection`,
+    );
   const c = lookupCollection(m, its, e.value.icid, touches);
   if (!c.ok) return c;
   return { ok: true, value: { dte: d.value, ite: e.value, target: c.value } };
+}
+
+/**
+ * What a translation to a virtual ITE asks of the vPE's redistributor. The doorbell is the ITE's
+ * on a GICv4.0; a GICv4.1 rings the vPE's default doorbell instead (1023 here).
+ */
+export function vlpiRequestOf(
+  m: ItsMachine,
+  its: ItsState,
+  vpe: VpeInfo,
+  v: VirtualIte,
+  set: boolean,
+  devid: number,
+  eventid: number,
+  via: string,
+): VlpiRequest {
+  return {
+    cpu: vpe.cpu,
+    vpeid: v.vpeid,
+    vpt: vpe.vpt,
+    vptBits: vpe.vptBits,
+    vintid: v.vintid,
+    set,
+    doorbell: isGicV41(m.s.gic.cfg) ? 1023 : v.doorbell,
+    its: its.index,
+    devid,
+    eventid,
+    via,
+  };
 }

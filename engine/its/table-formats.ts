@@ -12,6 +12,15 @@
  *      CTE (8 bytes): Valid [0], RDbase [16:1]
  *      ITE (12 bytes): Valid [0], IntType [1] (1 physical), IntNum [25:2], ICID [47:32],
  *                      vPEID [63:48]; then a 32-bit word with Doorbell [23:0]
+ *    The spec profile uses these on a GICv4 too: ABI revision 0 has no room for a virtual ITE.
+ *
+ * The vPE table (GITS_BASER2, GICv4) has one layout, sized by the table's Entry_Size:
+ *      VTE (8 bytes, QEMU's): Valid [0], VPT_size [5:1], VPT_addr[51:16] in [41:6],
+ *                             RDbase [57:42] (a processor number)
+ *      VTE (16 bytes, the spec profile's): those 8, then Default_Doorbell [31:0] and
+ *                             VCONF_addr[47:16] in [63:32] (GICv4.1's VMAPP fields)
+ *    The RDbase field holds the target PE's number whatever GITS_TYPER.PTA says (with PTA = 1 the
+ *    ITS resolves the RDbase of the command first): the format is the implementation's.
  *
  * Decoding works on 32-bit halves so a translation allocates no bigint.
  */
@@ -163,4 +172,54 @@ export function writeIte(mem: MemoryState, addr: number, format: TableFormat, e:
     addr + 4,
     ((Math.floor(e.intid / 0x10000) & 0xffff) | (((e.next ?? 0) & 0xffff) << 16)) >>> 0,
   );
+}
+
+/** A vPE table entry (VMAPP). */
+export interface Vte {
+  valid: boolean;
+  /** VPT_size: the VPT's vINTID bits - 1. */
+  vptSize: number;
+  /** VPT byte address (64 KiB aligned). */
+  vpt: number;
+  /** The target redistributor's processor number. */
+  rdbase: number;
+  /** 16-byte entries (GICv4.1): the vPE's default doorbell pINTID (1023: none). */
+  doorbell?: number;
+  /** 16-byte entries (GICv4.1): the vLPI configuration table's byte address (64 KiB aligned). */
+  vconf?: number;
+}
+
+export const INVALID_VTE: Vte = { valid: false, vptSize: 0, vpt: 0, rdbase: 0 };
+
+/** Reads the VTE at `addr` of a vPE table with `bytes`-byte entries (8 or 16). */
+export function readVte(mem: MemoryState, addr: number, bytes: number): Vte {
+  const lo = memReadU32(mem, addr);
+  const hi = memReadU32(mem, addr + 4);
+  const v: Vte = {
+    valid: (lo & 1) === 1,
+    vptSize: (lo >>> 1) & 0x1f,
+    vpt: ((lo >>> 6) + (hi & 0x3ff) * 2 ** 26) * 0x10000,
+    rdbase: (hi >>> 10) & 0xffff,
+  };
+  if (bytes >= 16) {
+    v.doorbell = memReadU32(mem, addr + 8);
+    v.vconf = memReadU32(mem, addr + 12) * 0x10000;
+  }
+  return v;
+}
+
+/** Writes a VTE; an invalid one is all zeros (as QEMU's update_vte writes it). */
+export function writeVte(mem: MemoryState, addr: number, bytes: number, v: Vte): void {
+  const words = Math.min(bytes, 16) / 4;
+  if (!v.valid) {
+    for (let i = 0; i < words; i++) memWriteU32(mem, addr + 4 * i, 0);
+    return;
+  }
+  const pa = Math.floor(v.vpt / 0x10000);
+  memWriteU32(mem, addr, (1 | ((v.vptSize & 0x1f) << 1) | ((pa % 2 ** 26) << 6)) >>> 0);
+  memWriteU32(mem, addr + 4, ((Math.floor(pa / 2 ** 26) & 0x3ff) | ((v.rdbase & 0xffff) << 10)) >>> 0);
+  if (words >= 4) {
+    memWriteU32(mem, addr + 8, (v.doorbell ?? 0) >>> 0);
+    memWriteU32(mem, addr + 12, Math.floor((v.vconf ?? 0) / 0x10000) >>> 0);
+  }
 }

@@ -63,10 +63,10 @@ export function setBaser(its: ItsState, n: number, v: bigint): void {
 
 /** A memory access made while walking or updating a table, for events and the inspector. */
 export interface Touch {
-  table: 'device' | 'collection' | 'itt' | 'l1' | 'queue';
+  table: 'device' | 'collection' | 'itt' | 'vpe' | 'l1' | 'queue';
   op: 'read' | 'write';
   addr: number;
-  /** The entry's ID (DeviceID, ICID, EventID). */
+  /** The entry's ID (DeviceID, ICID, EventID, vPEID). */
   id?: number;
   /** Entry size in bytes (its bytes are in memory at `addr` at that step). */
   size?: number;
@@ -88,10 +88,22 @@ export type EntryLookup =
       addr?: number;
     };
 
+/** 'device', 'collection', 'vPE': how reasons name a table. */
+export const tableTypeName = (type: number): string =>
+  type === BASER_TYPE_DEVICE
+    ? 'device'
+    : type === BASER_TYPE_COLLECTION
+      ? 'collection'
+      : type === BASER_TYPE_VPE
+        ? 'vPE'
+        : `type ${type}`;
+
 const POW2 = Array.from({ length: 33 }, (_, n) => 2 ** n);
 
 export function idLimit(m: ItsMachine, its: ItsState, type: number): number {
   if (m.profile === 'kvm') return 0x10000; // vgic_its_check_id: DeviceID <= 0xFFFF, ICID < 0x10000
+  // vPEIDs are 16 bits (QEMU caps the vPE table there too; SVPET = 0, no shared table).
+  if (type === BASER_TYPE_VPE) return POW2[16]!;
   const bits = type === BASER_TYPE_DEVICE ? its.cfg.devBits : its.cfg.cil ? its.cfg.cidBits : 16;
   return POW2[Math.min(bits, m.profile === 'qemu' ? 16 : 32)]!;
 }
@@ -107,8 +119,7 @@ export function entryAddress(
   id: number,
   touches: Touch[] | null,
 ): EntryLookup {
-  const name =
-    type === BASER_TYPE_DEVICE ? 'device' : type === BASER_TYPE_COLLECTION ? 'collection' : `type ${type}`;
+  const name = tableTypeName(type);
   const g = findTable(its, type);
   if (!g) return { ok: false, problem: 'no-table', reason: `no GITS_BASER<n> describes a ${name} table` };
   // KVM's check_id does not look at BASER.Valid; QEMU gives an invalid table no entries.

@@ -5,17 +5,26 @@
  * event's ITE and the Collection Table entry are looked up, and the redistributor is asked to make
  * the LPI pending. A failed step ends the MSI with an 'its.drop' event that names the rule, so
  * every accepted MSI is delivered, merged with one already pending, or dropped for a stated reason.
+ *
+ * GICv4: when the ITE maps a virtual LPI, the step after it reads the vPE's VTE ('vte') instead of
+ * a collection, and the vPE's redistributor is asked to make the vLPI pending ('gicr.vlpi'): in the
+ * VPT, presented at once if the vPE is resident there, otherwise with a doorbell. Virtual
+ * translations are never cached, so the cache only ever holds physical ones.
  */
 
 import { payloadKind } from '../sim/event-payload';
 import { emit, emitPacked, schedule } from '../sim/kernel';
+import { isGicV41 } from '../gic/gic-config';
 import type { LpiRequest } from '../gic/gic-tasks';
+import type { VlpiRequest } from '../gic/vlpi';
 import { formatItsError, itsError, memoryFault, type ItsError } from './errors';
 import type { ItsMachine } from './its-machine';
 import {
   lookupCollection,
   lookupDevice,
   lookupEvent,
+  lookupVirtualTarget,
+  vlpiRequestOf,
   type DeviceInfo,
   type EventInfo,
   type Problem,
@@ -26,7 +35,7 @@ export interface TranslateTask {
   its: number;
   devid: number;
   eventid: number;
-  stage: 'arrive' | 'cache' | 'dte' | 'ite' | 'cte';
+  stage: 'arrive' | 'cache' | 'dte' | 'ite' | 'vte' | 'cte';
   from: 'device' | 'cpu';
   dte?: DeviceInfo;
   ite?: EventInfo;
@@ -86,9 +95,23 @@ const DTE = payloadKind('its.dte', [
   ['addr', 'num?'],
   ['l1', 'num?'],
 ] as const);
+/** 'its.ite': a virtual ITE (GICv4) adds its vPEID and doorbell; intid is then the vINTID. */
 const ITE = payloadKind('its.ite', [
   ['intid', 'num'],
   ['icid', 'num'],
+  ['addr', 'num?'],
+  ['vpeid', 'num?'],
+  ['doorbell', 'num?'],
+] as const);
+/** 'its.vte' (VteData). */
+const VTE = payloadKind('its.vte', [
+  ['vpeid', 'num'],
+  ['vpt', 'num'],
+  ['vptBits', 'num'],
+  ['cpu', 'num'],
+  ['rdbase', 'num'],
+  ['doorbell', 'num'],
+  ['defaultDoorbell', 'bool'],
   ['addr', 'num?'],
 ] as const);
 /** 'its.cte' (CteData). */
@@ -107,6 +130,10 @@ const DISABLED = 'the ITS is disabled (GITS_CTLR.Enabled = 0): the write is igno
 function problemError(p: Problem, reason: string): ItsError {
   return p === 'fault' ? memoryFault(reason) : itsError('E_ITS_INT_UNMAPPED_INTERRUPT', reason);
 }
+
+/** A virtual event's vPE problems have no architected name in Linux's E_ITS_* list. */
+const vpeProblemError = (p: Problem, reason: string): ItsError =>
+  p === 'fault' ? memoryFault(reason) : itsError(undefined, reason);
 
 /**
  * Event data is kept flat and small (the lookup results themselves, with the entry addresses the
@@ -161,8 +188,54 @@ export function translateStep(m: ItsMachine, t: TranslateTask): void {
       const e = lookupEvent(m, its, t.devid, t.dte!, t.eventid, null);
       if (!e.ok) return drop(m, t, problemError(e.problem, e.reason));
       const v = e.value;
-      emitPacked(m, ITE, unit, -1, t.its, v.intid, t.devid, t.eventid, v.intid, v.icid, v.addr);
-      next(m, t, 'cte', undefined, e.value);
+      const virt = v.virtual;
+      emitPacked(
+        m,
+        ITE,
+        unit,
+        -1,
+        t.its,
+        v.intid,
+        t.devid,
+        t.eventid,
+        v.intid,
+        v.icid,
+        v.addr,
+        virt?.vpeid,
+        virt?.doorbell,
+      );
+      next(m, t, virt ? 'vte' : 'cte', undefined, e.value);
+      return;
+    }
+    case 'vte': {
+      const v = t.ite!.virtual!;
+      const p = lookupVirtualTarget(m, its, v, null);
+      if (!p.ok) return drop(m, t, vpeProblemError(p.problem, p.reason));
+      const x = p.value;
+      const r = vlpiRequestOf(m, its, x, v, true, t.devid, t.eventid, 'MSI');
+      // The doorbell the redistributor will ring if the vPE is not resident: the ITE's on a
+      // GICv4.0, the vPE's default one (if armed) on a GICv4.1.
+      const v41 = isGicV41(m.s.gic.cfg);
+      const db = v41 ? x.doorbell : v.doorbell;
+      emitPacked(
+        m,
+        VTE,
+        unit,
+        x.cpu,
+        t.its,
+        v.vintid,
+        t.devid,
+        t.eventid,
+        v.vpeid,
+        x.vpt,
+        x.vptBits,
+        x.cpu,
+        x.rdbase,
+        db,
+        v41,
+        x.addr,
+      );
+      schedule<VlpiRequest>(m, m.gicTiming.lpi, 'gicr.vlpi', r);
       return;
     }
     case 'cte': {
@@ -213,4 +286,18 @@ export interface CteData {
   /** The translation a bounded cache dropped to make room for this one (LRU). */
   evictedDevid?: number;
   evictedEventid?: number;
+}
+
+/** Data of an 'its.vte' event: the vPE a virtual event's vLPI goes to. */
+export interface VteData {
+  vpeid: number;
+  vpt: number;
+  vptBits: number;
+  cpu: number;
+  rdbase: number;
+  /** The doorbell if the vPE is not resident (1023: none). */
+  doorbell: number;
+  /** GICv4.1: `doorbell` is the vPE's default doorbell, rung only when armed. */
+  defaultDoorbell: boolean;
+  addr?: number;
 }

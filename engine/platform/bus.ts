@@ -1,12 +1,13 @@
 /**
  * The system bus as the GIC's clients see it: a physical address decodes to the distributor, a
- * redistributor's frames, an ITS's control or translation frame, or RAM. Every access is one
- * event: 'mmio.read' / 'mmio.write' with the register's spec name and the notes its handler made,
- * 'mmio.bad' when the hardware refuses it (unmapped offset, a width the register does not accept,
- * a read of a write-only register...), which it answers as RAZ/WI, never with an exception.
+ * redistributor's frames, an ITS's control, translation or (GICv4.1) vSGI frame, or RAM. Every
+ * access is one event: 'mmio.read' / 'mmio.write' with the register's spec name and the notes its
+ * handler made, 'mmio.bad' when the hardware refuses it (unmapped offset, a width the register does
+ * not accept, a read of a write-only register...), which it answers as RAZ/WI, never with an
+ * exception.
  */
 
-import { GICD_SIZE, redistStride } from '../gic/gic-config';
+import { GICD_SIZE, isGicV41, redistStride } from '../gic/gic-config';
 import { GICD_REGISTERS } from '../gic/distributor';
 import { GICR_REGISTERS } from '../gic/redistributor';
 import {
@@ -19,6 +20,7 @@ import {
   type ReadResult,
   type WriteResult,
 } from '../gic/registers';
+import { itsFrameBytes } from '../its/its-config';
 import { GITS_REGISTERS } from '../its/its-registers';
 import { memReadU32, memReadU8, memVisible, memWriteU32, memWriteU8 } from '../mem/memory';
 import { emit } from '../sim/kernel';
@@ -39,9 +41,11 @@ export function decodeAddress(m: PlatformMachine, addr: number): Frame {
   const r = addr - g.redistBase;
   if (r >= 0 && r < stride * g.affinity.length)
     return { unit: 'gicr', n: Math.floor(r / stride), offset: r % stride };
+  // Control and translation frames; a GICv4.1's ITS adds the vSGI frame (GITS_SGIR).
+  const itsBytes = itsFrameBytes(isGicV41(g));
   for (const its of m.s.its) {
     const o = addr - its.cfg.base;
-    if (o >= 0 && o < 0x20000) return { unit: 'its', n: its.index, offset: o };
+    if (o >= 0 && o < itsBytes) return { unit: 'its', n: its.index, offset: o };
   }
   if (memVisible(m.s.mem, addr, 1)) return { unit: 'ram' };
   return { unit: 'none' };

@@ -14,8 +14,8 @@ import {
 } from '../gic/gic-config';
 import { GIC_RULES, type ProfileName } from '../gic/gic-rules';
 import type { MemoryRegion } from '../mem/memory';
-import { checkItsConfig, type ItsConfig } from '../its/its-config';
-import { ITS_RULES } from '../its/its-rules';
+import { checkItsConfig, itsFrameBytes, type ItsConfig } from '../its/its-config';
+import { itsRulesFor } from '../its/its-rules';
 import { machineExtensions } from './machine-extension';
 import { parseBdf, type PciEndpointConfig } from './pci';
 import type { SoftwarePolicy } from './software';
@@ -29,6 +29,8 @@ export interface ItsOptions {
   cil?: boolean;
   hcc?: number;
   cacheEntries?: number;
+  /** GICv4: GITS_TYPER.VMOVP (default 1: one VMOVP moves a vPE in every ITS). */
+  vmovp?: boolean;
 }
 
 export interface DeviceOptions {
@@ -90,27 +92,27 @@ export function parseAffinity(a: string | number): number | undefined {
   return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
 }
 
-/** Bytes of an ITS's register frames: the control frame and the translation frame, 64 KiB each. */
-const ITS_FRAMES = 0x20000;
-
 /**
  * Where ITS `i` sits when the scenario does not say. ITS 0 is where QEMU's virt board puts its one
  * ITS (0x0808_0000, just below the redistributors). Further ITSs go after the last redistributor,
  * 64 KiB aligned: the redistributor region grows with the PE count, so a fixed address would land
- * inside it on a large machine.
+ * inside it on a large machine. A GICv4.1's ITS has a third frame (GITS_SGIR), which no longer fits
+ * below the redistributors, so there every ITS goes after them.
  */
 function defaultItsBase(i: number, redistBase: number, cpus: number, version: number): number {
-  if (i === 0) return DEFAULTS.itsBase;
+  const v41 = version === 4.1;
+  if (i === 0 && !v41) return DEFAULTS.itsBase;
   const end = redistBase + cpus * (version >= 4 ? 0x40000 : 0x20000); // redistStride's arithmetic
-  return Math.ceil(end / 0x10000) * 0x10000 + (i - 1) * ITS_FRAMES;
+  return Math.ceil(end / 0x10000) * 0x10000 + (v41 ? i : i - 1) * itsFrameBytes(v41);
 }
 
 /** Register frames that overlap each other: an access could not say which unit it is for. */
 function frameOverlaps(gic: GicConfig, its: ItsConfig[]): string[] {
+  const itsBytes = itsFrameBytes(gic.version === 4.1);
   const frames = [
     { name: 'the distributor', base: gic.distBase, size: GICD_SIZE },
     { name: 'the redistributors', base: gic.redistBase, size: gic.affinity.length * redistStride(gic) },
-    ...its.map((c, i) => ({ name: `its[${i}]`, base: c.base, size: ITS_FRAMES })),
+    ...its.map((c, i) => ({ name: `its[${i}]`, base: c.base, size: itsBytes })),
   ];
   const out: string[] = [];
   for (let a = 0; a < frames.length; a++)
@@ -147,8 +149,11 @@ export function resolveMachine(o: MachineOptions): Resolution {
     });
   }
   const itsOpts = o.its ?? [{}];
-  const itsDefaults = ITS_RULES[profile].defaults;
   const version = o.gic ?? 3;
+  if (profile === 'qemu' && version === 4.1)
+    problems.push('gic: QEMU 7.2 models GICv4.0 only; use gic 4 or the spec profile');
+  // The spec profile's ITS on a GICv4 takes QEMU's table layouts and 12-byte ITEs (its-rules.ts).
+  const itsDefaults = itsRulesFor(profile, version).defaults;
   const redistBase = o.redistributorBase ?? DEFAULTS.redistributorBase;
   const its: ItsConfig[] = itsOpts.map((x, i) => ({
     ...itsDefaults,
@@ -160,6 +165,7 @@ export function resolveMachine(o: MachineOptions): Resolution {
     ...(x.cil !== undefined ? { cil: x.cil } : {}),
     ...(x.hcc !== undefined ? { hcc: x.hcc } : {}),
     ...(x.cacheEntries !== undefined ? { cacheEntries: x.cacheEntries } : {}),
+    ...(x.vmovp !== undefined ? { vmovp: x.vmovp } : {}),
   }));
   its.forEach((c, i) => problems.push(...checkItsConfig(c, i)));
   const gic: GicConfig = {

@@ -7,6 +7,7 @@
  * description (rules, latencies, the task table). Tests create as many machines as they like.
  */
 
+import { isGicV4 } from '../gic/gic-config';
 import { DEFAULT_GIC_TIMING, type GicTiming } from '../gic/gic-machine';
 import { GIC_RULES, type GicRules, type ProfileName } from '../gic/gic-rules';
 import { createGicState } from '../gic/gic-state';
@@ -14,7 +15,7 @@ import { GIC_KVM_LPIS } from '../gic/lpi';
 import { GIC_HANDLERS } from '../gic/gic-tasks';
 import { DEFAULT_ITS_TIMING, type ItsTiming } from '../its/its-machine';
 import type { ItsMachine, KvmLpiStore } from '../its/its-machine';
-import { ITS_RULES, type ItsRules } from '../its/its-rules';
+import { itsRulesFor, type ItsRules } from '../its/its-rules';
 import { createItsState } from '../its/its-state';
 import { ITS_HANDLERS } from '../its/its-tasks';
 import { createMemory, memShare } from '../mem/memory';
@@ -78,7 +79,15 @@ export function initialState(r: ResolvedMachine): MachineState {
     core,
     mem: createMemory(r.memory),
     gic,
-    its: r.its.map((cfg, i) => createItsState(i, cfg, r.profile === 'kvm')),
+    // A GICv4's ITSs (not KVM's) have virtual LPI support, hence a vPE table (GITS_BASER2).
+    its: r.its.map((cfg, i) =>
+      createItsState(
+        i,
+        cfg,
+        r.profile === 'kvm',
+        r.profile !== 'kvm' && isGicV4(r.gic) ? itsRulesFor(r.profile, r.gic.version).vteBytes : 0,
+      ),
+    ),
     sw: r.software.map((p) => createSoftware(p)),
   };
   for (const e of machineExtensions()) e.init?.(r, state);
@@ -163,7 +172,7 @@ export class Machine implements PlatformMachine {
     const r = state.machine;
     this.profile = r.profile;
     this.gicRules = GIC_RULES[r.profile];
-    this.itsRules = ITS_RULES[r.profile];
+    this.itsRules = itsRulesFor(r.profile, r.gic.version);
     this.gicTiming = timingFrom('gic', DEFAULT_GIC_TIMING, r.timing);
     this.itsTiming = timingFrom('its', DEFAULT_ITS_TIMING, r.timing);
     this.swTiming = timingFrom('sw', DEFAULT_SOFTWARE_TIMING, r.timing);

@@ -35,6 +35,7 @@ const its = z
     cil: z.boolean().optional(),
     hcc: z.number().int().min(0).max(255).optional(),
     cacheEntries: z.number().int().min(0).max(65536).optional(),
+    vmovp: z.boolean().optional(),
   })
   .strict();
 
