@@ -366,6 +366,46 @@ describe('parseTraceLine: real lines', () => {
     ).toMatchObject({ event: 'gicv3_cpuif_update', cpuid: 0, irq: 0, grp: 0, prio: 255 });
   });
 
+  it('the direct vLPI path of v4nested: an MSI to a virtual ITE, its VTE, and the vLPI taken through ICV_IAR1', () => {
+    expect(
+      parsed(
+        '20418@1795243857.637351:gicv3_its_ite_read GICv3 ITS: Interrupt Table read for ITTaddr 0x427e5000 EventID 0x2: valid 1 inttype 0 intid 0x2002 ICID 0x0 vPEID 0x0 doorbell 0x2000',
+      ),
+    ).toMatchObject({
+      event: 'gicv3_its_ite_read',
+      eventid: 2,
+      inttype: 0,
+      intid: 8194,
+      vpeid: 0,
+      doorbell: 8192,
+    });
+    expect(
+      parsed(
+        '20418@1795243857.637352:gicv3_its_vte_read GICv3 ITS: vPE Table read for vPEID 0x0: valid 1 VPTsize 0xf VPTaddr 0x4977 RDbase 0x1',
+        1125461,
+      ),
+    ).toEqual({
+      line: 1125461,
+      tid: 20418,
+      time: 1795243857.637352,
+      event: 'gicv3_its_vte_read',
+      vpeid: 0,
+      valid: 1,
+      vptsize: 15,
+      vptaddr: 0x4977,
+      rdbase: 1,
+    });
+    expect(
+      parsed('20420@1795243857.637603:gicv3_icv_iar_read GICv3 ICV_IAR1 read cpu 0x1 value 0x2002'),
+    ).toMatchObject({ event: 'gicv3_icv_iar_read', grp: 1, cpu: 1, val: 8194 });
+    expect(
+      parsed('20420@1795243857.639746:gicv3_icv_eoir_write GICv3 ICV_EOIR1 write cpu 0x1 value 0x2002'),
+    ).toMatchObject({ event: 'gicv3_icv_eoir_write', grp: 1, cpu: 1, val: 8194 });
+    expect(
+      parsed('20418@1795243857.637352:gicv3_icv_iar_read GICv3 ICV_IAR0 read cpu 0x0 value 0x3ff'),
+    ).toMatchObject({ event: 'gicv3_icv_iar_read', grp: 0, val: 1023 });
+  });
+
   it('events these traces do not contain, from their format strings', () => {
     const t = '1@1.000001:';
     expect(

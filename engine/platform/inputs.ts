@@ -9,6 +9,8 @@ import type { AccessWidth } from '../gic/registers';
 import { iccAccess } from '../gic/icc-registers';
 import { setLine } from '../gic/gic-tasks';
 import { deliverSgi } from '../gic/sgi';
+import { FIRST_LPI, isGicV4, SPURIOUS } from '../gic/gic-config';
+import { residentOn, vlpiAcknowledge, vlpiBest } from '../gic/vlpi';
 import { memFill, memVisible, memWriteBytes } from '../mem/memory';
 import { payloadKind } from '../sim/event-payload';
 import { emit, emitPacked, schedule } from '../sim/kernel';
@@ -20,7 +22,7 @@ import { migrate } from './migrate';
 import { formatBdf } from './pci';
 import type { PlatformMachine } from './platform-machine';
 import { POLICIES, setPolicy, type SoftwarePolicy } from './software';
-import { pciUnit, UNIT } from '../sim/unit-names';
+import { cpuUnit, pciUnit, UNIT } from '../sim/unit-names';
 
 export type Input =
   | { kind: 'mmio'; addr: number; width: AccessWidth; write: boolean; value: bigint; by: string }
@@ -32,6 +34,14 @@ export type Input =
   | { kind: 'line'; intid: number; cpu: number; level: 0 | 1 }
   /** An SGI reaches redistributor `to` (replaying a trace whose sender is not recorded). */
   | { kind: 'sgi'; to: number; intid: number; from: number }
+  /**
+   * The virtual CPU interface of PE `cpu` reads ICV_IAR1_EL1, for the GICv4 direct path only: it
+   * acknowledges the best pending vLPI of the vPE resident on the PE's redistributor, if any.
+   * This machine has no hypervisor, hence no list registers; those interrupts need KVM's layer.
+   */
+  | { kind: 'icv-ack'; cpu: number }
+  /** ... and writes a vLPI's vINTID to ICV_EOIR1_EL1 (a priority drop: a vLPI has no active state). */
+  | { kind: 'icv-eoi'; cpu: number; intid: number }
   | { kind: 'software'; cpus: number[]; policy: SoftwarePolicy }
   | { kind: 'migrate' }
   /** Inputs of the layers above (machine-extension.ts), e.g. KVM's ioctls and guest code. */
@@ -85,6 +95,12 @@ export function inputProblem(m: PlatformMachine, i: Input): string | undefined {
     case 'sgi':
       if (!isU(i.intid, 4)) return `INTID ${i.intid} is not an SGI (0 to 15)`;
       return pe(i.to);
+    case 'icv-ack':
+    case 'icv-eoi':
+      if (!isGicV4(m.s.gic.cfg)) return 'a GICv3 has no virtual LPIs to acknowledge';
+      if (i.kind === 'icv-eoi' && !(isU(i.intid, 24) && i.intid >= FIRST_LPI))
+        return `vINTID ${i.intid} is not a vLPI (8192 and up): other virtual interrupts come from list registers`;
+      return pe(i.cpu);
     case 'software':
       if (!POLICIES.includes(i.policy)) return `no policy '${String(i.policy)}'`;
       for (const c of i.cpus) if (pe(c)) return pe(c);
@@ -96,6 +112,26 @@ export function inputProblem(m: PlatformMachine, i: Input): string | undefined {
       return ext ? ext.inputProblem?.(m, i) : `no layer of this machine takes '${i.kind}' inputs`;
     }
   }
+}
+
+/**
+ * ICV_IAR1_EL1 on the direct path (one 'icv.vlpi.ack' event, data.intid 1023 when nothing was
+ * taken): the redistributor's candidate for the resident vPE is taken, its VPT bit cleared and the
+ * next candidate found. The list registers, ICH_VMCR_EL2.VPMR and the virtual active priorities that
+ * would decide between it and a list register are not part of this machine: the candidate is taken.
+ */
+function icvAcknowledgeVlpi(m: PlatformMachine, cpu: number): void {
+  const best = vlpiBest(m, cpu);
+  const taken = best !== undefined && vlpiAcknowledge(m, cpu, best.intid);
+  const r = residentOn(m, cpu);
+  emit(m, 'icv.vlpi.ack', cpuUnit(cpu), cpu, -1, taken ? best.intid : -1, -1, -1, {
+    reg: 'ICV_IAR1_EL1',
+    intid: taken ? best.intid : SPURIOUS,
+    ...(taken ? { prio: best.prio } : {}),
+    resident: r !== undefined,
+    ...(r && r.vpt ? { vpt: r.vpt } : {}),
+    ...(r && r.vpeid >= 0 ? { vpeid: r.vpeid } : {}),
+  });
 }
 
 export function applyInputTo(m: PlatformMachine, i: Input): void {
@@ -216,6 +252,16 @@ export function applyInputTo(m: PlatformMachine, i: Input): void {
       return;
     case 'sgi':
       deliverSgi(m, { from: i.from, to: i.to, intid: i.intid, group: 1, reg: 'ICC_SGI1R_EL1' });
+      return;
+    case 'icv-ack':
+      icvAcknowledgeVlpi(m, i.cpu);
+      return;
+    case 'icv-eoi':
+      emit(m, 'icv.vlpi.eoi', cpuUnit(i.cpu), i.cpu, -1, i.intid, -1, -1, {
+        reg: 'ICV_EOIR1_EL1',
+        intid: i.intid,
+        resident: residentOn(m, i.cpu) !== undefined,
+      });
       return;
     case 'software':
       setPolicy(m, i.cpus, i.policy);
