@@ -269,11 +269,12 @@ export function vgicFlushPendingLpis(vgic: VgicState, vcpu: number): number[] {
 /**
  * kvm_vgic_vcpu_pending_irq (§6.10), "should this vCPU wake from WFI": false with the distributor
  * disabled; otherwise whether some ap_list IRQ is pending, enabled, not active and of a priority
- * above the guest's priority mask (ICH_VMCR_EL2.VPMR). (GICv4's its_vpe.pending_last is not
- * modelled here.)
+ * above the guest's priority mask (ICH_VMCR_EL2.VPMR). With GICv4, first: its vPE's pending_last
+ * (a doorbell rang, or PendingLast read 1 when it was descheduled).
  */
 export function kvmVgicVcpuPendingIrq(vgic: VgicState, vcpu: number): boolean {
   if (!vgic.dist.enabled) return false;
+  if (vgic.vcpus[vcpu]!.vpePendingLast) return true;
   const pmr = vmcrPmr(vgic.vcpus[vcpu]!.v3.vmcr);
   for (const irq of apListIrqs(vgic, vcpu)) {
     if (irqIsPending(irq) && irq.enabled && !irq.active && irq.priority < pmr) return true;

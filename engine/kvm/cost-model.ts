@@ -3,8 +3,8 @@
  * so that "how long did this interrupt take to reach the guest" has an answer. A pure table of
  * per-hop costs for the software injection path (VFIO passthrough: device MSI, the host's ITS and
  * handler, eventfd, irqfd, the virtual ITS, the kick) and KVM's run loop (world switches, the
- * flush and fold of the list registers, the maintenance interrupt, WFI), plus GICv4 entries for
- * later. Nothing here schedules anything: the wiring looks a hop up when it turns a transition's
+ * flush and fold of the list registers, the maintenance interrupt, WFI), and the host driver's
+ * GICv4 work (commands, VLPI-frame register writes). Nothing here schedules anything: the wiring looks a hop up when it turns a transition's
  * event (vcpu-run.ts, irqfd.ts, msi.ts) into an engine event and uses it as the delay.
  *
  * Sources
@@ -295,17 +295,33 @@ export const COST_DEFAULTS: readonly CostEntry[] = [
       "Linux's sysctl_sched_base_slice, 0.75 ms, scaled by 1 + ilog2(CPUs) as the kernel does (1.5 ms on two CPUs)",
   },
   {
+    key: 'hostItsCmd',
+    ns: 200,
+    meaning:
+      "the host's ITS driver building one command, writing it into the queue and announcing it with GITS_CWRITER (its_send_single_command, before it waits for GITS_CREADR)",
+    kind: 'assumption',
+    source:
+      'no published figure found: a few hundred ns for the lock, the 32-byte write and an uncached MMIO write',
+  },
+  {
+    key: 'hostMmio',
+    ns: 50,
+    meaning:
+      'one uncached register access by the host (GICR_VPENDBASER, GICR_VPROPBASER, GICR_INVLPIR) or a property-table byte',
+    kind: 'assumption',
+    source: 'the physical model: of the order of gic.signal and its.msi (tens of ns)',
+  },
+  {
     key: 'gicv4Doorbell',
     ns: 1000,
-    meaning:
-      "(GICv4, later) a vLPI for a non-resident vPE: the doorbell's host interrupt up to kvm_vcpu_kick",
+    meaning: "a vLPI for a non-resident vPE: the doorbell's host interrupt up to kvm_vcpu_kick",
     kind: 'assumption',
     source: 'no published figure found',
   },
   {
     key: 'gicv4VlpiDeliver',
     ns: DEFAULT_GIC_TIMING.lpi,
-    meaning: '(GICv4, later) a vLPI for a resident vPE: the redistributor presents it straight to the guest',
+    meaning: 'a vLPI for a resident vPE: the redistributor presents it straight to the guest',
     kind: 'assumption',
     source: 'the physical model: gic.lpi (the same hardware step as a physical LPI)',
   },

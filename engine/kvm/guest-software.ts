@@ -35,7 +35,9 @@ import {
   VGICR_FRAME_SIZE,
   VGICR_SGI_BASE,
 } from './vgic-mmio';
-import { icvAccess } from './virtual-cpu-interface';
+import { DIRECT_LR, icvAccess, icvSignals } from './virtual-cpu-interface';
+import { directCandidate } from './vgic-v4';
+import { vlpiAcknowledge } from '../gic/vlpi';
 import { vgicPendTableBase, vgicPropTableBase } from './vgic-lpi';
 import { VGIC_MIN_LPI } from './vgic-irq';
 import { VTIMER_INTID } from './arch-timer';
@@ -132,11 +134,15 @@ function guestRun(ctx: VmContext, a: GuestPass): void {
     GUEST_STEPS[k]!(ctx, { ...args, entry: a.entry });
     return;
   }
-  if (check.virq && !g.masked) {
+  // GICv4: a vLPI the redistributor presents beside the LRs (no LR, no KVM).
+  const direct = directCandidate(ctx, a.vcpu);
+  const sig = direct ? icvSignals(vm.vgic, a.vcpu, direct) : check;
+  if (sig.virq && !g.masked) {
     g.masked = true;
     g.depth++;
     vmEmit(ctx, 'guest.take', a.vcpu, pcpuOf(ctx, a.vcpu), -1, {
-      lr: check.lr,
+      lr: sig.lr,
+      ...(sig.lr === DIRECT_LR ? { direct: direct!.intid } : {}),
       depth: g.depth,
       policy: g.policy,
     });
@@ -149,16 +155,25 @@ function guestRun(ctx: VmContext, a: GuestPass): void {
     runOp(ctx, a, g.program.shift()!);
     return;
   }
-  if (free && g.idle === 'wfi') exitNow(ctx, a.vcpu, { reason: 'wfi' });
+  if (free && g.idle === 'wfi') {
+    // GICv4: what PendingLast will say when the vPE is descheduled for this WFI (vgic_v4_put
+    // runs before kvm_vcpu_halt checks for work).
+    const c = vm.vgic.vcpus[a.vcpu]!;
+    if (vm.v4) c.vpePendingLast = direct !== undefined;
+    exitNow(ctx, a.vcpu, { reason: 'wfi' });
+  }
 }
 
 function guestAck(ctx: VmContext, a: GuestPass): void {
   if (!present(ctx, 'guest.ack', a)) return;
   const vm = ctx.s.vm;
   const g = vm.guest[a.vcpu]!;
-  const r = icvAccess(vm.vgic, a.vcpu, 'ICV_IAR1_EL1', false);
+  const r = icvAccess(vm.vgic, a.vcpu, 'ICV_IAR1_EL1', false, 0n, directCandidate(ctx, a.vcpu));
   const ack = r.ok ? r.ack : undefined;
   const intid = ack?.intid ?? SPURIOUS;
+  // A direct vLPI: the redistributor clears its pending bit in the VPT.
+  const direct = ack?.lr === DIRECT_LR;
+  if (direct) vlpiAcknowledge(ctx.host, pcpuOf(ctx, a.vcpu), intid);
   if (intid !== SPURIOUS) g.acked[intid] = (g.acked[intid] ?? 0) + 1;
   // Linux's virtual timer handler (arch_timer_handler_virt) masks the timer (CNTV_CTL_EL0.IMASK)
   // before it returns, so the level-sensitive line drops and the EOI does not bring it back.
@@ -166,6 +181,7 @@ function guestAck(ctx: VmContext, a: GuestPass): void {
   if (timer) vm.timers[a.vcpu]!.masked = true;
   vmEmit(ctx, 'icv.ack', a.vcpu, pcpuOf(ctx, a.vcpu), intid, {
     lr: ack?.lr ?? -1,
+    ...(direct ? { direct: true } : {}),
     prio: ack?.prio ?? 0xff,
     rpr: ack?.rpr ?? 0xff,
     ...(timer ? { timerMasked: true } : {}),

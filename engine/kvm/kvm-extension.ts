@@ -13,9 +13,12 @@ import { registerMachineExtension, type ExtensionInput } from '../platform/machi
 import { SCOPED_TASK, type ScopedTask } from '../sim/kernel';
 import { queuePush } from '../sim/task-queue';
 import { costModelFrom } from './cost-model';
+import { HOST_OP_HANDLERS } from './host-ops';
+import { createKvmV4Host } from './its-v4-host';
+import { clonePlain } from '../sim/plain-codec';
 import type { KvmInput } from './kvm-input-types';
 import { applyKvmInput, kvmInputProblem } from './kvm-inputs';
-import { kvmHostInterrupt, kvmPcpuIdle, kvmPcpuIrq, scopedTask } from './vm-handlers';
+import { kvmHostInterrupt, kvmPcpuIdle, kvmPcpuIrq, scopedTask, V4_GIC_HANDLERS } from './vm-handlers';
 import {
   cloneVmState,
   createVmState,
@@ -55,7 +58,7 @@ const isKvmInput = (i: ExtensionInput): i is KvmInput =>
 
 registerMachineExtension({
   name: 'kvm',
-  handlers: { [SCOPED_TASK]: scopedTask },
+  handlers: { [SCOPED_TASK]: scopedTask, ...HOST_OP_HANDLERS, ...V4_GIC_HANDLERS },
   inputKinds: ['kvm', 'guest', 'vcpu-pin'],
   resolve(o, r, problems) {
     problems.push(...costModelFrom(o.timing ?? {}).problems.map((p) => `timing: ${p}`));
@@ -68,6 +71,7 @@ registerMachineExtension({
         r.gic.affinity.length,
         (name) => r.devices.find((d) => d.name === name)?.rid,
         problems,
+        r.gic.version >= 4 && r.profile !== 'kvm',
       );
       if (names.has(vm.name)) problems.push(`vms[${i}]: a second VM is named '${vm.name}'`);
       names.add(vm.name);
@@ -77,6 +81,7 @@ registerMachineExtension({
   init(r, s) {
     if (!r.vms?.length) return;
     s.kvm = { vms: r.vms.map((v, i) => createVmState(v, i, r.gic.affinity.length)) };
+    if (r.vms.some((v) => v.gicv4)) s.kvm.v4 = createKvmV4Host(r);
     // The VMs' vCPU threads start runnable: each VM's scheduler is due at once.
     for (const vm of s.kvm.vms) {
       vm.scheduleQueued = true;
@@ -84,7 +89,11 @@ registerMachineExtension({
     }
   },
   clone(from, to) {
-    if (from.kvm) to.kvm = { vms: from.kvm.vms.map(cloneVmState) };
+    if (from.kvm)
+      to.kvm = {
+        vms: from.kvm.vms.map(cloneVmState),
+        ...(from.kvm.v4 ? { v4: clonePlain(from.kvm.v4) } : {}),
+      };
   },
   weigh: (s) => (s.kvm?.vms ?? []).reduce((w, vm) => w + vmStateWeight(vm), 0),
   serialise(s, canonical) {

@@ -16,11 +16,12 @@ import type { GuestOp, KvmCall, KvmInput } from './kvm-input-types';
 import { E_ITS } from '../its/errors';
 import { translate } from '../its/lookup';
 import { kvmSendUserspaceMsi, kvmSignalMsiReturn, type VitsMsiOutcome } from './msi';
-import { enterLoaded, kickAll, loadsOf, physLines, vmEmit, wantSchedule } from './vcpu-tasks';
+import { enterLoaded, kickAll, loadsOf, physLines, putVpes, vmEmit, wantSchedule } from './vcpu-tasks';
 import { kvmVcpuPlace, NO_PCPU } from './vcpu-run';
 import { scheduleIrqfdInjection } from './vm-handlers';
 import { migrateVm } from './vm-migrate';
 import { vmIrqContext } from './vm-state';
+import { vgicV4Rebind } from './vgic-v4';
 import { hopCost, vmContext, type VmContext } from './vm-context';
 
 const isU = (v: number, bits: number): boolean => Number.isInteger(v) && v >= 0 && v < 2 ** bits;
@@ -86,11 +87,14 @@ function applyCall(ctx: VmContext, call: KvmCall): void {
     }
     case 'set-gsi-routing': {
       const r = kvmSetGsiRouting(vm.routing, { nr: call.entries.length, flags: 0, entries: call.entries });
+      // kvm_arch_update_irqfd_routing: forwarded irqfds follow their new routes.
+      const fwd = r.ret === 0 ? vgicV4Rebind(ctx) : [];
       vmEmit(ctx, 'kvm.set-gsi-routing', -1, -1, -1, {
         ret: r.ret,
         ...(r.errno ? { errno: r.errno } : {}),
         entries: call.entries.length,
-        text: `KVM_SET_GSI_ROUTING${errText(r)}: ${r.reason}`,
+        ...(fwd.length ? { forwarding: fwd } : {}),
+        text: `KVM_SET_GSI_ROUTING${errText(r)}: ${r.reason}${fwd.length ? `; ${fwd.join('; ')}` : ''}`,
       });
       return;
     }
@@ -106,12 +110,15 @@ function applyCall(ctx: VmContext, call: KvmCall): void {
         flags: call.flags,
         resamplefd: call.resamplefd,
       });
+      // The irqfd is an irq-bypass consumer: paired with VFIO's producer on the same eventfd.
+      const fwd = r.ret === 0 ? vgicV4Rebind(ctx) : [];
       vmEmit(ctx, 'kvm.irqfd', -1, -1, -1, {
         fd: call.fd,
         gsi: call.gsi,
         ret: r.ret,
         ...(r.errno ? { errno: r.errno } : {}),
-        text: `KVM_IRQFD${errText(r)}: ${r.reason}`,
+        ...(fwd.length ? { forwarding: fwd } : {}),
+        text: `KVM_IRQFD${errText(r)}: ${r.reason}${fwd.length ? `; ${fwd.join('; ')}` : ''}`,
       });
       if (r.inject) scheduleIrqfdInjection(ctx, r.inject);
       return;
@@ -121,6 +128,22 @@ function applyCall(ctx: VmContext, call: KvmCall): void {
       schedule(ctx, hopCost(ctx, 'eventfdSignal'), 'eventfd.signal', { fd: call.fd, by: 'vmm' });
       return;
     case 'migrate': {
+      // KVM_DEV_ARM_ITS_SAVE_TABLES with a forwarded LPI: -EACCES without GICv4.1 (its pending
+      // state is in the hardware). GICv4.1's path (reading each vLPI from its unmapped vPE's VPT)
+      // is not modelled either, so the model refuses both and changes nothing.
+      const fwd = vm.v4?.forwarded ?? [];
+      if (fwd.length) {
+        vmEmit(ctx, 'kvm.migrate', -1, -1, -1, {
+          errno: 'EACCES',
+          forwarded: fwd.map((f) => f.vintid),
+          text:
+            `KVM_DEV_ARM_ITS_SAVE_TABLES = -EACCES: LPI ${fwd.map((f) => f.vintid).join(', ')} is forwarded to the hardware (GICv4)` +
+            (vm.v4!.v41
+              ? '; on GICv4.1 KVM would read it back from the VPT, which the model does not do'
+              : ''),
+        });
+        return;
+      }
       const r = migrateVm(ctx);
       const errors = [...r.saved, ...r.restored].flatMap((x) => (x.error ? [x.error] : []));
       vmEmit(ctx, 'kvm.migrate', -1, -1, -1, {
@@ -162,18 +185,23 @@ function applyCall(ctx: VmContext, call: KvmCall): void {
           : !vm.irqfd.files.some((f) => f.fd === call.fd && f.kind === 'eventfd')
             ? `${call.fd} is not an eventfd (-EBADF)`
             : undefined;
+      let fwd: string[] = [];
       if (!problem) {
         vm.vfio = vm.vfio.filter((v) => !(v.device === call.device && v.vector === call.vector));
         vm.vfio.push({ device: call.device, vector: call.vector, hostIntid: call.hostIntid, fd: call.fd });
+        // VFIO's vector is an irq-bypass producer: paired with an irqfd on the same eventfd.
+        fwd = vgicV4Rebind(ctx);
       }
       vmEmit(ctx, 'vfio.set-irqs', -1, -1, call.hostIntid, {
         device: call.device,
         vector: call.vector,
         fd: call.fd,
         ...(problem ? { problem } : {}),
+        ...(fwd.length ? { forwarding: fwd } : {}),
         text: problem
           ? `VFIO_DEVICE_SET_IRQS refused: ${problem}`
-          : `VFIO_DEVICE_SET_IRQS: ${call.device} MSI vector ${call.vector} (host LPI ${call.hostIntid}) signals eventfd ${call.fd}`,
+          : `VFIO_DEVICE_SET_IRQS: ${call.device} MSI vector ${call.vector} (host LPI ${call.hostIntid}) signals eventfd ${call.fd}` +
+            (fwd.length ? `; ${fwd.join('; ')}` : ''),
       });
       return;
     }
@@ -273,6 +301,7 @@ export function applyKvmInput(m: PlatformMachine, i: KvmInput): void {
         mode: vm.run.vcpus[i.vcpu]!.mode,
       });
       for (const e of exits) kickAll(ctx, e.sync.pruned.kicks);
+      putVpes(ctx, res.events);
       enterLoaded(ctx, loads);
       wantSchedule(ctx);
       return;

@@ -26,6 +26,7 @@ import { vmPhysLines, vtimerLine, VTIMER_INTID, VTIMER_OWNER } from './arch-time
 import { ichMaintenance } from './ich-registers';
 import { kvmNotifyAckedPins } from './irqfd';
 import { decodeIchLr, type VgicPhysLines } from './list-registers';
+import { vgicV4Load, vgicV4Put } from './vgic-v4';
 import { hopCost, type VmContext } from './vm-context';
 import { vmIrqContext } from './vm-state';
 import { cacheFlush } from '../its/translation-cache';
@@ -144,10 +145,23 @@ type LoadEvent = Extract<VcpuRunEvent, { kind: 'vcpu.load' }>;
 export const loadsOf = (events: VcpuRunEvent[]): LoadEvent[] =>
   events.filter((e): e is LoadEvent => e.kind === 'vcpu.load');
 
-/** Enters each vCPU just loaded, after the cost of loading it. */
+/**
+ * Enters each vCPU just loaded, after the cost of loading it; with GICv4, once vgic_v4_load has
+ * made its vPE resident (the host driver's operations on that pCPU, then the entry).
+ */
 export function enterLoaded(ctx: VmContext, loads: LoadEvent[]): void {
-  for (const e of loads)
-    schedule(ctx, hopCost(ctx, e.flushContext ? 'vcpuLoadFlush' : 'vcpuLoad'), 'kvm.enter', { vcpu: e.vcpu });
+  for (const e of loads) {
+    const delay = hopCost(ctx, e.flushContext ? 'vcpuLoadFlush' : 'vcpuLoad');
+    const then = { k: 'then' as const, vm: ctx.vmIndex, task: 'kvm.enter', args: { vcpu: e.vcpu } };
+    if (!vgicV4Load(ctx.host, ctx.vmIndex, e.vcpu, e.pcpu, then, delay))
+      schedule(ctx, delay, 'kvm.enter', { vcpu: e.vcpu });
+  }
+}
+
+/** vgic_v4_put for each vCPU a transition put (a doorbell wanted when it blocks). */
+export function putVpes(ctx: VmContext, events: VcpuRunEvent[]): void {
+  for (const e of events)
+    if (e.kind === 'vcpu.put') vgicV4Put(ctx.host, ctx.vmIndex, e.vcpu, e.pcpu, e.to === 'blocked');
 }
 
 /** A vCPU still waits for a pCPU: the scheduler tick will preempt someone when the slice ends. */
@@ -186,6 +200,7 @@ function kvmTickTask(ctx: VmContext): void {
   const vm = ctx.s.vm;
   vm.tickQueued = false;
   const res = onFreePcpus(ctx, () => kvmSchedTick(vm.run, vm.vgic, ctx.s.core.rng, physLines(ctx)));
+  putVpes(ctx, res.events);
   const loads = loadsOf(res.events);
   const preempted = [
     ...new Set(res.events.flatMap((e) => (e.kind === 'vcpu.exit' || e.kind === 'vcpu.put' ? [e.vcpu] : []))),
@@ -310,6 +325,7 @@ export function afterExit(
   const put = events.find((e): e is Extract<VcpuRunEvent, { kind: 'vcpu.put' }> => e.kind === 'vcpu.put');
   const folded = ex.sync.folded;
   const r = vm.run.vcpus[vcpu]!;
+  putVpes(ctx, events);
   // The fold ran kvm_notify_acked_irq for each level SPI the guest completed (EOI maintenance):
   // irqfd resamplers lower their GSI and signal their resamplefds, in the same pass.
   const acked = folded?.ackedPins.length

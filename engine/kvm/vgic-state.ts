@@ -96,6 +96,11 @@ export interface VgicCpu {
    * so a boolean is the whole of it.
    */
   lpisEnabled: boolean;
+  /**
+   * GICv4: its_vpe.pending_last, "a vLPI may be pending for this vCPU's vPE": set by the doorbell
+   * handler and by a deschedule that read PendingLast = 1; a blocked vCPU with it set wakes.
+   */
+  vpePendingLast: boolean;
 }
 
 /** struct vgic_dist (the parts the core uses). */
@@ -208,6 +213,7 @@ export function createVgicState(cfg: VgicConfig): VgicState {
     v3: createVgicV3CpuIf(cfg),
     pendbaser: VGIC_INITIAL_LPI_BASER,
     lpisEnabled: false,
+    vpePendingLast: false,
   }));
   const lpisSupported = cfg.model === 3 && cfg.lpis !== false;
   return {

@@ -135,10 +135,36 @@ function canPreempt(s: IchState, priorityBits: number, n: number): boolean {
   return canSignal(view(s), priorityBits, lrGroup(s, n), lrPriority(s, n));
 }
 
+/**
+ * GICv4: a vLPI the redistributor presents for the vPE resident where this vCPU runs, beside the
+ * LRs. It is always Group 1; it wins only with a strictly higher priority than the best pending LR
+ * (an LR wins a tie, as QEMU decides), and only while VENG1 is set.
+ */
+export interface DirectVlpi {
+  intid: number;
+  prio: number;
+}
+
+/** The `lr` an acknowledge of a direct vLPI reports: no list register was involved. */
+export const DIRECT_LR = -2;
+
+function directWins(s: IchState, n: number, d: DirectVlpi | undefined): d is DirectVlpi {
+  if (!d || (s.vmcr & ICH_VMCR_VENG1) === 0) return false;
+  return n < 0 || d.prio < lrPriority(s, n);
+}
+
 /** The virtual IRQ (Group 1) and FIQ (Group 0) the interface signals to the vCPU. */
-export function icvSignals(vgic: VgicState, vcpu: number): { virq: boolean; vfiq: boolean; lr: number } {
+export function icvSignals(
+  vgic: VgicState,
+  vcpu: number,
+  direct?: DirectVlpi,
+): { virq: boolean; vfiq: boolean; lr: number } {
   const s = ichOf(vgic, vcpu);
   const n = hppviIndex(s);
+  if (directWins(s, n, direct)) {
+    const ok = (s.hcr & ICH_HCR_EN) !== 0 && canSignal(view(s), vgic.cfg.priorityBits, 1, direct.prio);
+    return { virq: ok, vfiq: false, lr: ok ? DIRECT_LR : n };
+  }
   if (n < 0 || !canPreempt(s, vgic.cfg.priorityBits, n)) return { virq: false, vfiq: false, lr: n };
   const g = lrGroup(s, n);
   return { virq: g === 1, vfiq: g === 0, lr: n };
@@ -155,8 +181,16 @@ export interface IcvAckResult {
   rpr: number;
 }
 
-/** ICV_IAR0_EL1 / ICV_IAR1_EL1 read. */
-export function icvAcknowledge(vgic: VgicState, vcpu: number, group: 0 | 1): IcvAckResult {
+/**
+ * ICV_IAR0_EL1 / ICV_IAR1_EL1 read. A direct vLPI that wins is acknowledged with lr = DIRECT_LR
+ * (its active priority recorded here; the caller clears its pending bit at the redistributor).
+ */
+export function icvAcknowledge(
+  vgic: VgicState,
+  vcpu: number,
+  group: 0 | 1,
+  direct?: DirectVlpi,
+): IcvAckResult {
   const s = ichOf(vgic, vcpu);
   const bits = vgic.cfg.priorityBits;
   const n = hppviIndex(s);
@@ -167,6 +201,17 @@ export function icvAcknowledge(vgic: VgicState, vcpu: number, group: 0 | 1): Icv
     group,
     rpr: runningPriority(view(s), bits),
   });
+  if (directWins(s, n, direct)) {
+    if (group !== 1 || (s.hcr & ICH_HCR_EN) === 0 || !canSignal(view(s), bits, 1, direct.prio)) return none();
+    setActivePriority(view(s), bits, 1, direct.prio);
+    return {
+      intid: direct.intid,
+      lr: DIRECT_LR,
+      prio: direct.prio,
+      group: 1,
+      rpr: runningPriority(view(s), bits),
+    };
+  }
   if (n < 0 || lrGroup(s, n) !== group || !canPreempt(s, bits, n)) return none();
   const intid = s.lrLo[n]! & 0xffffff;
   const prio = lrPriority(s, n);
@@ -363,6 +408,7 @@ export function icvAccess(
   regName: string,
   write: boolean,
   value = 0n,
+  direct?: DirectVlpi,
 ): IcvResult {
   const reg = findIcvRegister(regName);
   if (!reg) return { ok: false, problem: `no such ICV register: ${regName}` };
@@ -372,7 +418,7 @@ export function icvAccess(
   switch (reg.name) {
     case 'ICV_IAR0_EL1':
     case 'ICV_IAR1_EL1': {
-      const ack = icvAcknowledge(vgic, vcpu, reg.name === 'ICV_IAR0_EL1' ? 0 : 1);
+      const ack = icvAcknowledge(vgic, vcpu, reg.name === 'ICV_IAR0_EL1' ? 0 : 1, direct);
       return { ok: true, value: BigInt(ack.intid), ack };
     }
     case 'ICV_EOIR0_EL1':

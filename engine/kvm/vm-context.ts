@@ -25,6 +25,7 @@ import { InternalError, schedule } from '../sim/kernel';
 import { unitId, type Unit } from '../sim/unit-names';
 import { vgicLpiLimit, vgicLpiMap, vgicLpiRetarget, vgicLpiUnmap } from './vgic-lpi';
 import type { VmState } from './vm-state';
+import { forwardedOf, unsetForwarding, v4Retarget } from './vgic-v4';
 
 /** What engine/its sees of a VM: the VM's memory and virtual ITSs; `gic` is not there. */
 export interface VmItsView extends ItsHostState {
@@ -50,8 +51,19 @@ const VGIC_LPI_STORE: KvmLpiStore<ItsMachine<VmItsView>> = {
     for (const v of r.kicks) scheduleKick(m, v);
     return { created: r.created, pendingFromTable: r.pendingFromTable };
   },
-  release: (m, intid) => vgicLpiUnmap(m.s.vm.vgic, intid),
-  retarget: (m, intid, to) => vgicLpiRetarget(m.s.vm.vgic, intid, to),
+  release(m, intid) {
+    // its_free_ite: a forwarded LPI stops being forwarded (its_unmap_vlpi) before it goes.
+    const f = forwardedOf(m.s.vm, intid);
+    if (f) unsetForwarding(m as VmContext, f, 'its event was freed (DISCARD or MAPD)');
+    vgicLpiUnmap(m.s.vm.vgic, intid);
+  },
+  retarget(m, intid, to) {
+    const from = m.s.vm.vgic.dist.lpis.get(intid)?.targetVcpu ?? -1;
+    vgicLpiRetarget(m.s.vm.vgic, intid, to);
+    // update_affinity: a forwarded LPI's vPE changes in the hardware (VMOVI).
+    const f = forwardedOf(m.s.vm, intid);
+    if (f && from !== to) v4Retarget(m as VmContext, f, from, to);
+  },
   intids: (m) => [...m.s.vm.vgic.dist.lpis.keys()],
   target: (m, intid) => m.s.vm.vgic.dist.lpis.get(intid)?.targetVcpu ?? -1,
   limit: (m) => vgicLpiLimit(m.s.vm.vgic),

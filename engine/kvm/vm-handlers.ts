@@ -15,7 +15,11 @@
  */
 
 import type { DirectInvTask } from '../gic/redistributor';
-import type { LpiRequest } from '../gic/gic-tasks';
+import { GIC_HANDLERS, type LpiRequest, type VptTask } from '../gic/gic-tasks';
+import type { VinvRequest, VlpiRequest } from '../gic/vlpi';
+import { wantGuest } from './guest-software';
+import { wakeHostOps } from './host-ops';
+import { forwardedOf, residentVcpu, v4Invall, v4PropUpdate, v4SetPending, vgicV4Doorbell } from './vgic-v4';
 import { ITS_HANDLERS } from '../its/its-tasks';
 import { cacheFlush, cacheLookup } from '../its/translation-cache';
 import { SOFTWARE_HANDLERS } from '../platform/software';
@@ -37,6 +41,21 @@ import { NO_VCPU } from './vgic-irq';
  */
 function vgicLpiTask(ctx: VmContext, r: LpiRequest): void {
   const vm = ctx.s.vm;
+  // A forwarded LPI's pending state is the hardware's (vgic_its_trigger_msi, CLEAR on an hw LPI).
+  const fwd = forwardedOf(vm, r.intid);
+  if (fwd) {
+    v4SetPending(ctx, fwd, r.set, `the guest's ${r.via} on forwarded vLPI ${r.intid}`);
+    vmEmit(ctx, r.set ? 'vgic.lpi.pending' : 'vgic.lpi.clear', -1, -1, r.intid, {
+      via: r.via,
+      its: r.its,
+      devid: r.devid,
+      eventid: r.eventid,
+      found: true,
+      forwarded: true,
+      text: `LPI ${r.intid} is forwarded (GICv4): KVM sets its pending state in the hardware (${r.set ? 'INT' : 'CLEAR'} on the host ITS)`,
+    });
+    return;
+  }
   const at = vm.inIrq.findIndex((x) => x.its === r.its && x.devid === r.devid && x.eventid === r.eventid);
   const inIrq = at >= 0 && r.via === 'MSI' ? vm.inIrq.splice(at, 1)[0] : undefined;
   const res = vgicLpiSetPending(vm.vgic, r.intid, r.set);
@@ -61,7 +80,15 @@ function vgicLpiTask(ctx: VmContext, r: LpiRequest): void {
 function vgicInvTask(ctx: VmContext, t: DirectInvTask): void {
   const vm = ctx.s.vm;
   const r = vgicLpiInvalidate(vm.vgic, vm.mem, t.cpu, t.intid);
-  vmEmit(ctx, 'vgic.lpi.inv', t.cpu, -1, t.intid, { via: t.via, updated: r.updated });
+  // its_prop_update_vlpi for each forwarded LPI whose configuration was re-read.
+  const fwd = (t.intid >= 0 ? [t.intid] : r.updated).flatMap((i) => forwardedOf(vm, i) ?? []);
+  for (const f of fwd) v4PropUpdate(ctx, f);
+  if (t.intid < 0 && vm.v4) v4Invall(ctx, t.cpu);
+  vmEmit(ctx, 'vgic.lpi.inv', t.cpu, -1, t.intid, {
+    via: t.via,
+    updated: r.updated,
+    ...(fwd.length ? { forwarded: fwd.map((f) => f.vintid) } : {}),
+  });
   kickAll(ctx, r.kicks);
 }
 
@@ -192,6 +219,8 @@ export function scopedTask(m: PlatformMachine, t: ScopedTask): void {
  * device's vector, VFIO's handler runs, and it ends the interrupt when it is done (true).
  */
 export function kvmHostInterrupt(m: PlatformMachine, pcpu: number, intid: number): boolean {
+  // A vPE's doorbell: its handler runs; the host ends the interrupt as for any other.
+  if (vgicV4Doorbell(m, pcpu, intid)) return false;
   for (const vm of m.s.kvm?.vms ?? []) {
     const hit = vm.vfio.find((v) => v.hostIntid === intid);
     if (!hit) continue;
@@ -218,6 +247,37 @@ export function kvmPcpuIrq(m: PlatformMachine, pcpu: number, intid: number): num
 export function kvmPcpuIdle(m: PlatformMachine, pcpu: number): void {
   for (const vm of m.s.kvm?.vms ?? []) kvmHostIdle(vmContext(m, vm.index), pcpu);
 }
+
+/**
+ * The host GIC's GICv4 tasks, run as the platform runs them, then: a vLPI (or the end of a VPT
+ * parse, or a reloaded configuration) may now be presented to a vCPU running on that pCPU, whose
+ * guest then takes it without KVM.
+ */
+function afterVirtual(m: PlatformMachine, cpu: number): void {
+  const r = residentVcpu(m, cpu);
+  if (r) wantGuest(r.ctx, r.vcpu);
+}
+
+export const V4_GIC_HANDLERS = {
+  // The host ITS's queue moved: a pCPU waiting in its_send_single_command goes on.
+  'its.process': (m: PlatformMachine, i: number) => {
+    ITS_HANDLERS['its.process'](m, i);
+    wakeHostOps(m, { its: i });
+  },
+  'gicr.vlpi': (m: PlatformMachine, r: VlpiRequest) => {
+    GIC_HANDLERS['gicr.vlpi'](m, r);
+    afterVirtual(m, r.cpu);
+  },
+  'gicr.vpt': (m: PlatformMachine, t: VptTask) => {
+    GIC_HANDLERS['gicr.vpt'](m, t);
+    wakeHostOps(m, { rd: t.cpu });
+    afterVirtual(m, t.cpu);
+  },
+  'gicr.vinv': (m: PlatformMachine, t: VinvRequest) => {
+    GIC_HANDLERS['gicr.vinv'](m, t);
+    afterVirtual(m, t.cpu);
+  },
+};
 
 /** Starts the VMs of a new machine: their vCPU threads are runnable and the scheduler places them. */
 export function kvmStart(m: PlatformMachine): void {

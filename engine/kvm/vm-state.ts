@@ -28,6 +28,8 @@ import {
   type KvmIrqRoutingTable,
 } from './gsi-routing';
 import { createVtimer, mapVtimer, type VtimerState } from './arch-timer';
+import type { KvmV4Host } from './its-v4-host';
+import type { VmV4State } from './vgic-v4';
 import { createKvmIrqfdState, type KvmIrqfdState } from './irqfd';
 import type { GuestOp } from './kvm-input-types';
 import { createKvmRunState, NO_PCPU, type KvmRunState } from './vcpu-run';
@@ -78,6 +80,12 @@ export interface VmOptions {
   software?: GuestPolicy | Record<string, GuestPolicy>;
   idle?: GuestIdle;
   assigned?: AssignedDeviceOptions[];
+  /**
+   * GICv4 direct injection for this VM (vgic-v4.ts). Default: on when the host's GIC is a GICv4,
+   * as on a host booted with kvm-arm.vgic_v4_enable=1. Off keeps every interrupt on KVM's software
+   * path, a per-VM switch only the model has, for comparing the two paths on one host.
+   */
+  gicv4?: boolean;
 }
 
 export interface ResolvedVm {
@@ -94,6 +102,8 @@ export interface ResolvedVm {
   software: GuestPolicy[];
   idle: GuestIdle;
   assigned: { device: string; guestRid: number }[];
+  /** Whether KVM uses GICv4 for this VM (the host has one and the VM did not turn it off). */
+  gicv4: boolean;
 }
 
 /** Where the guest's GIC frames are: QEMU's virt board, as for the host. */
@@ -110,6 +120,7 @@ export function resolveVm(
   pcpus: number,
   hostRid: (name: string) => number | undefined,
   problems: string[],
+  hostGicv4 = false,
 ): ResolvedVm {
   const at = `vms[${i}]`;
   const vcpus = o.vcpus ?? 2;
@@ -170,6 +181,7 @@ export function resolveVm(
     software,
     idle: o.idle ?? 'wfi',
     assigned,
+    gicv4: hostGicv4 && o.gicv4 !== false && o.its !== false,
   };
 }
 
@@ -226,10 +238,14 @@ export interface VmState {
   scheduleQueued: boolean;
   /** A 'kvm.tick' task (the time slice of a vCPU others wait behind) is queued. */
   tickQueued: boolean;
+  /** GICv4: the VM's vPEs and forwarded LPIs, once vgic_v4_init has run (vgic-v4.ts). */
+  v4?: VmV4State;
 }
 
 export interface KvmState {
   vms: VmState[];
+  /** The host's GICv4 driver (its-v4-host.ts), when the host GIC is a GICv4. */
+  v4?: KvmV4Host;
 }
 
 export function createVmState(cfg: ResolvedVm, index: number, pcpus: number): VmState {

@@ -18,6 +18,8 @@ export const LAYOUT = {
   propTable: 0x4013_0000,
   pendTable: (cpu: number): number => 0x4020_0000 + cpu * 0x1_0000,
   itt: (dev: number): number => 0x4100_0000 + dev * 0x1000,
+  /** GICv4: the ITS's vPE table (GITS_BASER2). */
+  vpeTable: 0x4014_0000,
 };
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
@@ -62,9 +64,14 @@ export function buildRig(
   const v = 1n << 63n;
   const baser0 = m.s.its[0]!.baser[0]!;
   const baser1 = m.s.its[0]!.baser[1]!;
+  const baser2 = m.s.its[0]!.baser[2]!;
   const lines = [
     `write64 GITS_BASER0 ${hex(baser0 | BigInt(LAYOUT.deviceTable) | v)}`,
     `write64 GITS_BASER1 ${hex(baser1 | BigInt(LAYOUT.collectionTable) | v)}`,
+    // A GICv4's ITS has a vPE table too (GITS_BASER2, type vPE), which KVM's vgic-v4 needs.
+    ...(((baser2 >> 56n) & 7n) === 2n
+      ? [`write64 GITS_BASER2 ${hex(baser2 | BigInt(LAYOUT.vpeTable) | v)}`]
+      : []),
     `write64 GITS_CBASER ${hex(BigInt(LAYOUT.commandQueue) | 0xfn | v)}`,
     'write GICD_CTLR 0x13',
     ...Array.from({ length: cpus }, (_, c) => [
