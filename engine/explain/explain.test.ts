@@ -23,6 +23,7 @@ import type { SimEvent } from '../sim/event-log';
 import { formatDiagnostic, loadScenario, type Scenario } from '../scenario/loader';
 import { ScenarioRun } from '../scenario/runner';
 import { explain } from './explain';
+import { fire as v4Fire, v4Machine } from '../kvm/v4-fixture';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string): string => readFileSync(new URL(path, root), 'utf8');
@@ -621,5 +622,50 @@ describe('explain, GICv4', () => {
     expect(v41Texts.some((t) => /GITS_SGIR write: virtual SGI 3 for vPE 1 is now pending/.test(t))).toBe(
       true,
     );
+  });
+});
+
+describe('explain, with GICv4 direct injection', () => {
+  it('gives every event of GICv4 VM runs a sentence of its own (KVM vgic-v4, the host driver, the hardware)', () => {
+    const runs: { name: string; m: Machine }[] = [];
+    for (const o of [
+      { name: 'v4.0 spec, blocking', idle: 'wfi' as const, gic: 4 as const, profile: 'spec' as const },
+      { name: 'v4.0 qemu, the proxy', idle: 'wfi' as const, gic: 4 as const, profile: 'qemu' as const },
+      {
+        name: 'v4.1 spec, default doorbell',
+        idle: 'wfi' as const,
+        gic: 4.1 as const,
+        profile: 'spec' as const,
+      },
+    ]) {
+      const m = v4Machine(o);
+      m.run({ until: m.time + 100_000 });
+      v4Fire(m);
+      m.input({ kind: 'vcpu-pin', vm: 0, vcpu: 1, pcpu: 0 });
+      m.run({ until: m.time + 100_000 });
+      v4Fire(m);
+      runs.push({ name: o.name, m });
+    }
+    const kinds = new Set<string>();
+    for (const { name, m } of runs)
+      for (const e of m.log.slice()) {
+        const text = explain(e);
+        const at = `${name} #${e.seq} ${e.kind} ${JSON.stringify(e.data)}`;
+        kinds.add(e.kind);
+        expect(isFallback(e, text), at).toBe(false);
+        expect(text, at).not.toMatch(/undefined|NaN|\[object/);
+        expect(text, at).toMatch(/[.]$/);
+      }
+    for (const k of [
+      'kvm.v4.init',
+      'kvm.v4.vpt',
+      'kvm.v4.config',
+      'kvm.v4.doorbell',
+      'gicr.vlpi',
+      'gicr.doorbell',
+      'gicr.vpe',
+      'its.vte',
+    ])
+      expect(kinds, k).toContain(k);
   });
 });

@@ -65,6 +65,9 @@ const arr = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 /** The VM's name: the unit of a VM event ('vm0'), or the unit's prefix ('vm0.vcpu1', 'vm0.its0'). */
+/** A `text` field as a clause inside a sentence (no final full stop). */
+const sentence = (t: unknown): string => str(t).replace(/[.]$/, '');
+
 const vmName = (e: SimEvent): string => /^(.+)\.(vcpu|its)\d+$/.exec(e.unit)?.[1] ?? e.unit;
 /** "vm0's vCPU 1". */
 const vcpuName = (e: SimEvent, d: Data): string => `${vmName(e)}'s vCPU ${str(d.vcpu)}`;
@@ -297,11 +300,18 @@ function explainVm(e: SimEvent, d: Data): string | undefined {
       return `The guest's code on ${who()} has one more access to make: ${str(d.op)} (${str(d.queued)} queued)${
         d.woke ? '; the vCPU was blocked in WFI, so it becomes runnable to run it' : ''
       }.`;
-    case 'guest.take':
-      return `${who()} takes the virtual IRQ that LR${str(d.lr)} signals${Number(d.depth) > 1 ? ` (nested, depth ${str(d.depth)})` : ''}: the guest enters its handler with IRQs masked, and nothing exits to KVM.`;
+    case 'guest.take': {
+      const source =
+        d.direct !== undefined
+          ? `that vLPI ${str(d.direct)} raises straight from the redistributor (GICv4: no list register)`
+          : `that LR${str(d.lr)} signals`;
+      return `${who()} takes the virtual IRQ ${source}${Number(d.depth) > 1 ? ` (nested, depth ${str(d.depth)})` : ''}: the guest enters its handler with IRQs masked, and nothing exits to KVM.`;
+    }
     case 'icv.ack': {
       const reg = program ? 'an ICV_IAR register' : 'ICV_IAR1_EL1';
       const by = program ? `${who()}'s code` : who();
+      if (d.direct)
+        return `${by} reads ${reg} and acknowledges ${vintidName(intid)} straight from the redistributor (GICv4, priority ${hex(d.prio)}), without exiting and with no list register: its bit in the vPE's virtual pending table is cleared and the virtual running priority is now ${hex(d.rpr ?? d.prio)}.`;
       return intid === 1023
         ? `${by} reads ${reg} and gets 1023 (spurious): no list register holds a pending interrupt that may be taken now (none pending, or masked by ICV_PMR_EL1, the running priority or a disabled group).`
         : `${by} reads ${reg} and acknowledges ${vintidName(intid)} from LR${str(d.lr)} (priority ${hex(d.prio)}), without exiting: the LR goes from pending to active and the virtual running priority is now ${hex(d.rpr ?? d.prio)}.`;
@@ -317,7 +327,9 @@ function explainVm(e: SimEvent, d: Data): string | undefined {
         ? `LR${str(d.lr)} deactivated; KVM sees it at the next exit's fold`
         : d.counted
           ? 'no list register holds it, so the deactivation is counted in ICH_HCR_EL2.EOIcount for KVM'
-          : 'no list register deactivated (with EOImode 1, ICV_DIR_EL1 does that)';
+          : d.lr === -1 && intid >= 8192
+            ? 'no list register holds it and an LPI has no active state, so there is nothing to deactivate (a GICv4 vLPI from the redistributor ends here)'
+            : 'no list register deactivated (with EOImode 1, ICV_DIR_EL1 does that)';
       return `${by} ends ${vintidName(intid)} by writing ${reg}, without exiting: ${drop}${what}.`;
     }
     case 'icv.dir': {
@@ -682,6 +694,26 @@ export function explain(e: SimEvent): string {
       return `${itsName(e)} drops the MSI (DeviceID ${e.devid}, EventID ${e.eventid}) at the ${str(d.stage)} step: ${formatItsError(d.error as ItsError)}.`;
     case 'its.cache.flush':
       return `ITS translation caches flushed (${str(d.entries)} entries): ${str(d.reason)}.`;
+    case 'kvm.v4.init':
+      return d.problem
+        ? `KVM cannot set up GICv4 for vm${str(d.vm)}: ${str(d.problem)}; its interrupts stay on the software path.`
+        : `KVM sets up GICv4 for vm${str(d.vm)} (${sentence(d.text)}).`;
+    case 'kvm.v4.vpt':
+      return `On pCPU ${e.cpu}, the host's GICv4 driver sees ${sentence(d.text)}.`;
+    case 'kvm.v4.config':
+      return `On pCPU ${e.cpu}, the host's GICv4 driver writes property byte ${str(d.byte)} at ${str(d.addr)} (lpi_write_config): ${sentence(d.text)}.`;
+    case 'kvm.v4.doorbell':
+      return `KVM's doorbell handler (vgic_v4_doorbell_handler) runs: ${sentence(d.text)}.`;
+    case 'kvm.v4.timeout':
+      return `On pCPU ${e.cpu}, ${sentence(d.text)}.`;
+    case 'kvm.v4.cmd':
+      return `On pCPU ${e.cpu}, the host's GICv4 driver cannot post ${str(d.command)} (${str(d.why)}): ${str(d.problem)}.`;
+    case 'icv.vlpi.ack':
+      return Number(d.intid) === 1023
+        ? `The guest on ${cpuName(e)} reads ICV_IAR1_EL1 and no vLPI of a resident vPE is pending there: the direct path has nothing for it (1023).`
+        : `The guest on ${cpuName(e)} reads ICV_IAR1_EL1 and takes vLPI ${str(d.intid)} straight from the redistributor (no list register): its bit in the virtual pending table is cleared.`;
+    case 'icv.vlpi.eoi':
+      return `The guest on ${cpuName(e)} writes ICV_EOIR1_EL1 for vLPI ${str(d.intid)}: a priority drop only (a vLPI has no active state).`;
     case 'pe.take':
       return `${cpuName(e)} takes the IRQ exception (PSTATE.I is now set) and enters its handler.`;
     case 'pe.unmask':
