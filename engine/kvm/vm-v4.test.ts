@@ -4,6 +4,7 @@ import type { Machine } from '../platform/machine';
 import type { KvmInput } from './kvm-input-types';
 import { dumpFrom, eventsFrom, itsCmd } from './vm-fixture';
 import { fire, guest, v4Machine } from './v4-fixture';
+import { memoryMap } from '../platform/memory-inspect';
 
 const commands = (m: Machine, from = 0) =>
   eventsFrom(m, from)
@@ -193,5 +194,19 @@ describe('GICv4.1', () => {
     const text = dumpFrom(m, from);
     expect(ev.filter((e) => e.kind === 'gicr.doorbell').length, text).toBe(1);
     expect(m.s.kvm!.vms[0]!.guest[1]!.acked[8192], text).toBe(1);
+  });
+});
+
+describe("the host's memory map on a GICv4", () => {
+  it("names each vPE's virtual pending table (from the ITS's vPE table) and the vLPI property table", () => {
+    const m = v4Machine();
+    const map = memoryMap(m);
+    const vpts = map.structures.filter((s) => s.name.startsWith('virtual pending table'));
+    expect(vpts.map((s) => s.name)).toEqual([
+      'virtual pending table of vPE 0',
+      'virtual pending table of vPE 1',
+    ]);
+    expect(vpts.every((s) => s.size === 0x2000 && /resident on redistributor/.test(s.note ?? ''))).toBe(true);
+    expect(map.structures.some((s) => s.name.startsWith('vLPI property table'))).toBe(true);
   });
 });

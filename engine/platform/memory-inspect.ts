@@ -18,7 +18,8 @@
  * Read-only like every inspector: bytes are read without creating pages, nothing is emitted.
  */
 
-import { FIRST_LPI } from '../gic/gic-config';
+import { FIRST_LPI, isGicV4, isGicV41 } from '../gic/gic-config';
+import { vpropBits, vpropTable } from '../gic/vlpi';
 import type { InspectError } from '../gic/gic-inspect';
 import type { GicMachine } from '../gic/gic-machine';
 import { lpiLimit, pendTableBase, propTableBase } from '../gic/lpi';
@@ -30,12 +31,14 @@ import {
   devices,
   itt,
   queueSlots,
+  vpes,
   type ItsCollectionsView,
   type ItsDevicesView,
   type ItsSource,
 } from '../its/its-inspect';
 import type { ItsMachine } from '../its/its-machine';
-import { BASER_TYPE_COLLECTION, BASER_TYPE_DEVICE } from '../its/its-state';
+import { BASER_TYPE_COLLECTION, BASER_TYPE_DEVICE, BASER_TYPE_VPE } from '../its/its-state';
+import { findTable } from '../its/tables';
 import { entryBytes } from '../its/table-formats';
 import { unitName } from '../sim/unit-names';
 
@@ -227,7 +230,44 @@ function collectStructures(
         });
     }
     if (p.cols) capped ||= p.cols.capped;
+    // GICv4: each mapped vPE's virtual pending table, as the ITS's vPE table names it.
+    const v =
+      m.itsRules.state === 'tables-in-memory' && findTable(its, BASER_TYPE_VPE)?.valid
+        ? vpes(m, p.index)
+        : undefined;
+    if (v && v.ok) {
+      capped ||= v.capped;
+      for (const e of v.vpes)
+        out.push({
+          name: `virtual pending table of vPE ${e.vpeid}`,
+          kind: 'lpi-pending-table',
+          base: e.vpt,
+          size: 2 ** e.vptBits / 8,
+          owner: `vPE ${e.vpeid}`,
+          id: e.vpeid,
+          note:
+            `bit n is vINTID n (the first KiB is the implementation's); ` +
+            (e.residentOn.length ? `resident on redistributor ${e.residentOn.join(', ')}` : 'not resident'),
+        });
+    }
   }
+  // GICv4.0: the vLPI configuration table each redistributor's GICR_VPROPBASER names (v4.1 keeps
+  // it in the GIC's vPE configuration, from VMAPP).
+  // (A VM's context has no GIC of its own; KVM's profile has no GICv4 anyway.)
+  if (m.profile !== 'kvm' && isGicV4(m.s.gic.cfg) && !isGicV41(m.s.gic.cfg))
+    m.s.gic.rd.forEach((rd, cpu) => {
+      if (rd.vpropbaser === 0n) return;
+      const base = vpropTable(rd.vpropbaser);
+      if (base === 0 || out.some((x) => x.base === base && x.kind === 'lpi-property-table')) return;
+      out.push({
+        name: `vLPI property table (GICR_VPROPBASER of rd${cpu})`,
+        kind: 'lpi-property-table',
+        base,
+        size: 2 ** vpropBits(rd.vpropbaser) - FIRST_LPI,
+        owner: `rd${cpu}`,
+        note: `byte n configures vLPI ${FIRST_LPI} + n of the vPEs resident with this table`,
+      });
+    });
   // LPI tables, one structure per distinct table (KVM's property table is shared by every PE).
   const lpiTables = new Map<string, MemoryStructure>();
   for (const { kind, base, size, owner, note } of lpi) {
