@@ -698,6 +698,10 @@ export function explain(e: SimEvent): string {
       return d.problem
         ? `KVM cannot set up GICv4 for vm${str(d.vm)}: ${str(d.problem)}; its interrupts stay on the software path.`
         : `KVM sets up GICv4 for vm${str(d.vm)} (${sentence(d.text)}).`;
+    case 'kvm.v4.forward':
+      return d.on
+        ? `KVM forwards vm${str(d.vm)}'s LPI ${str(d.vintid)} (${sentence(d.text)}): the device's MSIs now reach the guest without the host taking an interrupt.`
+        : `KVM stops forwarding vm${str(d.vm)}'s LPI ${str(d.vintid)} (${sentence(d.text)}).`;
     case 'kvm.v4.vpt':
       return `On pCPU ${e.cpu}, the host's GICv4 driver sees ${sentence(d.text)}.`;
     case 'kvm.v4.config':

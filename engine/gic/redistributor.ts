@@ -17,7 +17,7 @@ import { defineTable, merge, type RegisterDef } from './registers';
 import { isGicV4, isGicV41 } from './gic-config';
 import type { VinvRequest } from './vlpi';
 import { vpendbaserWritable, writeVpendbaser } from './vlpi';
-import type { VptTask } from './gic-tasks';
+import type { LpiRequest, VptTask } from './gic-tasks';
 
 type Reg = RegisterDef<GicMachine, number>;
 
@@ -500,7 +500,39 @@ function directInvalidation(): Reg[] {
     if (!vpe) return note(m, `dropped: vPE ${vpeid} is not mapped (no VMAPP)`);
     schedule<VinvRequest>(m, m.gicTiming.invalidate, 'gicr.vinv', { cpu, vpeid, vpt: vpe.vpt, vintid, via });
   };
+  // GICR_SETLPIR / GICR_CLRLPIR (DirectLPI): software sets or clears a physical LPI's pending state
+  // at this redistributor without an ITS. KVM's vGIC does not implement them.
+  const direct = (m: GicMachine): boolean => m.gicRules.directInvRegisters && m.profile !== 'kvm';
+  const setOrClear = (name: string, offset: number, set: boolean): Reg => ({
+    name,
+    offset,
+    size: 8,
+    widths: [32, 64],
+    access: 'rw',
+    read: () => 0n,
+    present: direct,
+    fields: [{ name: 'pINTID', msb: 31, lsb: 0 }],
+    write: (m, cpu, _n, value, mask) => {
+      if ((mask & 0xffffffffn) === 0n) return note(m, 'no effect: the INTID is in the lower word');
+      if (!lpisEnabled(m, cpu))
+        return note(
+          m,
+          'ignored: LPIs are disabled on this redistributor (the architecture makes this UNPREDICTABLE)',
+        );
+      schedule<LpiRequest>(m, m.gicTiming.lpi, 'gicr.lpi', {
+        cpu,
+        intid: lo32(value),
+        set,
+        its: -1,
+        devid: -1,
+        eventid: -1,
+        via: name,
+      });
+    },
+  });
   return [
+    setOrClear('GICR_SETLPIR', 0x0040, true),
+    setOrClear('GICR_CLRLPIR', 0x0048, false),
     {
       name: 'GICR_INVLPIR',
       offset: 0x00a0,

@@ -261,8 +261,21 @@ function proxyMap(
 
 /** its_vpe_db_proxy_move: the proxy event follows the vPE (MOVI + SYNC), or GICR_CLRLPIR with DirectLPI. */
 function proxyMove(m: PlatformMachine, h: KvmV4Host, vpe: ItsVpe, from: number, to: number): HostOp[] {
+  if (from === to || hostIsV41(m)) return [];
+  if (!viaProxy(m)) {
+    // DirectLPI: a doorbell left pending on the old redistributor is cleared there (GICR_CLRLPIR).
+    const cfg = m.s.gic.cfg;
+    return [
+      {
+        k: 'write64',
+        addr: cfg.redistBase + from * redistStride(cfg) + 0x48,
+        value: v(vpe.doorbell),
+        why: `vPE ${vpe.vpeid}'s doorbell cleared on its old redistributor`,
+      },
+    ];
+  }
   const p = h.proxy;
-  if (!viaProxy(m) || !p || vpe.proxyEvent < 0 || from === to) return [];
+  if (!p || vpe.proxyEvent < 0) return [];
   return [
     cmd(
       p.its,
@@ -288,12 +301,12 @@ export function doorbellOp(
 ): HostOp[] {
   if (hostIsV41(m)) return [];
   if (!viaProxy(m)) {
-    if (op === 'CLEAR') return []; // GICR_CLRLPIR: not modelled; the doorbell's pending bit is left.
+    // DirectLPI: GICR_INVLPIR or GICR_CLRLPIR on the vPE's redistributor (then GICR_SYNCR).
     const cfg = m.s.gic.cfg;
     return [
       {
         k: 'write64',
-        addr: cfg.redistBase + vpe.colIdx * redistStride(cfg) + 0xa0,
+        addr: cfg.redistBase + vpe.colIdx * redistStride(cfg) + (op === 'INV' ? 0xa0 : 0x48),
         value: v(vpe.doorbell),
         why,
       },

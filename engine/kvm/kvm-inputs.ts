@@ -21,7 +21,7 @@ import { kvmVcpuPlace, NO_PCPU } from './vcpu-run';
 import { scheduleIrqfdInjection } from './vm-handlers';
 import { migrateVm } from './vm-migrate';
 import { vmIrqContext } from './vm-state';
-import { vgicV4Rebind } from './vgic-v4';
+import { vgicV4Rebind, vgicV4RoutingUpdate } from './vgic-v4';
 import { hopCost, vmContext, type VmContext } from './vm-context';
 
 const isU = (v: number, bits: number): boolean => Number.isInteger(v) && v >= 0 && v < 2 ** bits;
@@ -87,8 +87,8 @@ function applyCall(ctx: VmContext, call: KvmCall): void {
     }
     case 'set-gsi-routing': {
       const r = kvmSetGsiRouting(vm.routing, { nr: call.entries.length, flags: 0, entries: call.entries });
-      // kvm_arch_update_irqfd_routing: forwarded irqfds follow their new routes.
-      const fwd = r.ret === 0 ? vgicV4Rebind(ctx) : [];
+      // kvm_arch_update_irqfd_routing: a forwarded irqfd whose route changed falls back to software.
+      const fwd = r.ret === 0 ? vgicV4RoutingUpdate(ctx) : [];
       vmEmit(ctx, 'kvm.set-gsi-routing', -1, -1, -1, {
         ret: r.ret,
         ...(r.errno ? { errno: r.errno } : {}),

@@ -26,7 +26,7 @@ import { vmPhysLines, vtimerLine, VTIMER_INTID, VTIMER_OWNER } from './arch-time
 import { ichMaintenance } from './ich-registers';
 import { kvmNotifyAckedPins } from './irqfd';
 import { decodeIchLr, type VgicPhysLines } from './list-registers';
-import { vgicV4Load, vgicV4Put } from './vgic-v4';
+import { vgicV4Load, vgicV4Put, vgicV4Reload } from './vgic-v4';
 import { hopCost, type VmContext } from './vm-context';
 import { vmIrqContext } from './vm-state';
 import { cacheFlush } from '../its/translation-cache';
@@ -452,7 +452,11 @@ export function afterVgicWrite(
     kicks.push(...inv.kicks);
     notes.push(`configuration re-read from the property table: ${inv.updated.length} LPI(s) changed`);
   }
-  if (r.kickAll) kicks.push(...vgicKickVcpus(vm.vgic));
+  if (r.kickAll) {
+    kicks.push(...vgicKickVcpus(vm.vgic));
+    // GICv4.1: the vPEs' VGRP1EN follows the distributor's enable (KVM_REQ_RELOAD_GICv4).
+    vgicV4Reload(ctx);
+  }
   kickAll(ctx, kicks);
   return notes;
 }

@@ -454,6 +454,18 @@ export function vgicV4Rebind(ctx: VmContext): string[] {
       fd: vf.fd,
     };
     v4.forwarded.push(f);
+    ops.unshift(
+      told('kvm.v4.forward', vm.index, {
+        on: true,
+        vintid,
+        vcpu,
+        vpeid: vpe.vpeid,
+        hostIntid: vf.hostIntid,
+        devid: host.devid,
+        eventid: host.eventid,
+        text: `kvm_vgic_v4_set_forwarding: ${vf.device} vector ${vf.vector} (host DeviceID ${host.devid} EventID ${host.eventid}, LPI ${vf.hostIntid}) becomes vLPI ${vintid} of vCPU ${vcpu} (vPE ${vpe.vpeid}) in the hardware`,
+      }),
+    );
     // The pending state moves into the hardware.
     if (irq.pendingLatch) {
       ops.push(
@@ -470,6 +482,29 @@ export function vgicV4Rebind(ctx: VmContext): string[] {
   return out;
 }
 
+/**
+ * kvm_arch_update_irqfd_routing (KVM_SET_GSI_ROUTING): a forwarded irqfd whose route still names the
+ * same vITS event stays as it is; one whose route changed (or went away) falls back to software
+ * injection (unset forwarding). A new route is never forwarded here: that takes the irq-bypass
+ * pairing again (VFIO_DEVICE_SET_IRQS or KVM_IRQFD).
+ */
+export function vgicV4RoutingUpdate(ctx: VmContext): string[] {
+  const vm = ctx.s.vm;
+  const out: string[] = [];
+  for (const f of [...(vm.v4?.forwarded ?? [])]) {
+    const irqfd = vm.irqfd.irqfds.find((i) => i.fd === f.fd);
+    const route = irqfd
+      ? kvmIrqMapGsi(vm.routing, irqfd.gsi).find((r) => r.type === KVM_IRQ_ROUTING_MSI)
+      : undefined;
+    const msi =
+      route && route.type === KVM_IRQ_ROUTING_MSI ? vgicMsiToIts(vmIrqContext(vm).msi, route.msi) : undefined;
+    const same =
+      msi?.ok && msi.its.itsIndex === f.vits && msi.its.devid === f.vdevid && msi.its.eventid === f.veventid;
+    if (!same) out.push(unsetForwarding(ctx, f, 'its MSI route changed: software injection from now on'));
+  }
+  return out;
+}
+
 /** kvm_vgic_v4_unset_forwarding: irq->hw cleared and the host event mapped back to its LPI. */
 export function unsetForwarding(ctx: VmContext, f: ForwardedLpi, why: string): string {
   const vm = ctx.s.vm;
@@ -482,8 +517,35 @@ export function unsetForwarding(ctx: VmContext, f: ForwardedLpi, why: string): s
     const vpe = v4.vpes[irq.targetVcpu];
     if (vpe) vpe.vlpiCount = Math.max(0, vpe.vlpiCount - 1);
   }
-  hostRun(ctx.host, 0, unmapVlpi(ctx.host, f));
-  return `vLPI ${f.vintid} no longer forwarded (${why}): host LPI ${f.hostIntid} again`;
+  const text = `vLPI ${f.vintid} no longer forwarded (${why}): host LPI ${f.hostIntid} again`;
+  hostRun(ctx.host, 0, [
+    told('kvm.v4.forward', vm.index, {
+      on: false,
+      vintid: f.vintid,
+      hostIntid: f.hostIntid,
+      devid: f.devid,
+      eventid: f.eventid,
+      text: `kvm_vgic_v4_unset_forwarding: ${text}`,
+    }),
+    ...unmapVlpi(ctx.host, f),
+  ]);
+  return text;
+}
+
+/**
+ * KVM_REQ_RELOAD_GICv4 (GICv4.1): the guest's distributor enable changed, and VGRP1EN in each
+ * resident vPE's GICR_VPENDBASER follows it: every loaded vCPU's vPE is put and loaded again.
+ */
+export function vgicV4Reload(ctx: VmContext): void {
+  const m = ctx.host;
+  const vm = ctx.s.vm;
+  if (!vm.v4?.v41) return;
+  vm.run.vcpus.forEach((r, v) => {
+    const vpe = vm.v4!.vpes[v];
+    if (!vpe?.resident || r.pcpu < 0) return;
+    vgicV4Put(m, vm.index, v, r.pcpu, false);
+    hostRun(m, queueFor(vm, r.pcpu), loadOps(m, vm, v, r.pcpu));
+  });
 }
 
 /** The forwarded LPI a guest LPI is, if it is one. */

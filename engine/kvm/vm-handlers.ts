@@ -19,7 +19,15 @@ import { GIC_HANDLERS, type LpiRequest, type VptTask } from '../gic/gic-tasks';
 import type { VinvRequest, VlpiRequest } from '../gic/vlpi';
 import { wantGuest } from './guest-software';
 import { wakeHostOps } from './host-ops';
-import { forwardedOf, residentVcpu, v4Invall, v4PropUpdate, v4SetPending, vgicV4Doorbell } from './vgic-v4';
+import {
+  forwardedOf,
+  residentVcpu,
+  v4Invall,
+  v4PropUpdate,
+  v4SetPending,
+  vgicV4Doorbell,
+  vgicV4Init,
+} from './vgic-v4';
 import { ITS_HANDLERS } from '../its/its-tasks';
 import { cacheFlush, cacheLookup } from '../its/translation-cache';
 import { SOFTWARE_HANDLERS } from '../platform/software';
@@ -262,7 +270,16 @@ export const V4_GIC_HANDLERS = {
   // The host ITS's queue moved: a pCPU waiting in its_send_single_command goes on.
   'its.process': (m: PlatformMachine, i: number) => {
     ITS_HANDLERS['its.process'](m, i);
+    if (!m.s.kvm?.v4 || !m.emitted) return;
     wakeHostOps(m, { its: i });
+    // The host's ITS is up (its driver's first commands ran): VMs waiting for vgic_v4_init get it.
+    for (const vm of m.s.kvm.vms) if (vm.cfg.gicv4 && !vm.v4) vgicV4Init(m, vm.index, 0);
+    // A command (VSGI, VINVALL...) may have changed what a resident vPE presents.
+    for (let c = 0; c < m.s.gic.rd.length; c++) afterVirtual(m, c);
+  },
+  'its.sgir': (m: PlatformMachine, t: { its: number; vpeid: number; vintid: number }) => {
+    ITS_HANDLERS['its.sgir'](m, t);
+    if (m.s.kvm?.v4) for (let c = 0; c < m.s.gic.rd.length; c++) afterVirtual(m, c);
   },
   'gicr.vlpi': (m: PlatformMachine, r: VlpiRequest) => {
     GIC_HANDLERS['gicr.vlpi'](m, r);

@@ -75,6 +75,8 @@ const vm = z
         z.object({ device: z.string(), guestRid: z.number().int().min(0).max(0xffff).optional() }).strict(),
       )
       .optional(),
+    /** GICv4 direct injection for this VM (default: on when the host's GIC is a GICv4). */
+    gicv4: z.boolean().optional(),
   })
   .strict();
 
