@@ -10,6 +10,7 @@ export type { SimEvent, EventIds } from './sim/event-log';
 export { EventLog } from './sim/event-log';
 export type { ProfileName, GicRules, RuleDoc } from './gic/gic-rules';
 export { GIC_RULES, GIC_RULE_DOCS, PROFILES } from './gic/gic-rules';
+export type { GicVersion } from './gic/gic-config';
 export { ITS_RULES, ITS_RULE_DOCS } from './its/its-rules';
 export type { ItsRules } from './its/its-rules';
 export { E_ITS, formatItsError } from './its/errors';

@@ -18,12 +18,15 @@ import {
   PROFILES,
   sandboxTitle,
   vmText,
+  GIC_CHOICES,
+  gicFor,
   type SandboxShape,
 } from './empty-machine';
 import './sandbox.css';
 
 type Form = {
   profile: SandboxShape['profile'];
+  gic: string;
   cpus: string;
   its: string;
   devices: string;
@@ -40,6 +43,7 @@ const formOf = (s: SandboxShape): Form => {
   const vm = s.vm ?? DEFAULT_VM;
   return {
     profile: s.profile,
+    gic: String(s.gic ?? 3),
     cpus: String(s.cpus),
     its: String(s.its),
     devices: String(s.devices),
@@ -55,6 +59,7 @@ const formOf = (s: SandboxShape): Form => {
 const shapeOf = (f: Form): SandboxShape =>
   normalise({
     profile: f.profile,
+    gic: Number(f.gic) as SandboxShape['gic'],
     cpus: Number(f.cpus),
     its: Number(f.its),
     devices: Number(f.devices),
@@ -162,6 +167,20 @@ export function NewSandbox() {
               {PROFILES.map((p) => (
                 <option key={p.id} value={p.id}>
                   {p.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="ns-field">
+            <span>GIC version</span>
+            <select
+              value={String(shape.gic ?? 3)}
+              onChange={(e) => setForm({ ...form, gic: e.target.value })}
+              data-testid="sandbox-gic"
+            >
+              {GIC_CHOICES.map((g) => (
+                <option key={g.id} value={String(g.id)} disabled={gicFor(form.profile, g.id) !== g.id}>
+                  {g.label}
                 </option>
               ))}
             </select>

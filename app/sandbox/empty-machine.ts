@@ -22,15 +22,19 @@
  *   0x4012_0000  ITS0 command queue (64 KiB)     0x4013_0000  LPI property table (56 KiB)
  *   0x4030_0000  free: a place for ITTs          0x4040_0000  rd<n>'s pending table at + n x 64 KiB
  *   0x4080_0000  ITS<i> (i >= 1): device table, collection table, queue at + (i - 1) x 192 KiB
+ *   0x40c0_0000  GICv4: ITS<i>'s vPE table at + i x 64 KiB
+ *   0x4100_0000  GICv4: ITS<i>'s device table (8 x 64 KiB, DeviceIDs up to 0xffff) at + i x 512 KiB
  *
  * The ITSs sit where the engine puts them by default: ITS 0 where QEMU's virt board has its ITS
  * (0x0808_0000), the others after the last redistributor.
  */
 
-import type { ProfileName } from '../../engine';
+import type { GicVersion, ProfileName } from '../../engine';
 
 export interface SandboxShape {
   profile: ProfileName;
+  /** The GIC architecture version: 3, 4 (GICv4.0: vLPIs, a vPE table) or 4.1. Absent: 3. */
+  gic?: GicVersion;
   cpus: number;
   its: number;
   devices: number;
@@ -49,6 +53,21 @@ export interface SandboxVm {
   its: boolean;
   /** dev0 assigned to the VM (VFIO): `assigned: [{ device: 'dev0' }]`; only with a device. */
   assignDev0: boolean;
+}
+
+/** The GIC versions the dialog offers (QEMU's model and KVM's vGIC stop at GICv4.0 and GICv3). */
+export const GIC_CHOICES: readonly { id: GicVersion; label: string }[] = [
+  { id: 3, label: 'GICv3' },
+  { id: 4, label: 'GICv4.0: vLPIs, doorbells, GICv4 direct injection for a VM' },
+  { id: 4.1, label: 'GICv4.1: vPEIDs in the redistributors, default doorbells, vSGIs' },
+];
+
+/** The GIC version a profile can have: KVM's emulated GIC is a GICv3, QEMU 7.2's at most a GICv4.0. */
+export function gicFor(profile: ProfileName, gic: GicVersion | undefined): GicVersion {
+  const v = gic ?? 3;
+  if (profile === 'kvm') return 3;
+  if (profile === 'qemu' && v === 4.1) return 4;
+  return v;
 }
 
 export const PROFILES: readonly { id: ProfileName; label: string }[] = [
@@ -72,8 +91,11 @@ const clamp = (v: number, [lo, hi]: readonly [number, number]): number =>
 export function normalise(s: SandboxShape): SandboxShape {
   const its = clamp(s.its, LIMITS.its);
   const devices = its === 0 ? 0 : clamp(s.devices, LIMITS.devices);
+  const profile = PROFILES.some((p) => p.id === s.profile) ? s.profile : 'spec';
+  const gic = gicFor(profile, s.gic);
   return {
-    profile: PROFILES.some((p) => p.id === s.profile) ? s.profile : 'spec',
+    profile,
+    ...(gic !== 3 ? { gic } : {}),
     cpus: clamp(s.cpus, LIMITS.cpus),
     its,
     devices,
@@ -104,6 +126,12 @@ function itsTables(i: number): { dt: number; ct: number; cq: number } {
   const base = i === 0 ? 0x4010_0000 : 0x4080_0000 + (i - 1) * 0x3_0000;
   return { dt: base, ct: base + 0x1_0000, cq: base + 0x2_0000 };
 }
+/**
+ * A GICv4's ITS i also has a vPE table, and a device table of 8 x 64 KiB (every 16-bit DeviceID:
+ * KVM's GICv4.0 doorbell proxy device is DeviceID 0xffff), placed apart from the GICv3 layout.
+ */
+const V4_DEVICE_TABLE = (i: number): number => 0x4100_0000 + i * 0x8_0000;
+const VPE_TABLE = (i: number): number => 0x40c0_0000 + i * 0x1_0000;
 
 /** The bring-up lines, as a driver writes them (lesson 2.2, step 1, for any number of PEs and ITSs). */
 export function bringUpLines(shape: SandboxShape): string[] {
@@ -129,14 +157,24 @@ export function bringUpLines(shape: SandboxShape): string[] {
       `write64 rd${n} GICR_PENDBASER ${hex(BigInt(PENDING(n)) | 0x780n)}`,
       `write rd${n} GICR_CTLR |= 1`,
     );
+  const v4 = (s.gic ?? 3) >= 4;
   for (let i = 0; i < s.its; i++) {
     const t = itsTables(i);
+    const dt = v4 ? V4_DEVICE_TABLE(i) : t.dt;
     lines.push(
-      `# ITS ${i}: device and collection tables, command queue, enable`,
-      `mem fill ${hex(t.dt)} 64K 0`,
+      v4
+        ? `# ITS ${i}: device (8 x 64 KiB), collection and vPE tables, command queue, enable`
+        : `# ITS ${i}: device and collection tables, command queue, enable`,
+      `mem fill ${hex(dt)} ${v4 ? '512K' : '64K'} 0`,
       `mem fill ${hex(t.ct)} 64K 0`,
-      `write64 its${i} GITS_BASER0 ${hex(0xb907_0000_0000_0600n | BigInt(t.dt))}`,
+      `write64 its${i} GITS_BASER0 ${hex((v4 ? 0xb907_0000_0000_0607n : 0xb907_0000_0000_0600n) | BigInt(dt))}`,
       `write64 its${i} GITS_BASER1 ${hex(0xbc07_0000_0000_0600n | BigInt(t.ct))}`,
+      ...(v4
+        ? [
+            `mem fill ${hex(VPE_TABLE(i))} 64K 0`,
+            `write64 its${i} GITS_BASER2 ${hex(0xba0f_0000_0000_0600n | BigInt(VPE_TABLE(i)))}`,
+          ]
+        : []),
       `write64 its${i} GITS_CBASER ${hex(0xb800_0000_0000_040fn | BigInt(t.cq))}`,
       `write64 its${i} GITS_CWRITER 0`,
       `write its${i} GITS_CTLR 1`,
@@ -311,6 +349,7 @@ export function emptyMachineScenario(shape: SandboxShape): string {
       : 'A sandbox machine as it comes out of reset: type commands in the console.',
     machine: {
       profile: s.profile,
+      ...(s.gic ? { gic: s.gic } : {}),
       cpus: s.cpus,
       its: Array.from({ length: s.its }, () => ({})),
       devices,

@@ -26,7 +26,7 @@ import { vmPhysLines, vtimerLine, VTIMER_INTID, VTIMER_OWNER } from './arch-time
 import { ichMaintenance } from './ich-registers';
 import { kvmNotifyAckedPins } from './irqfd';
 import { decodeIchLr, type VgicPhysLines } from './list-registers';
-import { vgicV4Load, vgicV4Put, vgicV4Reload } from './vgic-v4';
+import { vgicV4Init, vgicV4Load, vgicV4Put, vgicV4Reload } from './vgic-v4';
 import { hopCost, type VmContext } from './vm-context';
 import { vmIrqContext } from './vm-state';
 import { cacheFlush } from '../its/translation-cache';
@@ -251,6 +251,8 @@ function kvmEnterTask(ctx: VmContext, a: { vcpu: number }): void {
     entry: r.counters.entries,
   });
   vm.guest[a.vcpu]!.queued = r.counters.entries;
+  // A VM waiting for vgic_v4_init (the host's ITS was not up yet) gets it at its next entry.
+  if (vm.cfg.gicv4 && !vm.v4) vgicV4Init(ctx.host, ctx.vmIndex, e.pcpu);
   schedule(
     ctx,
     hopCost(ctx, 'vgicFlushBase') + hopCost(ctx, 'lrFlush', f.loaded.length) + hopCost(ctx, 'guestEntry'),
