@@ -176,8 +176,10 @@ function runOp(m: PlatformMachine, pcpu: number, op: HostOp, q: HostOpQueue): nu
         return 'waiting';
       }
       const v = rd.vpendbaser;
-      const pendingLast = (v & VPENDBASER_PENDING_LAST) !== 0n;
       const vm = m.s.kvm?.vms[op.vm];
+      // GICv4.1 without a doorbell: the driver set PendingLast itself and takes pending_last as
+      // true without reading it back (its_vpe_4_1_deschedule); otherwise PendingLast as read.
+      const pendingLast = vm?.v4?.v41 && op.record && !op.db ? true : (v & VPENDBASER_PENDING_LAST) !== 0n;
       const vpe = vm?.v4?.vpes[op.vcpu];
       if (op.record && vpe && vm) {
         vpe.pendingLast = pendingLast;

@@ -178,7 +178,7 @@ export function deschedule(
       value: val,
       why: `vCPU ${vcpu}'s vPE made non-resident${db && hostIsV41(m) ? ', doorbell requested (DB)' : ''}`,
     },
-    { k: 'vpend-wait', cpu, vm: vm.index, vcpu, record: true },
+    { k: 'vpend-wait', cpu, vm: vm.index, vcpu, record: true, db },
   ];
 }
 

@@ -32,7 +32,7 @@ export type HostOp =
    * its_clear_vpend_valid / its_wait_vpt_parse_complete: poll GICR_VPENDBASER until Dirty reads 0;
    * for a deschedule, then record PendingLast and IDAI in the vPE.
    */
-  | { k: 'vpend-wait'; cpu: number; vm: number; vcpu: number; record: boolean }
+  | { k: 'vpend-wait'; cpu: number; vm: number; vcpu: number; record: boolean; db?: boolean }
   /** lpi_write_config: one byte of a property table (the host's, or a VM's vprop page). */
   | { k: 'config'; addr: number; byte: number; intid: number; why: string }
   /** What KVM decided, told when the pCPU gets to it (vgic_v4_init, the doorbell handler). */

@@ -29,6 +29,7 @@ import {
   vgicV4Init,
 } from './vgic-v4';
 import { ITS_HANDLERS } from '../its/its-tasks';
+import { offsetOf } from '../its/command-queue';
 import { cacheFlush, cacheLookup } from '../its/translation-cache';
 import { SOFTWARE_HANDLERS } from '../platform/software';
 import type { PlatformMachine } from '../platform/platform-machine';
@@ -272,8 +273,11 @@ export const V4_GIC_HANDLERS = {
     ITS_HANDLERS['its.process'](m, i);
     if (!m.s.kvm?.v4 || !m.emitted) return;
     wakeHostOps(m, { its: i });
-    // The host's ITS is up (its driver's first commands ran): VMs waiting for vgic_v4_init get it.
-    for (const vm of m.s.kvm.vms) if (vm.cfg.gicv4 && !vm.v4) vgicV4Init(m, vm.index, 0);
+    // The host's ITS is up and its driver's setup commands have all run (the queue is empty again):
+    // VMs waiting for vgic_v4_init get it, after the host mapped its collections, as in Linux.
+    const its = m.s.its[i]!;
+    if (offsetOf(its.creadr) === offsetOf(its.cwriter))
+      for (const vm of m.s.kvm.vms) if (vm.cfg.gicv4 && !vm.v4) vgicV4Init(m, vm.index, 0);
     // A command (VSGI, VINVALL...) may have changed what a resident vPE presents.
     for (let c = 0; c < m.s.gic.rd.length; c++) afterVirtual(m, c);
   },
