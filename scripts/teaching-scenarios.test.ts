@@ -1,8 +1,8 @@
 /**
- * The teaching library of tracks 1 to 3 (../shared/domain/teaching-flows.md): every scenario in
- * public/scenarios/track1, track2 and track3 loads, passes under its own profile, and its
- * predictions are answered by what the machine did; every row of the three tracks is there; and
- * "Map and fire", "More pending than list registers" and "Passthrough, the slow way" tell their
+ * The teaching library of tracks 1 to 4 (../shared/domain/teaching-flows.md): every scenario in
+ * public/scenarios/track1 to track4 loads, passes under its own profile, and its predictions are
+ * answered by what the machine did; every row of the four tracks is there; and "Map and fire",
+ * "More pending than list registers", "Passthrough, the slow way" and "Doorbells" tell their
  * stories in the order the flows ask for (an order the scenarios' own expectations cannot check).
  */
 
@@ -14,7 +14,7 @@ import { ScenarioRun } from '../engine/scenario/runner';
 import type { SimEvent } from '../engine/sim/event-log';
 
 const ROOT = join(import.meta.dirname, '..', 'public', 'scenarios');
-const DIRS = ['track1', 'track2', 'track3'];
+const DIRS = ['track1', 'track2', 'track3', 'track4'];
 const files = DIRS.flatMap((d) =>
   readdirSync(join(ROOT, d))
     .filter((f) => f.endsWith('.json'))
@@ -51,6 +51,7 @@ const TRACKS = [
   ...['1.1', '1.2', '1.3', '1.4', '1.5'],
   ...['2.1', '2.2', '2.3', '2.4', '2.5', '2.6', '2.7', '2.8'],
   ...['3.1', '3.2', '3.3', '3.4', '3.5', '3.6'],
+  ...['4.1', '4.2', '4.3', '4.4', '4.5', '4.6', '4.7', '4.8'],
 ];
 
 /** The events of a finished run, in order. */
@@ -59,8 +60,8 @@ function events(r: ScenarioRun): SimEvent[] {
   return Array.from({ length: m.seq }, (_, s) => m.log.get(s)!);
 }
 
-describe('teaching scenarios, tracks 1 to 3', () => {
-  it('has every row of tracks 1 to 3, each file in the folder of its track', () => {
+describe('teaching scenarios, tracks 1 to 4', () => {
+  it('has every row of tracks 1 to 4, each file in the folder of its track', () => {
     const tracks = files.map((f) => read(f).track);
     expect([...new Set(tracks)].sort()).toEqual(TRACKS);
     for (const f of files) {
@@ -81,10 +82,34 @@ describe('teaching scenarios, tracks 1 to 3', () => {
     expect(byTitle.get('Passthrough, the slow way')).toBe('3.6');
   });
 
+  it('has the eight lessons of track 4 under the titles of the flows', () => {
+    const byTrack = new Map(files.map((f) => [read(f).track, read(f).title]));
+    expect(byTrack.get('4.1')).toMatch(/^Forwarding/);
+    expect(byTrack.get('4.2')).toBe('vPE residency');
+    expect(byTrack.get('4.3')).toBe('Doorbells');
+    expect(byTrack.get('4.4')).toBe('Guest commands on forwarded LPIs');
+    expect(byTrack.get('4.5')).toBe('The DISCARD/MAPTI trap');
+    expect(byTrack.get('4.6')).toBe('GICv4.1');
+    expect(byTrack.get('4.7')).toBe('Software vs direct, side by side');
+    expect(byTrack.get('4.8')).toBe('The doorbell proxy device');
+  });
+
   it('runs every track-3 lesson on a machine with a VM', () => {
     for (const f of files.filter((x) => read(x).track?.startsWith('3.'))) {
       const m = JSON.parse(readFileSync(join(ROOT, f), 'utf8')) as { machine?: { vms?: unknown[] } };
       expect(m.machine?.vms?.length, f).toBe(1);
+    }
+  });
+
+  it("runs every track-4 lesson on a GICv4 host with a VM, 4.6 on a GICv4.1 and 4.8 on QEMU's GICv4.0", () => {
+    for (const f of files.filter((x) => read(x).track?.startsWith('4.'))) {
+      const m = JSON.parse(readFileSync(join(ROOT, f), 'utf8')) as {
+        machine?: { gic?: number; profile?: string; vms?: unknown[] };
+      };
+      expect(m.machine?.vms?.length, f).toBeGreaterThan(0);
+      const t = read(f).track;
+      expect(m.machine?.gic, f).toBe(t === '4.6' ? 4.1 : 4);
+      expect(m.machine?.profile, f).toBe(t === '4.8' ? 'qemu' : 'spec');
     }
   });
 
@@ -104,16 +129,16 @@ describe('teaching scenarios, tracks 1 to 3', () => {
     }
   });
 
-  it.each(['1.3', '2.3', '2.5', '2.8', '3.1', '3.2', '3.3', '3.4', '3.5', '3.6'])(
-    'track %s asks the learner to predict',
-    (track) => {
-      for (const f of files.filter((x) => read(x).track === track))
-        expect(
-          read(f).steps.some((s) => s.predict),
-          f,
-        ).toBe(true);
-    },
-  );
+  it.each([
+    ...['1.3', '2.3', '2.5', '2.8', '3.1', '3.2', '3.3', '3.4', '3.5', '3.6'],
+    ...['4.1', '4.2', '4.3', '4.4', '4.5', '4.6', '4.7', '4.8'],
+  ])('track %s asks the learner to predict', (track) => {
+    for (const f of files.filter((x) => read(x).track === track))
+      expect(
+        read(f).steps.some((s) => s.predict),
+        f,
+      ).toBe(true);
+  });
 
   it.each(files)('%s passes under its own profile, and every prediction has an answer', (file) => {
     const r = run(file);
@@ -219,5 +244,59 @@ describe('teaching scenarios, tracks 1 to 3', () => {
     const ns = ack.time - ev[first]!.time;
     expect(ns).toBeGreaterThan(5000);
     expect(ns).toBeLessThan(6000);
+  });
+  it('Doorbells: a vLPI for a blocked vCPU is recorded, rings the doorbell, and is taken from the hardware after the wake-up', () => {
+    const file = files.find((f) => read(f).track === '4.3')!;
+    const ev = events(run(file));
+    const first = ev.findIndex((e) => e.kind === 'pci.msi');
+    const story: string[] = [];
+    for (const e of ev.slice(first)) {
+      const d = e.data as Record<string, unknown>;
+      let hop: string | undefined;
+      if (e.kind === 'gicr.vlpi')
+        hop = `vLPI ${e.intid} ${d.resident ? 'resident' : 'not resident'}: ${String(d.done)}`;
+      else if (e.kind === 'gicr.doorbell') hop = `doorbell LPI ${e.intid} on gicr${e.cpu}`;
+      else if (e.kind === 'kvm.v4.doorbell') hop = `KVM's doorbell handler: vcpu${String(d.vcpu)}`;
+      else if (e.kind === 'vcpu.kick') hop = `kick vcpu${String(d.vcpu)}: ${String(d.action)}`;
+      else if (e.kind === 'vcpu.entry')
+        hop = `entry vcpu${String(d.vcpu)}, ${(d.lrs as unknown[]).length} LRs`;
+      else if (e.kind === 'icv.ack')
+        hop = `guest vcpu${String(d.vcpu)} IAR ${e.intid}${d.direct ? ' direct' : ''}`;
+      else if (e.kind === 'vgic.lpi.pending' || e.kind === 'vfio.irq') hop = `software: ${e.kind}`;
+      if (hop) story.push(hop);
+      if (e.kind === 'icv.ack') break;
+    }
+    expect(story).toEqual([
+      'vLPI 8192 not resident: recorded',
+      'doorbell LPI 12289 on gicr2',
+      "KVM's doorbell handler: vcpu1",
+      'kick vcpu1: wake',
+      'entry vcpu1, 0 LRs',
+      'guest vcpu1 IAR 8192 direct',
+    ]);
+  });
+  it('Software vs direct: the same MSI, 185 ns with no exit against about 5.2 µs with one', () => {
+    const file = files.find((f) => read(f).track === '4.7')!;
+    const ev = events(run(file));
+    const first = ev.findIndex((e) => e.kind === 'pci.msi');
+    const at = ev[first]!.time;
+    const ack = (vm: number) =>
+      ev.slice(first).find((e) => e.kind === 'icv.ack' && (e.data as { vm: number }).vm === vm)!;
+    const direct = ack(0);
+    const software = ack(1);
+    expect((direct.data as { direct?: boolean }).direct).toBe(true);
+    expect(direct.time - at).toBeLessThan(300);
+    expect((software.data as { lr: number }).lr).toBe(0);
+    expect(software.time - at).toBeGreaterThan(5000);
+    expect(software.time - at).toBeLessThan(6000);
+    const exits = (vm: number) =>
+      ev.filter(
+        (e) =>
+          e.seq > first &&
+          e.seq < software.seq &&
+          e.kind === 'vcpu.exit' &&
+          (e.data as { vm: number }).vm === vm,
+      ).length;
+    expect([exits(0), exits(1)]).toEqual([0, 1]);
   });
 });
