@@ -10,6 +10,7 @@ import { Inspectors } from './components/Inspectors';
 import { Notices } from './components/Notices';
 import { OpenFile } from './components/OpenFile';
 import { NewSandbox } from './sandbox/NewSandbox';
+import { PathsPanel } from './components/PathsPanel';
 import { PlaybackBar } from './components/PlaybackBar';
 import { Stage } from './components/Stage';
 import { ScenarioPicker } from './components/ScenarioPicker';
@@ -23,13 +24,16 @@ function StageView() {
   const stage = useApp((s) => s.frame?.stage);
   const speed = useApp((s) => s.speed);
   const playing = useApp((s) => s.playing);
+  const path = useApp((s) => s.pathView);
   if (!shape || !stage) return <div className="stage-container" />;
+  const v4 = shape.vms?.some((v) => v.gicv4) ?? false;
   return (
     <Stage
       shape={shape}
       stage={stage}
       speed={speed}
       playing={playing}
+      {...(v4 ? { path } : {})}
       onSelectPlace={(place) => appStore.getState().selectPlace(place)}
       onSelectToken={(token) => appStore.getState().selectToken(token)}
     />
@@ -83,6 +87,7 @@ export function App() {
           </section>
           <section className="panel center-panel" aria-label="Machine and playback">
             <StageView />
+            <PathsPanel />
             <PlaybackBar />
           </section>
           <section className="panel log-panel" aria-label="Inspectors">

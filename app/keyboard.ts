@@ -62,10 +62,24 @@ export const SHORTCUTS: Shortcut[] = [
   },
   ...TABS.map((t): Shortcut => ({
     keys: [t.key],
-    does: t.id === 'console' ? 'Open the sandbox console' : `Open the ${t.label} inspector`,
+    does:
+      t.id === 'console'
+        ? 'Open the sandbox console'
+        : t.id === 'vpes'
+          ? 'Open the vPE inspector (GICv4: vPEs, virtual pending tables, residency, forwarding)'
+          : `Open the ${t.label} inspector`,
     run: (s) => s.getState().setTab(t.id),
   })),
   { keys: ['b'], does: 'Show or hide the breakpoints', run: (s) => s.getState().toggleBreakpoints() },
+  {
+    keys: ['d'],
+    does: 'GICv4: bring forward the direct path, the software path, or both',
+    run: (s) => {
+      const order = ['both', 'direct', 'software'] as const;
+      const p = s.getState().pathView;
+      s.getState().setPathView(order[(order.indexOf(p) + 1) % order.length]!);
+    },
+  },
   { keys: ['?'], does: 'Show or hide this help', run: (s) => s.getState().toggleHelp() },
   {
     keys: ['Escape'],
@@ -73,6 +87,7 @@ export const SHORTCUTS: Shortcut[] = [
     run: (s) => {
       s.getState().toggleHelp(false);
       s.getState().toggleBreakpoints(false);
+      s.getState().togglePaths(false);
       s.getState().clearSelection();
     },
   },

@@ -129,3 +129,25 @@ export {
   guestReadMemory,
 } from './kvm/guest-inspect';
 export { COST_DEFAULTS, costModelFrom, pathCost, vfioSoftwarePath } from './kvm/cost-model';
+export type { HopCost, PathCost } from './kvm/cost-model';
+// GICv4 direct injection (engine/kvm/v4-inspect.ts): vPEs, VPTs, residency, forwarding, the two paths.
+export {
+  inspectV4,
+  modelledPaths,
+  rdbaseCpu,
+  residentVpeOn,
+  vpeSummaries,
+  vpendbaserView,
+  vpropbaserView,
+} from './kvm/v4-inspect';
+export type {
+  ResidentVpe,
+  V4LpiView,
+  V4PathsView,
+  V4RegisterView,
+  V4VectorView,
+  V4View,
+  V4VpeView,
+  VpeSummary,
+} from './kvm/v4-inspect';
+export type { ItsVpeView } from './its/its-inspect';

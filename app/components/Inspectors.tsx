@@ -11,6 +11,7 @@ import { ItsInspector } from '../inspectors/ItsInspector';
 import { MemoryInspector } from '../inspectors/MemoryInspector';
 import { RedistributorInspector } from '../inspectors/RedistributorInspector';
 import { RegisterInspector } from '../inspectors/RegisterInspector';
+import { V4Inspector } from '../inspectors/V4Inspector';
 import { VcpuInspector } from '../inspectors/VcpuInspector';
 import { SandboxConsole } from '../sandbox/SandboxConsole';
 import { appStore, useApp } from '../store';
@@ -29,6 +30,8 @@ function Body({ tab }: { tab: InspectorTab }) {
       return <CpuInspector />;
     case 'vcpus':
       return <VcpuInspector />;
+    case 'vpes':
+      return <V4Inspector />;
     case 'registers':
       return <RegisterInspector />;
     case 'memory':
@@ -40,12 +43,13 @@ function Body({ tab }: { tab: InspectorTab }) {
 
 export function Inspectors() {
   const tab = useApp((s) => s.tab);
-  // The vCPU tab is there only for a machine that runs VMs.
+  // The vCPU tab is there only for a machine that runs VMs, the vPE tab for one whose VMs use GICv4.
   const vms = useApp((s) => (s.session?.shape.vms?.length ?? 0) > 0);
+  const v4 = useApp((s) => s.session?.shape.vms?.some((v) => v.gicv4) ?? false);
   return (
     <div className="inspectors">
       <div className="inspector-tabs" role="tablist" aria-label="Inspectors">
-        {TABS.filter((t) => vms || !t.vms || tab === t.id).map((t) => (
+        {TABS.filter((t) => ((vms || !t.vms) && (v4 || !t.v4)) || tab === t.id).map((t) => (
           <button
             key={t.id}
             type="button"

@@ -8,7 +8,7 @@
 
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { Size } from '../stage/layout';
-import { createStage, type StageHandle } from '../stage/stage';
+import { createStage, type PathView, type StageHandle } from '../stage/stage';
 import { transitionMs } from '../stage/view';
 import type { MachineShape, Place, StageModel, Token } from '../worker/api';
 
@@ -18,6 +18,8 @@ export interface StageProps {
   /** Playback speed in events per second. */
   speed: number;
   playing: boolean;
+  /** GICv4: the path brought forward (the other is dimmed). */
+  path?: PathView;
   /** A box was clicked (or Enter/Space pressed on it). */
   onSelectPlace?: (place: Place) => void;
   /** An interrupt token was clicked. */
@@ -35,7 +37,7 @@ function subscribeReducedMotion(onChange: () => void): () => void {
 const prefersReducedMotion = (): boolean =>
   typeof window !== 'undefined' && !!window.matchMedia && window.matchMedia(REDUCED_MOTION).matches;
 
-export function Stage({ shape, stage, speed, playing, onSelectPlace, onSelectToken }: StageProps) {
+export function Stage({ shape, stage, speed, playing, path, onSelectPlace, onSelectToken }: StageProps) {
   const boxRef = useRef<HTMLDivElement>(null);
   const svgRef = useRef<SVGSVGElement>(null);
   const handleRef = useRef<StageHandle | null>(null);
@@ -92,10 +94,10 @@ export function Stage({ shape, stage, speed, playing, onSelectPlace, onSelectTok
     const { playing: p, speed: v, reducedMotion: rm } = latest.current;
     const delta = last === null ? Infinity : stage.position - last;
     h.update(
-      { shape, stage },
+      { shape, stage, ...(path ? { path } : {}) },
       { durationMs: transitionMs({ delta, playing: p, speed: v, reducedMotion: rm }) },
     );
-  }, [shape, stage, ready]);
+  }, [shape, stage, path, ready]);
 
   return (
     // While playing, tokens take no pointer events: the browser need not hit-test hundreds of

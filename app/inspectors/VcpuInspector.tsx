@@ -16,7 +16,7 @@
  */
 
 import { useState } from 'react';
-import { useApp } from '../store';
+import { appStore, useApp } from '../store';
 import type { VcpuView } from '../worker/api';
 import { hex } from './format';
 import { Card, Flag, KV, RegLine, StartHint, useCurrent, useLastDefined, ViewState } from './parts';
@@ -102,6 +102,20 @@ export function VcpuInspector() {
             {v.pcpu >= 0 ? ` on pCPU ${v.pcpu}` : ''} · {v.usedLrs} of {v.lrs.length} LRs used by the last
             entry · {v.apList.length} on the ap_list · LR policy {v.lrPolicy}
           </span>
+        )}
+        {vms[vm]?.gicv4 && (
+          <button
+            type="button"
+            className="link"
+            data-testid="vcpu-to-vpe"
+            onClick={() => {
+              // The vPE inspector shows this vCPU's vPE (the place names it).
+              appStore.getState().selectPlace({ node: 'vcpu', vm, vcpu });
+              appStore.getState().setTab('vpes');
+            }}
+          >
+            its vPE (GICv4)
+          </button>
         )}
         <StartHint />
       </div>

@@ -8,6 +8,7 @@ import {
   nodeIdOf,
   placeXY,
   WALK,
+  walkOf,
   type Point,
   type Rect,
   type StageLayout,
@@ -18,7 +19,7 @@ function placesOf(shape: MachineShape): Place[] {
   const places: Place[] = [{ node: 'dist' }, { node: 'memory' }];
   for (const d of shape.devices) places.push({ node: 'device', name: d.name });
   for (const i of shape.its)
-    for (const part of [...WALK, 'queue' as const]) places.push({ node: 'its', its: i.index, part });
+    for (const part of [...walkOf(shape), 'queue' as const]) places.push({ node: 'its', its: i.index, part });
   shape.cpus.forEach((_, cpu) =>
     places.push({ node: 'rd', cpu }, { node: 'cpuif', cpu }, { node: 'cpu', cpu }),
   );
@@ -52,7 +53,8 @@ function problems(shape: MachineShape, lay: StageLayout): string[] {
   for (const its of shape.its) {
     const box = lay.byId.get(`its${its.index}`)!;
     const parts = lay.nodes.filter((n) => n.kind === 'its-part' && n.top === box.id);
-    if (parts.length !== 6) out.push(`its${its.index} has ${parts.length} parts`);
+    const want = walkOf(shape).length + 1;
+    if (parts.length !== want) out.push(`its${its.index} has ${parts.length} parts, not ${want}`);
     for (const p of parts) if (!contains(box, p)) out.push(`${p.id} sticks out of its ITS`);
     for (let i = 0; i < parts.length; i++)
       for (let j = i + 1; j < parts.length; j++)
@@ -245,6 +247,26 @@ describe('layout', () => {
     const small = layout(shape, { width: 400, height: 200 });
     expect([small.width, small.height]).toEqual([MIN_WIDTH, MIN_HEIGHT]);
     expect(layout(shape, { width: NaN, height: 0 }).width).toBe(900);
+  });
+
+  it("gives a GICv4 host's ITS a vPE table after the collection table, and nothing else changes", () => {
+    for (const size of SIZES)
+      for (const c of SAMPLE)
+        for (const its of [1, 2, 4]) {
+          const v3 = machine(3, c, its);
+          const v4: MachineShape = { ...v3, gicv4: true };
+          const lay = layout(v4, size);
+          expect(problems(v4, lay), `${c} CPUs, ${its} ITSs, ${size.width}x${size.height}`).toEqual([]);
+          expect(crossings(lay), `${c} CPUs, ${its} ITSs, ${size.width}x${size.height}`).toEqual([]);
+          const ct = lay.byId.get('its0/ct')!;
+          const vt = lay.byId.get('its0/vt')!;
+          expect(vt.x).toBeGreaterThan(ct.x + ct.w);
+          expect(vt.y).toBe(ct.y);
+          // The LPIs (and vLPIs) leave the ITS from its last part, the vPE table.
+          expect(lay.wires.find((w) => w.id === 'its0>rd0')!.points[0]!.x).toBeCloseTo(vt.x + vt.w);
+          // A GICv3 machine of the same shape has no vPE table.
+          expect(layout(v3, size).byId.has('its0/vt')).toBe(false);
+        }
   });
 
   it('knows no place the machine does not have', () => {

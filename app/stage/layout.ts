@@ -131,6 +131,14 @@ export const minHostHeightUnderVms = (shape: MachineShape): number => (shape.cpu
 
 /** The translation walk, left to right inside an ITS; the command queue runs under it. */
 export const WALK: readonly ItsPart[] = ['translater', 'cache', 'dt', 'itt', 'ct'];
+/**
+ * A GICv4 host's ITS has a vPE table too: a virtual ITE sends the walk there instead of to the
+ * Collection Table (then the vLPI goes to the vPE's redistributor).
+ */
+export const WALK_V4: readonly ItsPart[] = [...WALK, 'vt'];
+
+/** The walk of this machine's ITSs. */
+export const walkOf = (shape: MachineShape): readonly ItsPart[] => (shape.gicv4 ? WALK_V4 : WALK);
 
 const DEVICE_MIN_H = 20;
 const DEVICE_MIN_GAP = 4;
@@ -413,6 +421,7 @@ function hostLayout(shape: MachineShape, size: Size, minHeight = MIN_HEIGHT): St
     clamp(Math.min(f, h / 1.5, w / (chars * 0.6)), 6, f);
 
   // ITS boxes with their parts.
+  const walk = walkOf(shape);
   const itsNodes: { translater: StageNode; ct: StageNode; box: StageNode }[] = [];
   for (let i = 0; i < nIts; i++) {
     const id = `its${i}`;
@@ -420,9 +429,9 @@ function hostLayout(shape: MachineShape, size: Size, minHeight = MIN_HEIGHT): St
     const innerX = itsX + itsPad;
     const innerW = Wi - 2 * itsPad;
     const partY = y + itsPad + itsHeader;
-    const partW = (innerW - (WALK.length - 1) * itsGap) / WALK.length;
+    const partW = (innerW - (walk.length - 1) * itsGap) / walk.length;
     const partFont = fontFor(walkH / 2, partW, 3);
-    const parts = WALK.map((part, j) =>
+    const parts = walk.map((part, j) =>
       add(
         `${id}/${part}`,
         'its-part',
@@ -445,7 +454,7 @@ function hostLayout(shape: MachineShape, size: Size, minHeight = MIN_HEIGHT): St
       { node: 'its', its: i, part: 'queue' },
       { ring },
     );
-    itsNodes.push({ translater: parts[0]!, ct: parts[WALK.length - 1]!, box });
+    itsNodes.push({ translater: parts[0]!, ct: parts[walk.length - 1]!, box });
     y += itsH + gapV;
   }
   const dist = add('dist', 'dist', { x: itsX, y, w: Wi, h: distH }, fontFor(distH / 2, Wi, 12), 'dist', {

@@ -23,6 +23,7 @@
 // `interrupt` is used by name: d3 declares itself free of side effects, so a bundler keeps
 // d3-transition (which adds .transition() to selections) only when something is imported from it.
 import { easeCubicInOut, interrupt, select, type Selection } from 'd3';
+import type { PathView } from '../store/views-slice';
 import type { MachineShape, Place, StageModel, Token } from '../worker/api';
 import { layout, type Point, type Size, type StageLayout, type StageNode, type Wire } from './layout';
 import { vcpuLink } from './layout-vm';
@@ -42,7 +43,15 @@ import {
 export interface StageFrame {
   shape: MachineShape;
   stage: StageModel;
+  /**
+   * GICv4: which way of a device MSI to a guest to bring forward ('direct': the host ITS, the
+   * vPE's redistributor and the guest; 'software': VFIO, irqfd, the vITS, the vgic and the list
+   * registers); the other is dimmed. 'both' (or absent): neither is.
+   */
+  path?: PathView;
 }
+
+export type { PathView };
 
 export interface StageOptions {
   size: Size;
@@ -82,6 +91,8 @@ const FRAMES = new Set<StageNode['kind']>(['vm', 'kvm']);
 interface Link {
   id: string;
   mode: 'guest' | 'host';
+  /** GICv4: the vCPU's vPE is resident on the redistributor of the pCPU it runs on. */
+  direct: boolean;
   points: Point[];
 }
 
@@ -311,15 +322,18 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
       for (const v of vm.vcpus) {
         if (v.pcpu < 0 || (v.mode !== 'guest' && v.mode !== 'host')) continue;
         const points = vcpuLink(L.links, vm.index, v.vcpu, v.pcpu);
-        if (points) links.push({ id: `vm${vm.index}.vcpu${v.vcpu}>cpu${v.pcpu}`, mode: v.mode, points });
+        const direct = v.vpe !== undefined && v.vpe.residentOn === v.pcpu;
+        if (points)
+          links.push({ id: `vm${vm.index}.vcpu${v.vcpu}>cpu${v.pcpu}`, mode: v.mode, direct, points });
       }
     gLinks
       .selectAll<SVGPathElement, Link>('path.stage-link')
       .data(links, (l) => l.id)
       .join('path')
-      .attr('class', (l) => `stage-link mode-${l.mode}`)
+      .attr('class', (l) => `stage-link mode-${l.mode}${l.direct ? ' direct' : ''}`)
       .attr('data-link', (l) => l.id)
       .attr('data-mode', (l) => l.mode)
+      .attr('data-direct', (l) => (l.direct ? 'true' : null))
       .attr('d', (l) => pathD(l.points));
   }
 
@@ -340,12 +354,13 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
 
   /** Everything paintToken writes, as one string. */
   const tokenSignature = (d: TokenView): string =>
-    `${d.id}|${d.token.kind}|${d.token.state}|${d.node}|${d.token.intid ?? ''}|${d.aria}|${d.w}|${d.h}|${d.mark}|${d.label}|${d.font}`;
+    `${d.id}|${d.token.kind}|${d.token.state}|${d.node}|${d.token.intid ?? ''}|${d.aria}|${d.w}|${d.h}|${d.mark}|${d.label}|${d.font}|${d.token.direct ?? ''}`;
 
   function paintToken(g: Selection<SVGGElement, TokenView, null, undefined>, d: TokenView): void {
     const state = d.token.state.replace('+', '-');
-    g.attr('class', `stage-token kind-${d.token.kind} state-${state}`)
+    g.attr('class', `stage-token kind-${d.token.kind} state-${state}${d.token.direct ? ' direct' : ''}`)
       .attr('data-token-id', d.id)
+      .attr('data-token-direct', d.token.direct ? 'true' : null)
       .attr('data-token-kind', d.token.kind)
       .attr('data-token-state', d.token.state)
       .attr('data-token-at', d.node)
@@ -499,6 +514,7 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
         durationMs = 0;
       }
       model = frame.stage;
+      root.attr('data-path', frame.path && frame.path !== 'both' ? frame.path : null);
       render(durationMs);
     },
     resize(next) {

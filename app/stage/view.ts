@@ -60,6 +60,10 @@ const PART_TITLES: Record<string, { full: string; names: string[] }> = {
   dt: { full: 'Device Table', names: ['Device Table', 'DT'] },
   itt: { full: 'Interrupt Translation Tables', names: ['ITT'] },
   ct: { full: 'Collection Table', names: ['Collection Table', 'CT'] },
+  vt: {
+    full: 'vPE Table (GICv4): where a virtual ITE sends the walk',
+    names: ['vPE Table', 'vPE T', 'VPET', 'VT'],
+  },
   queue: { full: 'command queue', names: ['Command queue', 'Queue', 'CMDQ', 'Q'] },
 };
 
@@ -265,6 +269,24 @@ function describe(node: StageNode, ctx: Ctx): NodeView {
       const i = Number(node.id.slice(2));
       aria = `Redistributor ${i} (GICR ${i})`;
       rows = [[`GICR ${i}`, `GICR${i}`, `R${i}`, `${i}`]];
+      if (ctx.shape.gicv4) {
+        // GICv4: the vPE GICR_VPENDBASER names (Valid = 1), whose vLPIs it presents to its CPU.
+        const v = ctx.cpus.get(i)?.vpe;
+        data.vpe = v ? String(v.vpeid) : '';
+        data['vpe-vcpu'] = v && v.vm >= 0 ? `vm${v.vm}.vcpu${v.vcpu}` : '';
+        data['vpe-dirty'] = String(v?.dirty ?? false);
+        if (v) {
+          const who = v.vm >= 0 ? `${ctx.shape.vms?.[v.vm]?.name ?? `vm${v.vm}`} vCPU ${v.vcpu}` : 'no VM';
+          const dirty = v.dirty ? ' …' : '';
+          rows.push([`vPE ${v.vpeid}${dirty}`, `vPE${v.vpeid}${dirty}`, `v${v.vpeid}`]);
+          aria +=
+            `; vPE ${v.vpeid} (${who}) resident: GICR_VPENDBASER.Valid = 1` +
+            (v.dirty ? ', its virtual pending table still being parsed (Dirty = 1)' : '');
+        } else {
+          rows.push(['no vPE', '–']);
+          aria += '; no vPE resident (GICR_VPENDBASER.Valid = 0)';
+        }
+      }
       break;
     }
     case 'cpuif': {
@@ -430,14 +452,30 @@ function describe(node: StageNode, ctx: Ctx): NodeView {
         `${plural(v?.apList ?? 0, 'interrupt')} on its ap_list, ${plural(v?.lrsUsed ?? 0, 'list register')} in use; ` +
         `${plural(v?.entries ?? 0, 'entry', 'entries')}, ${plural(v?.exits ?? 0, 'exit')}`;
       const lrs = ctx.shape.vms?.[vmIds(node.id).vm]?.lrs ?? 0;
+      const vpe = v?.vpe;
+      const at = vpe && vpe.residentOn >= 0 ? ` @GICR${vpe.residentOn}` : '';
       rows = [
         [`vCPU ${vcpu}`, `v${vcpu}`],
         [...words.map((w) => `${w}${on}`), ...words.slice(1), pcpu >= 0 ? `p${pcpu}` : '–'],
         [
+          ...(vpe
+            ? [
+                `ap_list ${v?.apList ?? 0} · LRs ${v?.lrsUsed ?? 0}/${lrs} · vPE ${vpe.vpeid}${at}`,
+                `ap ${v?.apList ?? 0} · LR ${v?.lrsUsed ?? 0}/${lrs} · vPE ${vpe.vpeid}`,
+              ]
+            : []),
           `ap_list ${v?.apList ?? 0} · LRs ${v?.lrsUsed ?? 0}/${lrs}`,
           `ap ${v?.apList ?? 0} · LR ${v?.lrsUsed ?? 0}/${lrs}`,
         ],
       ];
+      if (vpe) {
+        data.vpe = String(vpe.vpeid);
+        data['vpe-resident'] = String(vpe.residentOn);
+        data['vpt-pending'] = String(vpe.pending);
+        aria +=
+          `; its vPE ${vpe.vpeid} is ${vpe.residentOn >= 0 ? `resident on redistributor ${vpe.residentOn}` : 'not resident'}` +
+          `, ${plural(vpe.pending, 'vLPI')} pending in its virtual pending table, doorbell LPI ${vpe.doorbell}`;
+      }
       break;
     }
     case 'vm-col': {
@@ -651,7 +689,7 @@ export function placeTokens(lay: StageLayout, tokens: readonly Token[]): TokenVi
         mark: t.id.startsWith(MORE) ? '+' : STATE_MARK[t.state],
         aria: t.id.startsWith(MORE)
           ? `${t.label.slice(1)} more interrupts at ${node.id}`
-          : `${t.label}, ${STATE_WORDS[t.state]}, at ${node.id}`,
+          : `${t.label}, ${STATE_WORDS[t.state]}, at ${node.id}${t.direct ? ' (GICv4 direct path)' : ''}`,
       });
     });
   }

@@ -16,6 +16,7 @@ const store = () =>
 describe('selecting on the stage', () => {
   it('opens the inspector that details the place', () => {
     expect(inspectorFor({ node: 'its', its: 0, part: 'itt' })).toBe('its');
+    expect(inspectorFor({ node: 'its', its: 0, part: 'vt' })).toBe('vpes');
     expect(inspectorFor({ node: 'rd', cpu: 1 })).toBe('redistributors');
     expect(inspectorFor({ node: 'cpuif', cpu: 1 })).toBe('cpus');
     expect(inspectorFor({ node: 'cpu', cpu: 0 })).toBe('cpus');

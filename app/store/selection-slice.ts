@@ -14,7 +14,8 @@ import type { InspectorTab } from './views-slice';
 export function inspectorFor(place: Place): InspectorTab {
   switch (place.node) {
     case 'its':
-      return 'its';
+      // A GICv4 host's vPE table: the vPE inspector shows it with the vPEs it maps.
+      return place.part === 'vt' ? 'vpes' : 'its';
     case 'rd':
       return 'redistributors';
     case 'cpuif':

@@ -8,23 +8,30 @@ import type { StateCreator } from 'zustand';
 import type { AppState } from './store';
 
 export type InspectorTab =
-  'events' | 'its' | 'redistributors' | 'cpus' | 'vcpus' | 'registers' | 'memory' | 'console';
+  'events' | 'its' | 'redistributors' | 'cpus' | 'vcpus' | 'vpes' | 'registers' | 'memory' | 'console';
 /**
  * The inspector tabs, in order, with the key that opens each. `vms`: only a machine that runs VMs
- * shows the tab (the key then says there is nothing to show).
+ * shows the tab (the key then says there is nothing to show); `v4`: only one whose VMs use GICv4.
  */
-export const TABS: { id: InspectorTab; label: string; key: string; vms?: true }[] = [
+export const TABS: { id: InspectorTab; label: string; key: string; vms?: true; v4?: true }[] = [
   { id: 'events', label: 'Events', key: 'e' },
   { id: 'its', label: 'ITS', key: 'i' },
   { id: 'redistributors', label: 'Redistributors', key: 'r' },
   { id: 'cpus', label: 'CPU interfaces', key: 'c' },
   { id: 'vcpus', label: 'vCPUs', key: 'v', vms: true },
+  { id: 'vpes', label: 'vPEs (GICv4)', key: 'p', vms: true, v4: true },
   { id: 'registers', label: 'Registers', key: 'g' },
   { id: 'memory', label: 'Memory', key: 'm' },
   { id: 'console', label: 'Console', key: '`' },
 ];
 
 export type Theme = 'auto' | 'light' | 'dark';
+
+/**
+ * GICv4: which way of a device MSI to a guest the stage brings forward (the other is dimmed) and
+ * the path panel describes: the direct path, KVM's software path, or both side by side.
+ */
+export type PathView = 'both' | 'direct' | 'software';
 
 export interface LogFilter {
   /** Unit family or unit ('its', 'gicr', 'cpu', 'cpu3', 'pci nic0'...), or '' for all. */
@@ -44,6 +51,9 @@ export interface ViewsSlice {
   helpOpen: boolean;
   /** Whether the breakpoint panel of the playback bar is open. */
   breakpointsOpen: boolean;
+  pathView: PathView;
+  /** Whether the path panel's hop-by-hop comparison is open. */
+  pathsOpen: boolean;
   /** A message from the engine's host (e.g. the worker was restarted), shown until dismissed. */
   notice: string | null;
   setNotice: (notice: string | null) => void;
@@ -53,6 +63,8 @@ export interface ViewsSlice {
   setFilter: (filter: LogFilter, fromOutside?: boolean) => void;
   toggleHelp: (open?: boolean) => void;
   toggleBreakpoints: (open?: boolean) => void;
+  setPathView: (path: PathView) => void;
+  togglePaths: (open?: boolean) => void;
 }
 
 export const createViewsSlice: StateCreator<AppState, [], [], ViewsSlice> = (set, get) => ({
@@ -62,6 +74,8 @@ export const createViewsSlice: StateCreator<AppState, [], [], ViewsSlice> = (set
   filterEpoch: 0,
   helpOpen: false,
   breakpointsOpen: false,
+  pathView: 'both',
+  pathsOpen: false,
   notice: null,
   setNotice: (notice) => set({ notice }),
   setTab: (tab) => set({ tab }),
@@ -70,4 +84,6 @@ export const createViewsSlice: StateCreator<AppState, [], [], ViewsSlice> = (set
     set(fromOutside ? { filter, filterEpoch: get().filterEpoch + 1 } : { filter }),
   toggleHelp: (open) => set({ helpOpen: open ?? !get().helpOpen }),
   toggleBreakpoints: (open) => set({ breakpointsOpen: open ?? !get().breakpointsOpen }),
+  setPathView: (pathView) => set({ pathView }),
+  togglePaths: (open) => set({ pathsOpen: open ?? !get().pathsOpen }),
 });

@@ -30,6 +30,8 @@ import type {
   RegisterListView,
   RegisterReading,
   DecodedField,
+  V4PathsView,
+  V4View,
 } from '../../engine';
 import type { VcpuExitReason, VcpuIrqSource, VcpuMode, VcpuRunCounters } from '../../engine/kvm/vcpu-run';
 import type { GuestPolicy } from '../../engine/kvm/vm-state';
@@ -48,6 +50,11 @@ export interface MachineShape {
   itsCommands: string[];
   /** The VMs KVM runs on the host; absent when the machine runs no hypervisor. */
   vms?: VmShape[];
+  /**
+   * The host's GIC is a GICv4 (its ITSs take virtual commands and have a vPE table, its
+   * redistributors a VLPI frame). Absent on a GICv3, whose shape stays what it was.
+   */
+  gicv4?: true;
 }
 
 /** A VM as the stage lays it out: what never changes while its history plays. */
@@ -60,6 +67,12 @@ export interface VmShape {
   lrs: number;
   /** Virtual ITSs KVM emulates for it (0 or 1). */
   its: number;
+  /**
+   * KVM uses GICv4 direct injection for it (the host's GIC is a GICv4 and the VM did not turn it
+   * off): its vCPUs have vPEs, and a forwarded device MSI reaches the guest without KVM. Absent
+   * otherwise, so the shape of every other machine stays what it was.
+   */
+  gicv4?: true;
 }
 
 export interface ExpectationResult {
@@ -117,7 +130,7 @@ export interface EventRow extends EventIds {
 export type Place =
   | { node: 'device'; name: string }
   /** An ITS part, or (no part) the ITS as a whole: its control registers. */
-  | { node: 'its'; its: number; part?: 'translater' | 'cache' | 'dt' | 'itt' | 'ct' | 'queue' }
+  | { node: 'its'; its: number; part?: 'translater' | 'cache' | 'dt' | 'itt' | 'ct' | 'vt' | 'queue' }
   | { node: 'dist' }
   | { node: 'rd'; cpu: number }
   | { node: 'cpuif'; cpu: number }
@@ -145,6 +158,11 @@ export interface Token {
   intid?: number;
   /** A virtual interrupt (or a signal on its way to one) of this VM. */
   vm?: number;
+  /**
+   * A vLPI on GICv4's direct path: translated by the host ITS, held in its vPE's virtual pending
+   * table at a redistributor, presented to the guest without KVM or a list register.
+   */
+  direct?: true;
   at: Place;
   state: 'travelling' | 'pending' | 'active' | 'active+pending';
 }
@@ -163,6 +181,11 @@ export interface StageCpu {
   depth: number;
   /** The vCPU loaded on this physical CPU: in the guest, or in KVM's run loop ('host'). */
   vcpu?: { vm: number; vcpu: number; mode: 'guest' | 'host' };
+  /**
+   * GICv4: the vPE its redistributor's GICR_VPENDBASER names (Valid = 1), and whose vCPU that is
+   * (vm -1: a vPE no VM owns); `dirty`: the redistributor is still parsing its VPT.
+   */
+  vpe?: { vm: number; vcpu: number; vpeid: number; dirty: boolean };
 }
 
 /** A vCPU at one position. */
@@ -181,6 +204,11 @@ export interface StageVcpu {
   virq: boolean;
   entries: number;
   exits: number;
+  /**
+   * GICv4: its vPE. `residentOn`: the redistributor (pCPU) whose GICR_VPENDBASER names it, -1 for
+   * none; `pending`: vLPIs its virtual pending table holds; `doorbell`: its doorbell LPI.
+   */
+  vpe?: { vpeid: number; residentOn: number; pending: number; doorbell: number };
 }
 
 /** A VM and what KVM keeps for it, at one position. */
@@ -364,7 +392,23 @@ export type InspectRequest =
    * Which vCPU each physical CPU ran, over positions [from, to) of the whole history (default: all
    * of it), in at most `buckets` pieces per lane when there are more intervals than that.
    */
-  | { view: 'lanes'; from?: number; to?: number; buckets?: number };
+  | { view: 'lanes'; from?: number; to?: number; buckets?: number }
+  /**
+   * GICv4 (engine/kvm/v4-inspect.ts): VM `vm`'s vPEs (residency, VPT contents, GICR_VPENDBASER and
+   * GICR_VPROPBASER decoded, doorbells), the host ITS's vPE table, and each guest LPI's forwarding.
+   */
+  | { view: 'v4'; vm: number }
+  /**
+   * Which vPE each redistributor had resident over positions [from, to) of the whole history,
+   * with VMOVP moves, blocked vCPUs, doorbells and direct vLPI deliveries (at most `buckets`
+   * pieces per lane).
+   */
+  | { view: 'residency'; from?: number; to?: number; buckets?: number }
+  /**
+   * The two ways of a device MSI to a guest: the MSI the position is about (its chain of events),
+   * the latest of each path, and the cost model's figures for both.
+   */
+  | { view: 'paths' };
 
 /**
  * Which ITS an ITS view is of: the host's ITS `its`, or (with `vm`) the virtual ITS `its` KVM
@@ -409,6 +453,9 @@ export interface InspectResults {
   memory: MemoryDump;
   vcpu: VcpuView;
   lanes: LanesView;
+  v4: V4View;
+  residency: ResidencyView;
+  paths: PathsView;
 }
 
 /** An ICH_*_EL2 register: its value and its fields. */
@@ -545,6 +592,108 @@ export interface LanesView {
   lanes: { pcpu: number; segments: LaneSegment[]; marks: LaneMark[] }[];
   /** There were more intervals or marks than the lanes hold: they are summarised. */
   capped: boolean;
+}
+
+/** A stretch of positions [from, to) during which a redistributor had a vPE resident. */
+export interface ResidencySpan {
+  from: number;
+  to: number;
+  /** The vCPU whose vPE it is (vm -1: one no VM owns). */
+  vm: number;
+  vcpu: number;
+  vpeid: number;
+}
+
+/** A stretch during which a vCPU was blocked in WFI after it last ran on this pCPU. */
+export interface BlockedSpan {
+  from: number;
+  to: number;
+  vm: number;
+  vcpu: number;
+}
+
+/** Something that happened at a redistributor (event `seq`). */
+export interface ResidencyMark {
+  seq: number;
+  /** 'doorbell': a doorbell LPI rang there; 'vlpi': the guest on that pCPU took a vLPI directly. */
+  kind: 'doorbell' | 'vlpi';
+  vm: number;
+  vcpu: number;
+  vpeid: number;
+  /** The doorbell LPI, or the vINTID taken. */
+  intid: number;
+  /** For a doorbell: the vLPI that rang it. */
+  vintid?: number;
+}
+
+/** A VMOVP (event `seq`): the vPE's redistributor moved from pCPU `from` to `to` (-1: unknown). */
+export interface VpeMove {
+  seq: number;
+  vm: number;
+  vcpu: number;
+  vpeid: number;
+  from: number;
+  to: number;
+}
+
+export interface ResidencyView {
+  ok: true;
+  length: number;
+  from: number;
+  to: number;
+  /** One lane per physical CPU (its redistributor). */
+  lanes: { pcpu: number; spans: ResidencySpan[]; blocked: BlockedSpan[]; marks: ResidencyMark[] }[];
+  moves: VpeMove[];
+  /** There were more spans or marks than the lanes hold: they are summarised. */
+  capped: boolean;
+}
+
+/** One event on an MSI's way to the guest. */
+export interface PathStep {
+  seq: number;
+  kind: string;
+  /** ns since the MSI. */
+  at: number;
+}
+
+/** What one device MSI did on its way to a guest, read from its chain of events. */
+export interface PathRun {
+  /** seq of its pci.msi. */
+  msi: number;
+  device: string;
+  devid: number;
+  eventid: number;
+  /** 'direct': the host ITS made it a vLPI (GICv4); 'software': VFIO's handler took it (irqfd, vITS, LR). */
+  path: 'direct' | 'software';
+  /** The guest that took it: VM, vCPU, vINTID (absent until it is taken, or never). */
+  vm?: number;
+  vcpu?: number;
+  vintid?: number;
+  /** A doorbell rang on the way (the vPE was not resident). */
+  doorbell: boolean;
+  /** Events of its chain up to the guest's acknowledge, vCPU exits among them, host interrupts taken. */
+  events: number;
+  exits: number;
+  hostIrqs: number;
+  /** seq of the guest's icv.ack, and the model time from the MSI to it. */
+  ack?: number;
+  latencyNs?: number;
+  /** Its chain up to the acknowledge (at most PATH_STEPS events). */
+  steps: PathStep[];
+  stepsCapped: boolean;
+}
+
+export interface PathsView {
+  ok: true;
+  /** The MSI the position is about: the one the last event belongs to, else the latest before it. */
+  current?: PathRun;
+  /** The latest MSI of each path before the position (else the first one after it). */
+  direct?: PathRun;
+  software?: PathRun;
+  /** MSIs of each path in the whole history. */
+  counts: { direct: number; software: number };
+  /** The cost model's figures (engine/kvm/cost-model.ts, with the machine's overrides). */
+  modelled: V4PathsView;
 }
 
 export type InspectResult<V extends InspectRequest['view'] = InspectRequest['view']> =

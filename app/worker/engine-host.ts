@@ -99,6 +99,7 @@ function shapeOf(s: Scenario): MachineShape {
     })),
     spis: r.gic.spis,
     itsCommands: ITS_COMMANDS.map((c) => c.name),
+    ...(r.gic.version >= 4 ? { gicv4: true as const } : {}),
     // Only a machine with VMs says so: the shape of one without stays what it always was.
     ...(r.vms?.length
       ? {
@@ -108,6 +109,7 @@ function shapeOf(s: Scenario): MachineShape {
             vcpus: v.vcpus,
             lrs: v.lrs,
             its: v.its.length,
+            ...(v.gicv4 ? { gicv4: true as const } : {}),
           })),
         }
       : {}),

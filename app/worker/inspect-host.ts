@@ -15,6 +15,7 @@ import {
   inspectDistributor,
   inspectIts,
   inspectRedistributor,
+  inspectV4,
   itt,
   memoryMap,
   queueSlots,
@@ -28,6 +29,9 @@ import {
 } from '../../engine';
 import type { InspectRequest, InspectResult, RegisterAccess } from './api';
 import { lanesView } from './kvm-lanes';
+import { residencyView } from './v4-lanes';
+import { pathsView } from './v4-paths';
+import { hasV4 } from './v4-stage';
 import { inspectVcpu } from './vcpu-inspect';
 
 /** Most accesses a register's history carries (the newest are kept). */
@@ -133,6 +137,21 @@ export function inspectMachine(m: Machine, request: InspectRequest): InspectResu
       if (!m.s.kvm?.vms.length) return bad('this machine runs no VMs: its CPUs run the host only');
       return lanesView(m, request);
     }
+    case 'v4': {
+      const v = vmOf(m, r.vm, 'no vCPU has a vPE');
+      if ('ok' in v) return v;
+      return inspectV4(m, v.index);
+    }
+    case 'residency': {
+      for (const k of ['from', 'to', 'buckets'] as const)
+        if (r[k] !== undefined && !(typeof r[k] === 'number' && Number.isFinite(r[k])))
+          return bad(`'residency': ${k} must be a number`);
+      if (!hasV4(m)) return bad('no VM of this machine uses GICv4: no vPE is ever resident');
+      return residencyView(m, request);
+    }
+    case 'paths':
+      if (!hasV4(m)) return bad('no VM of this machine uses GICv4: its MSIs have one way to a guest');
+      return pathsView(m, m.seq);
   }
   return bad(`no inspector view named '${String(r.view)}'`);
 }

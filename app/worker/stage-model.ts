@@ -17,6 +17,7 @@
 import { inspectCpu, inspectIts, type Machine, type SimEvent } from '../../engine';
 import type { Focus, Place, StageCpu, StageIts, StageModel, Token } from './api';
 import { itsEntryOf } from './its-focus';
+import { markVpes, v4Focus, v4Tokens } from './v4-stage';
 import { markLoaded, vmFocus, vmSummaries, vmTokens } from './vm-stage';
 
 interface Task {
@@ -29,7 +30,7 @@ interface TranslateArgs {
   its: number;
   devid: number;
   eventid: number;
-  stage: 'arrive' | 'cache' | 'dte' | 'ite' | 'cte';
+  stage: 'arrive' | 'cache' | 'dte' | 'ite' | 'vte' | 'cte';
 }
 
 interface LpiArgs {
@@ -45,6 +46,7 @@ const STAGE_PART: Record<TranslateArgs['stage'], ItsPartName> = {
   cache: 'cache',
   dte: 'dt',
   ite: 'itt',
+  vte: 'vt',
   cte: 'ct',
 };
 
@@ -73,6 +75,7 @@ const AFTER: Record<string, ItsPartName | undefined> = {
   'its.dte': 'dt',
   'its.ite': 'itt',
   'its.cte': 'ct',
+  'its.vte': 'vt',
   'its.cmd': 'queue',
 };
 
@@ -93,8 +96,10 @@ function inFlight(m: Machine): Token[] {
       const a = task.a as LpiArgs;
       if (!a.set) continue;
       const its = m.log.get(task.cause)?.its ?? 0;
+      // A GICv4 doorbell on its way is a host LPI of its own, beside the vLPI that rang it.
+      const db = m.log.kindAt(task.cause) === 'gicr.doorbell';
       tokens.push({
-        id: `t${origin(m, task.cause)}`,
+        id: `${db ? 'db' : 't'}${origin(m, task.cause)}`,
         kind: 'lpi',
         label: `LPI ${a.intid}`,
         intid: a.intid,
@@ -118,7 +123,10 @@ function arrivedId(m: Machine, position: number, cpu: number, intid: number): st
     const k = log.kindAt(seq);
     if (k !== 'gicr.lpi.pending' && k !== 'gicr.sgi') continue;
     const e = log.get(seq)!;
-    if (e.intid === intid && e.cpu === cpu) return `t${origin(m, seq)}`;
+    if (e.intid !== intid || e.cpu !== cpu) continue;
+    // A GICv4 doorbell is a host LPI of its own, beside the vLPI that rang it (same origin).
+    const via = (e.data as { via?: unknown } | undefined)?.via;
+    return `${via === 'doorbell' ? 'db' : 't'}${origin(m, seq)}`;
   }
   return `irq${cpu}:${intid}`;
 }
@@ -156,18 +164,20 @@ function arrived(m: Machine, position: number, moving: Set<string>): Token[] {
   return tokens;
 }
 
-const ITS_PART: Record<string, 'translater' | 'cache' | 'dt' | 'itt' | 'ct'> = {
+const ITS_PART: Record<string, 'translater' | 'cache' | 'dt' | 'itt' | 'ct' | 'vt'> = {
   'its.translater': 'translater',
   'its.cache': 'cache',
   'its.dte': 'dt',
   'its.ite': 'itt',
   'its.cte': 'ct',
+  'its.vte': 'vt',
 };
 
-const TOUCH_TABLE: Record<string, 'dt' | 'itt' | 'ct' | undefined> = {
+const TOUCH_TABLE: Record<string, 'dt' | 'itt' | 'ct' | 'vt' | undefined> = {
   device: 'dt',
   itt: 'itt',
   collection: 'ct',
+  vpe: 'vt',
 };
 
 /** Where event `e` happened, and the entry or register it was about. */
@@ -270,13 +280,15 @@ export function stageModel(m: Machine, position: number, last: SimEvent | undefi
   const moving = inFlight(m);
   const ids = new Set(moving.map((t) => t.id));
   const tokens = [...moving, ...arrived(m, position, ids), ...vmTokens(m, position)];
+  tokens.push(...v4Tokens(m, position, new Set(tokens.map((t) => t.id))));
   const pcpus = cpus(m);
   markLoaded(m, pcpus);
   const vms = vmSummaries(m);
+  markVpes(m, pcpus, vms);
   return {
     position,
     tokens,
-    ...(last ? { focus: vmFocus(m, last) ?? focusOf(last) } : {}),
+    ...(last ? { focus: v4Focus(m, last) ?? vmFocus(m, last) ?? focusOf(last) } : {}),
     cpus: pcpus,
     its: itsSummary(m),
     ...(vms ? { vms } : {}),
