@@ -11,6 +11,7 @@ import {
   costModelFrom,
   cyclesToNs,
   GICV4_DIRECT_PATH,
+  GICV4_DOORBELL_PATH,
   pathCost,
   SOURCE_CLOCK_GHZ,
   VFIO_SOFTWARE_PATH_DEFAULT_NS,
@@ -237,5 +238,16 @@ describe('the software VFIO path', () => {
       expect(cells[4], e.key).toBe(e.kind);
     }
     expect(section).toContain(`**${VFIO_SOFTWARE_PATH_DEFAULT_NS} ns**`);
+  });
+});
+
+describe('the GICv4 doorbell path', () => {
+  it('costs the wake-up and the load on top of the direct path, and stays below the software path', () => {
+    const defaults = costModelFrom({}).model;
+    const direct = pathCost(defaults, GICV4_DIRECT_PATH).totalNs;
+    const doorbell = pathCost(defaults, GICV4_DOORBELL_PATH).totalNs;
+    expect(doorbell).toBeGreaterThan(direct + defaults.wfiWake! + defaults.gicv4Doorbell!);
+    // A blocked vCPU: what the software path would cost with its own wake-up (no IPI, no exit).
+    expect(doorbell).toBeLessThan(pathCost(defaults, vfioSoftwarePath()).totalNs + defaults.wfiWake!);
   });
 });

@@ -437,13 +437,32 @@ export function vfioSoftwarePath(lrsAtExit = 0, lrsAtEntry = 1): PathHop[] {
 export const VFIO_SOFTWARE_PATH_DEFAULT_NS = 5222;
 
 /**
- * The GICv4 direct path for comparison (later): the same device MSI translated by the host ITS to
- * a vLPI delivered to a resident vPE, with no host software, no exit and no list register.
+ * The GICv4 direct path: the same device MSI translated by the host ITS to a vLPI delivered to a
+ * resident vPE, with no host software, no exit and no list register.
  */
 export const GICV4_DIRECT_PATH: readonly PathHop[] = [
   'deviceMsiWrite',
   'hostItsTranslate',
   'gicv4VlpiDeliver',
+  'guestIrqTake',
+  'icvIar',
+];
+
+/**
+ * The GICv4 direct path when the vCPU is blocked (its vPE not resident): the vLPI is recorded in
+ * the VPT and the doorbell rings; the host's doorbell handler kicks the vCPU, which wakes, is loaded
+ * (the driver writes GICR_VPROPBASER and GICR_VPENDBASER, and clears the doorbell), enters, and
+ * takes the vLPI from the redistributor.
+ */
+export const GICV4_DOORBELL_PATH: readonly PathHop[] = [
+  'deviceMsiWrite',
+  'hostItsTranslate',
+  'gicv4VlpiDeliver',
+  'gicv4Doorbell',
+  'wfiWake',
+  'vcpuLoad',
+  { key: 'hostMmio', times: 3 },
+  'guestEntry',
   'guestIrqTake',
   'icvIar',
 ];

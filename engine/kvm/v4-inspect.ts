@@ -29,7 +29,13 @@ import { vpes as itsVpes, type ItsVpeView } from '../its/its-inspect';
 import { lookupDevice, lookupEvent, rdbaseOf } from '../its/lookup';
 import { memReadU8, memVisible } from '../mem/memory';
 import type { PlatformMachine } from '../platform/platform-machine';
-import { GICV4_DIRECT_PATH, pathCost, vfioSoftwarePath, type PathCost } from './cost-model';
+import {
+  GICV4_DIRECT_PATH,
+  GICV4_DOORBELL_PATH,
+  pathCost,
+  vfioSoftwarePath,
+  type PathCost,
+} from './cost-model';
 import { directInjectionProblem, virtualItss } from './its-v4-host';
 import { kvmCostOf } from './vm-context';
 import type { VcpuMode } from './vcpu-run';
@@ -112,8 +118,10 @@ export interface V4VectorView {
 }
 
 export interface V4PathsView {
-  /** GICV4_DIRECT_PATH and vfioSoftwarePath() with this machine's cost model. */
+  /** GICV4_DIRECT_PATH, GICV4_DOORBELL_PATH and vfioSoftwarePath() with this machine's cost model. */
   direct: PathCost;
+  /** The direct path when the vPE is not resident (the doorbell, the wake-up, the load). */
+  doorbell: PathCost;
   software: PathCost;
 }
 
@@ -270,7 +278,11 @@ export function vpeSummaries(m: PlatformMachine, max = 64): VpeSummary[] {
 /** The cost model's direct and software paths of one device MSI, with this machine's overrides. */
 export function modelledPaths(m: PlatformMachine): V4PathsView {
   const model = kvmCostOf(m);
-  return { direct: pathCost(model, GICV4_DIRECT_PATH), software: pathCost(model, vfioSoftwarePath()) };
+  return {
+    direct: pathCost(model, GICV4_DIRECT_PATH),
+    doorbell: pathCost(model, GICV4_DOORBELL_PATH),
+    software: pathCost(model, vfioSoftwarePath()),
+  };
 }
 
 /** The pCPU (redistributor) an ITS command's RDbase field names on ITS `its`, or -1. */
