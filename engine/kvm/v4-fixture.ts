@@ -30,12 +30,20 @@ const HRD = (c: number): number => 0x080a_0000 + c * 0x40000;
  * the VMM's wiring: an MSI route, an eventfd, an irqfd and VFIO's vector 0 on it (host LPI 8200).
  */
 export function v4Machine(
-  o: { idle?: 'wfi' | 'spin'; gic?: GicVersion; profile?: 'spec' | 'qemu'; gicv4?: boolean } = {},
+  o: {
+    idle?: 'wfi' | 'spin';
+    gic?: GicVersion;
+    profile?: 'spec' | 'qemu';
+    gicv4?: boolean;
+    /** GITS_TYPER.VMOVP of the host ITS (default 1). */
+    vmovp?: boolean;
+  } = {},
 ): Machine {
   const r = resolveMachine({
     profile: o.profile ?? 'spec',
     gic: o.gic ?? 4,
     cpus: 2,
+    ...(o.vmovp === false ? { its: [{ vmovp: false }] } : {}),
     devices: [{ name: 'nic0', bdf: '00:02.0' }],
     vms: [
       {

@@ -210,3 +210,32 @@ describe("the host's memory map on a GICv4", () => {
     expect(map.structures.some((s) => s.name.startsWith('vLPI property table'))).toBe(true);
   });
 });
+
+describe('an ITS without GITS_TYPER.VMOVP (the ITS list)', () => {
+  it('maps the vPEs lazily, at the first vLPI, and numbers each VMOVP with a sequence and the ITS list', () => {
+    const m = v4Machine({ vmovp: false, idle: 'wfi' });
+    const text = dumpFrom(m);
+    const seqOf = (kind: string, command?: string): number[] =>
+      eventsFrom(m)
+        .filter((e) => e.kind === kind && (!command || (e.data as { command: string }).command === command))
+        .map((e) => e.seq);
+    // No VMAPP until VFIO and the irqfd pair up, then VMAPP before the VMAPTI (lazy: its_map_vm).
+    const pairing = seqOf('vfio.set-irqs')[0]!;
+    const vmapp = seqOf('its.cmd', 'VMAPP');
+    expect(vmapp.length, text).toBe(2);
+    expect(Math.min(...vmapp), text).toBeGreaterThan(pairing);
+    expect(Math.max(...vmapp), text).toBeLessThan(seqOf('its.cmd', 'VMAPTI')[0]!);
+    // vCPU 1 blocks, then moves to pCPU 0 and wakes: a VMOVP with ITSList bit 0 and a sequence.
+    m.run({ until: m.time + 100_000 });
+    m.input({ kind: 'vcpu-pin', vm: 0, vcpu: 1, pcpu: 0 });
+    m.run({ until: m.time + 100_000 });
+    const from = fire(m);
+    const vmovp = eventsFrom(m, from).filter(
+      (e) => e.kind === 'its.cmd' && (e.data as { command: string }).command === 'VMOVP',
+    );
+    expect(vmovp.length, dumpFrom(m, from)).toBe(1);
+    const f = (vmovp[0]!.data as { fields: Record<string, string> }).fields;
+    expect(f.ITSList).toBe('0x1');
+    expect(m.s.kvm!.vms[0]!.guest[1]!.acked[8192], dumpFrom(m, from)).toBe(1);
+  });
+});
