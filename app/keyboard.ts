@@ -17,6 +17,9 @@ export interface Shortcut {
 
 const granularity = (g: Granularity) => (store: AppStore) => store.getState().setGranularity(g);
 
+/** The choice after `now` in `order`, round to the first (a key that steps through a few). */
+const nextOf = <T>(order: readonly T[], now: T): T => order[(order.indexOf(now) + 1) % order.length]!;
+
 function changeSpeed(store: AppStore, dir: 1 | -1): void {
   const s = store.getState();
   const i = SPEEDS.findIndex((v) => v >= s.speed);
@@ -54,11 +57,7 @@ export const SHORTCUTS: Shortcut[] = [
   {
     keys: ['t'],
     does: 'Switch theme (auto, light, dark)',
-    run: (s) => {
-      const order = ['auto', 'light', 'dark'] as const;
-      const t = s.getState().theme;
-      s.getState().setTheme(order[(order.indexOf(t) + 1) % order.length]!);
-    },
+    run: (s) => s.getState().setTheme(nextOf(['auto', 'light', 'dark'], s.getState().theme)),
   },
   ...TABS.map((t): Shortcut => ({
     keys: [t.key],
@@ -74,11 +73,7 @@ export const SHORTCUTS: Shortcut[] = [
   {
     keys: ['d'],
     does: 'GICv4: bring forward the direct path, the software path, or both',
-    run: (s) => {
-      const order = ['both', 'direct', 'software'] as const;
-      const p = s.getState().pathView;
-      s.getState().setPathView(order[(order.indexOf(p) + 1) % order.length]!);
-    },
+    run: (s) => s.getState().setPathView(nextOf(['both', 'direct', 'software'], s.getState().pathView)),
   },
   { keys: ['?'], does: 'Show or hide this help', run: (s) => s.getState().toggleHelp() },
   {

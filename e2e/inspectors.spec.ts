@@ -10,16 +10,13 @@
  */
 
 import { type Locator, type Page } from '@playwright/test';
-import { expect, position, test } from './page-checks';
+import { expect, position, SCREENS, test, THEMES } from './page-checks';
+import { openScenario, shipped } from './scenario-file';
 
 const MAP_AND_FIRE = 'track2/2.2-map-and-fire.json';
 const WHY_INV = 'track2/2.3-why-inv-exists.json';
 
-async function open(page: Page, file: string, at = 0): Promise<void> {
-  await page.goto(`/?scenario=${file}${at ? `&at=${at}` : ''}`);
-  await expect(page.getByTestId('status')).not.toHaveAttribute('data-status', 'loading');
-  await expect.poll(() => position(page)).toBe(at);
-}
+const open = (page: Page, file: string, at = 0): Promise<void> => openScenario(page, shipped(file), at);
 
 /** Gives the keyboard back to the page's shortcuts (they ignore keys typed into a form field). */
 const blur = (page: Page): Promise<void> =>
@@ -370,16 +367,13 @@ test('screenshots: every inspector, light and dark, laptop and projector', async
     ['registers', MAP_AND_FIRE, 39],
     ['memory', MAP_AND_FIRE, 40],
   ];
-  for (const [w, h] of [
-    [1280, 720],
-    [1920, 1080],
-  ] as const) {
+  for (const [w, h] of SCREENS) {
     await page.setViewportSize({ width: w, height: h });
     for (const [tab, file, at] of views) {
       await open(page, file, at);
       await page.getByTestId(`tab-${tab}`).click();
       if (tab === 'redistributors') await page.getByTestId('rd-select').selectOption('1');
-      for (const theme of ['light', 'dark'] as const) {
+      for (const theme of THEMES) {
         await page.getByTestId('theme').selectOption(theme);
         await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
         await expect(page.getByText(/^Reading the /)).toHaveCount(0);

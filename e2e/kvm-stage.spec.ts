@@ -14,28 +14,16 @@
  * A machine without VMs shows none of it. Screenshots: laptop and projector, light and dark.
  */
 
-import { readFileSync } from 'node:fs';
 import { type Page } from '@playwright/test';
-import { expect, position, test } from './page-checks';
-import { loadScenario, ScenarioRun, type Machine } from '../engine';
+import { expect, position, SCREENS, test, THEMES } from './page-checks';
+import { engineRun as run, fixture, openScenario } from './scenario-file';
+import { type Machine } from '../engine';
 
-const FILE = 'e2e/fixtures/kvm-stage.json';
-const NAME = 'kvm-stage.json';
+const FILE = fixture('e2e/fixtures/kvm-stage.json');
 
-function engineRun(): Machine {
-  const r = loadScenario(readFileSync(FILE, 'utf8'), NAME);
-  if (!r.ok) throw new Error(`${FILE} does not load: ${r.diagnostics.map((d) => d.message).join('; ')}`);
-  const run = new ScenarioRun(r.scenario);
-  run.runAll();
-  return run.machine;
-}
+const engineRun = (): Machine => run(FILE);
 
-async function open(page: Page, at = 0): Promise<void> {
-  await page.route(`**/scenarios/${NAME}`, (route) => route.fulfill({ path: FILE }));
-  await page.goto(`/?scenario=${NAME}${at ? `&at=${at}` : ''}`);
-  await expect(page.getByTestId('status')).not.toHaveAttribute('data-status', 'loading');
-  await expect.poll(() => position(page)).toBe(at);
-}
+const open = (page: Page, at = 0): Promise<void> => openScenario(page, FILE, at);
 
 interface Facts {
   vcpus: string[];
@@ -224,7 +212,7 @@ test('the lanes: a guest interval from every entry on its pCPU, and a click seek
   await page.mouse.click(box.x + box.width * 0.75, box.y + 4);
   await expect.poll(() => position(page)).toBeGreaterThanOrEqual(Math.floor(m.log.length * 0.75) - 1);
   expect(await position(page)).toBeLessThanOrEqual(Math.ceil(m.log.length * 0.75) + 1);
-  await expect(lanes.locator('line.lanes-now')).toHaveAttribute(
+  await expect(lanes.locator('line.strip-now')).toHaveAttribute(
     'data-position',
     String(await position(page)),
   );
@@ -254,11 +242,8 @@ test('the hypervisor band on a laptop and on a projector, light and dark', async
     if (m.log.get(s)!.kind === 'vcpu.entry' && d.notLoaded?.length) at = s + 1;
   }
   expect(at).toBeGreaterThan(0);
-  for (const [w, h] of [
-    [1280, 720],
-    [1920, 1080],
-  ] as const) {
-    for (const theme of ['light', 'dark'] as const) {
+  for (const [w, h] of SCREENS) {
+    for (const theme of THEMES) {
       await page.setViewportSize({ width: w, height: h });
       await open(page, at);
       await page.getByTestId('theme').selectOption(theme);

@@ -6,7 +6,7 @@
  */
 
 import { type Page } from '@playwright/test';
-import { expect, position, test } from './page-checks';
+import { expect, position, SCREENS, test, THEMES } from './page-checks';
 
 const FILE = 'track2/2.2-map-and-fire.json';
 
@@ -169,14 +169,11 @@ test('the page survives its engine crashing, and hanging, and keeps the step it 
 });
 
 test('light and dark, on a laptop and on a projector', async ({ page }) => {
-  for (const [w, h] of [
-    [1280, 720],
-    [1920, 1080],
-  ] as const) {
+  for (const [w, h] of SCREENS) {
     await page.setViewportSize({ width: w, height: h });
     await page.goto(`/?scenario=${FILE}&at=45`);
     await expect.poll(() => position(page)).toBe(45);
-    for (const theme of ['light', 'dark'] as const) {
+    for (const theme of THEMES) {
       await page.getByTestId('theme').selectOption(theme);
       await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
       await expect(page.getByTestId('stage').locator('[data-token-id]')).not.toHaveCount(0);

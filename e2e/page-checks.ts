@@ -2,7 +2,8 @@
  * What every browser test checks besides its own assertions: the page threw no uncaught error and
  * logged no console error or warning (the issue's "no console errors or warnings"). Specs import
  * `test` and `expect` from here instead of from @playwright/test; the check is an automatic
- * fixture, so no spec can forget it. Also the small page readers several specs share.
+ * fixture, so no spec can forget it. Also the small page readers several specs share, and the
+ * screens and themes the screenshots are taken in.
  */
 
 import { expect, test as base, type Page } from '@playwright/test';
@@ -27,3 +28,12 @@ export { expect };
 /** The position the playback bar shows. */
 export const position = async (page: Page): Promise<number> =>
   Number(await page.getByTestId('position').getAttribute('data-position'));
+
+/** The screens every screenshot is taken on: a laptop and a projector (width, height). */
+export const SCREENS = [
+  [1280, 720],
+  [1920, 1080],
+] as const;
+
+/** The themes every screenshot is taken in. */
+export const THEMES = ['light', 'dark'] as const;

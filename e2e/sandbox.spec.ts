@@ -7,7 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 import { type Locator, type Page } from '@playwright/test';
-import { expect, position, test } from './page-checks';
+import { expect, position, SCREENS, test, THEMES } from './page-checks';
 
 const MAP_AND_FIRE = [
   'lpi-config 8195 0xa3',
@@ -203,7 +203,7 @@ test('a mistyped line is refused inline, with the column, and nothing changes', 
   await expect(error).toHaveAttribute('data-column', '7');
   await expect(error).toContainText('there is no redistributor 5');
   await page.setViewportSize({ width: 1280, height: 720 });
-  for (const theme of ['light', 'dark'] as const) {
+  for (const theme of THEMES) {
     await page.getByTestId('theme').selectOption(theme);
     await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
     await page.screenshot({ path: test.info().outputPath(`sandbox-error-1280x720-${theme}.png`) });
@@ -346,13 +346,10 @@ test('a crash of the engine worker loses no console work', async ({ page }) => {
 test('the console and the New sandbox dialog, light and dark, on a laptop and on a projector', async ({
   page,
 }) => {
-  for (const [w, h] of [
-    [1280, 720],
-    [1920, 1080],
-  ] as const) {
+  for (const [w, h] of SCREENS) {
     await page.setViewportSize({ width: w, height: h });
     await page.goto('/');
-    for (const theme of ['light', 'dark'] as const) {
+    for (const theme of THEMES) {
       await page.getByTestId('theme').selectOption(theme);
       await page.getByTestId('new-sandbox').click();
       await page.getByTestId('sandbox-cpus').fill('4');
@@ -367,7 +364,7 @@ test('the console and the New sandbox dialog, light and dark, on a laptop and on
       await run(page, line);
     await run(page, 'msi dev7 3');
     const input = page.getByTestId('console-input');
-    for (const theme of ['light', 'dark'] as const) {
+    for (const theme of THEMES) {
       await page.getByTestId('theme').selectOption(theme);
       await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
       await input.fill('expect ');

@@ -17,26 +17,16 @@
  *    its tables and the guest's LPI tables listed, and none of it in host memory.
  */
 
-import { readFileSync } from 'node:fs';
 import { type Locator, type Page } from '@playwright/test';
 import { expect, position, test } from './page-checks';
-import { loadScenario, queueGeometry, ScenarioRun, type Machine } from '../engine';
+import { engineRun as run, openScenario, shipped } from './scenario-file';
+import { queueGeometry, type Machine } from '../engine';
 
-const SCENARIO = 'track3/3.5-the-guests-own-its.json';
+const SCENARIO = shipped('track3/3.5-the-guests-own-its.json');
 
-function engineRun(): Machine {
-  const r = loadScenario(readFileSync(`public/scenarios/${SCENARIO}`, 'utf8'), SCENARIO);
-  if (!r.ok) throw new Error(`${SCENARIO} does not load: ${r.diagnostics.map((d) => d.message).join('; ')}`);
-  const run = new ScenarioRun(r.scenario);
-  run.runAll();
-  return run.machine;
-}
+const engineRun = (): Machine => run(SCENARIO);
 
-async function open(page: Page, at: number): Promise<void> {
-  await page.goto(`/?scenario=${SCENARIO}&at=${at}`);
-  await expect(page.getByTestId('status')).not.toHaveAttribute('data-status', 'loading');
-  await expect.poll(() => position(page)).toBe(at);
-}
+const open = (page: Page, at: number): Promise<void> => openScenario(page, SCENARIO, at);
 
 const attrs = (rows: Locator, names: string[]): Promise<string[]> =>
   rows.evaluateAll(

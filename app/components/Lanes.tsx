@@ -7,21 +7,24 @@
  * A machine whose VMs use GICv4 also gets the vPE residency lanes, one per redistributor, on the
  * same scale (app/stage/residency.ts): which vPE each GICR had resident, VMOVP moves, blocked
  * vCPUs, doorbells and direct vLPI deliveries; clicking a mark goes to its event. A line over them
- * holds the legend and chooses what the lanes show (vCPUs, vPEs, or both: a laptop's stage may
- * want the room back).
+ * holds the legend and chooses what the lanes show (vCPUs, vPEs, or both). A short window (a
+ * laptop's 720 px) starts with the vPEs only: under both sets of lanes and the paths bar its stage
+ * was left about 130 px (app.css gives it more room there too); the vCPU lanes are a click away.
  */
 
 import { useEffect, useRef, useState } from 'react';
-import { createLanes, lanesHeight, type LanesHandle } from '../stage/lanes';
-import { createResidency, residencyHeight, type ResidencyHandle } from '../stage/residency';
+import { createLanes, lanesHeight } from '../stage/lanes';
+import { createResidency, residencyHeight } from '../stage/residency';
+import type { StripHandle, StripView } from '../stage/strip';
 import { appStore, useApp } from '../store';
 import type { LanesView, ResidencyView } from '../worker/api';
+import { Segmented, type SegmentedOption } from './Segmented';
 
 const NO_VMS: never[] = [];
 
 type Mode = 'both' | 'vcpus' | 'vpes';
 
-const MODES: { id: Mode; label: string; title: string }[] = [
+const MODES: SegmentedOption<Mode>[] = [
   {
     id: 'both',
     label: 'both',
@@ -31,19 +34,27 @@ const MODES: { id: Mode; label: string; title: string }[] = [
   { id: 'vpes', label: 'vPEs', title: 'The vPE each redistributor has resident (GICR_VPENDBASER.Valid)' },
 ];
 
+/** A window this short starts the GICv4 lanes with the vPEs only (app.css's short window, too). */
+const SHORT_WINDOW = '(max-height: 820px)';
+
+const firstMode = (): Mode =>
+  typeof window !== 'undefined' && window.matchMedia?.(SHORT_WINDOW).matches ? 'vpes' : 'both';
+
+// The drawings' callbacks go to the store, so one function each serves every mount.
+const seek = (p: number): void => void appStore.getState().seek(p);
+const drawLanes = (svg: SVGSVGElement) => createLanes(svg, { onSeek: seek });
+const drawResidency = (svg: SVGSVGElement) =>
+  createResidency(svg, { onSeek: seek, onEvent: (seq) => void appStore.getState().selectEvent(seq) });
+
 export function Lanes() {
   const vms = useApp((s) => s.session?.shape.vms) ?? NO_VMS;
   const session = useApp((s) => s.session);
   const position = useApp((s) => s.position);
   const boxRef = useRef<HTMLDivElement>(null);
-  const svgRef = useRef<SVGSVGElement>(null);
-  const resRef = useRef<SVGSVGElement>(null);
-  const handle = useRef<LanesHandle | null>(null);
-  const resHandle = useRef<ResidencyHandle | null>(null);
   const [width, setWidth] = useState(0);
   const [view, setView] = useState<LanesView | null>(null);
   const [res, setRes] = useState<ResidencyView | null>(null);
-  const [mode, setMode] = useState<Mode>('both');
+  const [mode, setMode] = useState<Mode>(firstMode);
   const has = vms.length > 0;
   const v4 = vms.some((v) => v.gicv4);
   const showVcpus = has && (!v4 || mode !== 'vpes');
@@ -78,64 +89,26 @@ export function Lanes() {
     };
   }, [has, v4, session, width]);
 
-  useEffect(() => {
-    const svg = svgRef.current;
-    if (!svg || !showVcpus) return;
-    handle.current = createLanes(svg, { onSeek: (p) => void appStore.getState().seek(p) });
-    return () => {
-      handle.current?.destroy();
-      handle.current = null;
-    };
-  }, [showVcpus]);
-
-  useEffect(() => {
-    const svg = resRef.current;
-    if (!svg || !showVpes) return;
-    resHandle.current = createResidency(svg, {
-      onSeek: (p) => void appStore.getState().seek(p),
-      onEvent: (seq) => void appStore.getState().selectEvent(seq),
-    });
-    return () => {
-      resHandle.current?.destroy();
-      resHandle.current = null;
-    };
-  }, [showVpes]);
-
-  const names = vms.map((v) => v.name);
-  const namesKey = names.join(',');
-  useEffect(() => {
-    if (!view || width <= 0 || !showVcpus) return;
-    handle.current?.update({ view, names: namesKey.split(','), width, position });
-  }, [view, width, position, namesKey, showVcpus]);
-  useEffect(() => {
-    if (!res || width <= 0 || !showVpes) return;
-    resHandle.current?.update({ view: res, names: namesKey.split(','), width, position });
-  }, [res, width, position, namesKey, showVpes]);
-
   if (!has) return null;
-  const lanes = view?.lanes.length ?? 0;
-  const pcpus = session?.shape.cpus.length ?? 1;
-  const resLanes = res?.lanes.length ?? 0;
+  const strip = {
+    width,
+    position,
+    names: vms.map((v) => v.name).join(','),
+    pcpus: session?.shape.cpus.length ?? 1,
+  };
   return (
     <div className="lanes-area" ref={boxRef}>
       {v4 && (
         <div className="res-head">
-          <fieldset className="lanes-mode">
-            <legend>pCPU lanes</legend>
-            {MODES.map((x) => (
-              <label key={x.id} title={x.title} className={mode === x.id ? 'on' : undefined}>
-                <input
-                  type="radio"
-                  name="lanes-mode"
-                  value={x.id}
-                  checked={mode === x.id}
-                  onChange={() => setMode(x.id)}
-                  data-testid={`lanes-${x.id}`}
-                />
-                {x.label}
-              </label>
-            ))}
-          </fieldset>
+          <Segmented
+            legend="pCPU lanes"
+            name="lanes-mode"
+            options={MODES}
+            value={mode}
+            onChange={setMode}
+            testid="lanes"
+            className="lanes-mode"
+          />
           {showVpes && (
             <span className="res-legend" aria-hidden="true">
               <span className="res-key span">vPE resident</span>
@@ -148,25 +121,76 @@ export function Lanes() {
         </div>
       )}
       {showVcpus && (
-        <div
-          className="lanes-box"
-          data-testid="lanes"
-          data-lanes={lanes}
-          style={{ height: lanesHeight(Math.max(1, lanes || pcpus)) }}
-        >
-          <svg ref={svgRef} />
-        </div>
+        <StripBox testid="lanes" view={view} height={lanesHeight} create={drawLanes} {...strip} />
       )}
       {showVpes && (
-        <div
+        <StripBox
+          testid="residency"
           className="res-box"
-          data-testid="residency"
-          data-lanes={resLanes}
-          style={{ height: residencyHeight(Math.max(1, resLanes || pcpus)) }}
-        >
-          <svg ref={resRef} />
-        </div>
+          view={res}
+          height={residencyHeight}
+          create={drawResidency}
+          {...strip}
+        />
       )}
+    </div>
+  );
+}
+
+/**
+ * One strip: a box as tall as its lanes (before its view arrives, one lane per pCPU, so the page
+ * does not jump), the drawing `create` makes in it while it is shown, and each frame handed to it.
+ * `create` must keep its identity: a new one draws the strip anew.
+ */
+function StripBox<V extends StripView>({
+  testid,
+  className,
+  view,
+  height,
+  create,
+  width,
+  position,
+  names,
+  pcpus,
+}: {
+  testid: string;
+  className?: string;
+  view: V | null;
+  height: (lanes: number) => number;
+  create: (svg: SVGSVGElement) => StripHandle<V>;
+  width: number;
+  position: number;
+  /** The VMs' names, joined by commas (a string, so an equal list is an unchanged dependency). */
+  names: string;
+  pcpus: number;
+}) {
+  const svgRef = useRef<SVGSVGElement>(null);
+  const handle = useRef<StripHandle<V> | null>(null);
+
+  useEffect(() => {
+    const svg = svgRef.current;
+    if (!svg) return;
+    handle.current = create(svg);
+    return () => {
+      handle.current?.destroy();
+      handle.current = null;
+    };
+  }, [create]);
+
+  useEffect(() => {
+    if (!view || width <= 0) return;
+    handle.current?.update({ view, names: names.split(','), width, position });
+  }, [view, width, position, names]);
+
+  const lanes = view?.lanes.length ?? 0;
+  return (
+    <div
+      className={className ? `strip-box ${className}` : 'strip-box'}
+      data-testid={testid}
+      data-lanes={lanes}
+      style={{ height: height(Math.max(1, lanes || pcpus)) }}
+    >
+      <svg ref={svgRef} />
     </div>
   );
 }

@@ -23,8 +23,9 @@ import { useInspect } from '../inspectors/use-inspect';
 import { appStore, useApp } from '../store';
 import type { PathView } from '../store/views-slice';
 import type { PathRun, PathsView } from '../worker/api';
+import { Segmented, type SegmentedOption } from './Segmented';
 
-const VIEWS: { id: PathView; label: string; title: string }[] = [
+const VIEWS: SegmentedOption<PathView>[] = [
   { id: 'both', label: 'both', title: 'Both paths side by side' },
   {
     id: 'direct',
@@ -65,6 +66,14 @@ function SeqButton({ seq, children, label }: { seq: number; children: ReactNode;
   );
 }
 
+/** What a path's summary and its comparison column are given. */
+interface PathProps {
+  kind: 'direct' | 'software';
+  v: PathsView;
+  modelled: PathCost;
+  position: number;
+}
+
 /** The run a path's column describes, and how it relates to the position. */
 function runOf(v: PathsView, kind: 'direct' | 'software'): { run?: PathRun; rel: 'this' | 'last' | 'next' } {
   if (v.current?.path === kind) return { run: v.current, rel: 'this' };
@@ -73,18 +82,13 @@ function runOf(v: PathsView, kind: 'direct' | 'software'): { run?: PathRun; rel:
   return { run, rel: run.msi < (v.current?.msi ?? Infinity) || !v.current ? 'last' : 'next' };
 }
 
-function Summary({
-  kind,
-  v,
-  modelled,
-  position,
-}: {
-  kind: 'direct' | 'software';
-  v: PathsView;
-  modelled: PathCost;
-  position: number;
-}) {
+/** The cost model's figure for the path a run took: a doorbell MSI's direct path has its own. */
+const modelFor = (v: PathsView, run: { doorbell: boolean } | undefined, modelled: PathCost): PathCost =>
+  run?.doorbell && v.modelled.doorbell ? v.modelled.doorbell : modelled;
+
+function Summary({ kind, v, modelled: base, position }: PathProps) {
   const { run, rel } = runOf(v, kind);
+  const modelled = modelFor(v, run, base);
   const ahead = run !== undefined && run.msi >= position;
   const which = rel === 'this' ? 'this MSI' : ahead ? 'next MSI' : 'last MSI';
   const words = run
@@ -130,25 +134,18 @@ function Summary({
   );
 }
 
-function Compare({
-  kind,
-  v,
-  modelled,
-  position,
-}: {
-  kind: 'direct' | 'software';
-  v: PathsView;
-  modelled: PathCost;
-  position: number;
-}) {
+function Compare({ kind, v, modelled: base, position }: PathProps) {
   const { run } = runOf(v, kind);
+  const modelled = modelFor(v, run, base);
   return (
     <section className={`path-compare-col ${kind}`} aria-label={`${NAMES[kind].title}: hops and events`}>
       <h3>{NAMES[kind].title}</h3>
       <h4>Cost model: {ns(modelled.totalNs)}</h4>
       {kind === 'direct' && (
         <p className="muted small">
-          A resident vPE: no doorbell, no host software, no exit, no list register.
+          {run?.doorbell
+            ? 'The vPE was not resident: the vLPI waited in its VPT, the doorbell woke the vCPU, and its load made the vPE resident again.'
+            : 'A resident vPE: no doorbell, no host software, no exit, no list register.'}
         </p>
       )}
       <table className="insp-table compact">
@@ -224,22 +221,15 @@ export function PathsPanel() {
   const kinds = (['direct', 'software'] as const).filter((k) => pathView === 'both' || pathView === k);
   return (
     <div className="paths" data-testid="paths" data-path={pathView} ref={bar}>
-      <fieldset className="path-switch">
-        <legend>Path</legend>
-        {VIEWS.map((x) => (
-          <label key={x.id} title={x.title} className={pathView === x.id ? 'on' : undefined}>
-            <input
-              type="radio"
-              name="path-view"
-              value={x.id}
-              checked={pathView === x.id}
-              onChange={() => appStore.getState().setPathView(x.id)}
-              data-testid={`path-${x.id}`}
-            />
-            {x.label}
-          </label>
-        ))}
-      </fieldset>
+      <Segmented
+        legend="Path"
+        name="path-view"
+        options={VIEWS}
+        value={pathView}
+        onChange={(x) => appStore.getState().setPathView(x)}
+        testid="path"
+        className="path-switch"
+      />
       <div className="path-cols">
         {v ? (
           kinds.map((k) => <Summary key={k} kind={k} v={v} modelled={v.modelled[k]} position={position} />)

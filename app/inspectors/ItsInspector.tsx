@@ -125,13 +125,14 @@ export function ItsInspector() {
         <StartHint />
       </div>
       <div className="insp-grid its-grid">
-        <Card title="Registers" testid="its-registers" className="its-regs">
+        <Card title="Registers" testid="its-registers" area="regs">
           {view.state === 'ok' ? <Registers v={view.view} /> : <ViewState r={view} what="ITS registers" />}
         </Card>
         <Card
           title="Command queue"
           testid="its-queue"
           className="its-queue"
+          area="queue"
           extra={
             view.state === 'ok' && view.view.queue.slots > 0 ? (
               <span className="muted">
@@ -146,7 +147,7 @@ export function ItsInspector() {
             <ViewState r={view} what="command queue" />
           )}
         </Card>
-        <Card title="Device Table" testid="its-devices" className="its-dt">
+        <Card title="Device Table" testid="its-devices" area="dt">
           {devs.state === 'ok' ? (
             <>
               <TableInfo
@@ -208,7 +209,7 @@ export function ItsInspector() {
         <Card
           title={devid !== undefined ? `ITT of DeviceID ${devid}` : 'ITT'}
           testid="its-itt"
-          className="its-itt"
+          area="itt"
           extra={
             devs.state === 'ok' && devs.view.devices.length > 0 ? (
               <select
@@ -285,7 +286,7 @@ export function ItsInspector() {
             <ViewState r={itt} what="ITT" />
           )}
         </Card>
-        <Card title="Collection Table" testid="its-collections" className="its-ct">
+        <Card title="Collection Table" testid="its-collections" area="ct">
           {cols.state === 'ok' ? (
             <>
               <TableInfo
@@ -346,7 +347,7 @@ export function ItsInspector() {
         <Card
           title="Translation cache"
           testid="its-cache"
-          className="its-cache"
+          area="cache"
           extra={
             cache.state === 'ok' ? (
               <span className="muted">

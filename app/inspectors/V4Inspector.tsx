@@ -174,14 +174,14 @@ export function V4Inspector() {
         </div>
       ) : (
         <div className="insp-grid v4-grid">
-          <Card title="vPEs (one per vCPU)" testid="v4-vpes" className="v4-vpes">
+          <Card title="vPEs (one per vCPU)" testid="v4-vpes" area="vpes">
             {v.problem && <p className="insp-msg">{v.problem}</p>}
             {v.vpes.length > 0 && <VpeTable v={v} shown={vpe?.vpeid} onPick={setVpePick} />}
           </Card>
           <Card
             title={vpe ? `vPE ${vpe.vpeid}: virtual pending table` : 'Virtual pending table'}
             testid="vpt-pending"
-            className="v4-vpt"
+            area="vpt"
           >
             {vpe ? (
               <Vpt p={vpe} intid={cur.vm === v.vm ? cur.intid : undefined} />
@@ -192,14 +192,14 @@ export function V4Inspector() {
           <Card
             title={vpe ? `GICR ${vpe.vpendbaser.rd}: VLPI frame` : 'VLPI frame'}
             testid="v4-registers"
-            className="v4-regs"
+            area="regs"
           >
             {vpe ? <Registers p={vpe} gic={v.gic} /> : <p className="insp-msg">No vPE.</p>}
           </Card>
-          <Card title="Host ITS: vPE table" testid="v4-vpe-table" className="v4-table">
+          <Card title="Host ITS: vPE table" testid="v4-vpe-table" area="table">
             <VpeTableOfIts v={v} shown={vpe?.vpeid} />
           </Card>
-          <Card title="Forwarding: each guest LPI's path" testid="v4-forwarding" className="v4-fwd">
+          <Card title="Forwarding: each guest LPI's path" testid="v4-forwarding" area="fwd">
             <Forwarding v={v} intid={cur.vm === v.vm ? cur.intid : undefined} />
           </Card>
         </div>

@@ -128,7 +128,7 @@ export function VcpuInspector() {
           <Card
             title="List registers (ICH_LR<n>_EL2)"
             testid="vcpu-lrs"
-            className="vcpu-lrs"
+            area="lrs"
             extra={
               <span className="lamps">
                 <span className={v.virq ? 'lamp on' : 'lamp'} data-testid="virq" data-value={v.virq ? 1 : 0}>
@@ -142,16 +142,16 @@ export function VcpuInspector() {
           >
             <ListRegisters v={v} intid={cur.vm === vm ? cur.intid : undefined} />
           </Card>
-          <Card title="ap_list (KVM's order)" testid="vcpu-aplist" className="vcpu-aplist">
+          <Card title="ap_list (KVM's order)" testid="vcpu-aplist" area="aplist">
             <ApList v={v} intid={cur.vm === vm ? cur.intid : undefined} />
           </Card>
-          <Card title="Virtual CPU interface" testid="vcpu-ich" className="vcpu-ich">
+          <Card title="Virtual CPU interface" testid="vcpu-ich" area="ich">
             <Interface v={v} />
           </Card>
-          <Card title="Run loop" testid="vcpu-run" className="vcpu-run">
+          <Card title="Run loop" testid="vcpu-run" area="run">
             <Run v={v} />
           </Card>
-          <Card title="Guest" testid="vcpu-guest" className="vcpu-guest">
+          <Card title="Guest" testid="vcpu-guest" area="guest">
             <Guest v={v} />
           </Card>
         </div>

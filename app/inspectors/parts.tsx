@@ -78,16 +78,23 @@ export function Card({
   testid,
   extra,
   className,
+  area,
   children,
 }: {
   title: ReactNode;
   testid: string;
   extra?: ReactNode;
   className?: string;
+  /** The area of its inspector's grid it takes (named in the grid's template, inspectors.css). */
+  area?: string;
   children: ReactNode;
 }) {
   return (
-    <section className={className ? `insp-card ${className}` : 'insp-card'} data-testid={testid}>
+    <section
+      className={className ? `insp-card ${className}` : 'insp-card'}
+      data-testid={testid}
+      style={area ? { gridArea: area } : undefined}
+    >
       <header className="insp-card-head">
         <h3>{title}</h3>
         {extra}

@@ -1,6 +1,7 @@
 /**
- * The vPE residency band, drawn with d3 under the physical CPUs' lanes on the same scale (position
- * 0 at the left edge, the end of the history at the right): one lane per redistributor, with
+ * The vPE residency band, drawn with d3 under the physical CPUs' lanes, in a strip on the same
+ * scale (strip.ts: position 0 at the left edge, the end of the history at the right): one lane per
+ * redistributor, with
  *
  *  - the stretches a vPE was resident there (GICR_VPENDBASER.Valid, from 'gicr.vpe' schedule to
  *    deschedule), labelled 'vm0 vCPU 1 / vPE 1' when there is room, in the vCPU's colour;
@@ -17,31 +18,30 @@
  * Test hooks: data-pcpu on lanes; data-from / data-to / data-vm / data-vcpu / data-vpeid on spans
  * (class res-span) and on blocked strips (res-blocked); data-seq / data-kind on marks (res-mark,
  * kind doorbell | vlpi) and on moves (res-move, with data-from-pcpu / data-to-pcpu);
- * data-position on the position line.
+ * data-position on the position line (line.strip-now).
  */
 
-import { select, type BaseType, type Selection } from 'd3';
-import type { BlockedSpan, ResidencyMark, ResidencySpan, ResidencyView, VpeMove } from '../worker/api';
-import { positionAt, xOf } from './lanes';
+import { select, type BaseType, type EnterElement, type Selection } from 'd3';
+import type { ResidencyMark, ResidencySpan, ResidencyView, VpeMove } from '../worker/api';
+import {
+  createStrip,
+  joinLanes,
+  paintLaneChrome,
+  placeStretches,
+  stackHeight,
+  stretchRects,
+  tagStretches,
+  xOf,
+  type StripFrame,
+  type StripHandle,
+  type StripOptions,
+  type StripParts,
+} from './strip';
+import { arrowMarker } from './svg-defs';
 
-export interface ResidencyOptions {
-  /** The user clicked at this position. */
-  onSeek?: (position: number) => void;
+export interface ResidencyOptions extends StripOptions {
   /** The user picked the mark or move of event `seq`. */
   onEvent?: (seq: number) => void;
-}
-
-export interface ResidencyFrame {
-  view: ResidencyView;
-  /** The VMs' names by index ('vm0'). */
-  names: string[];
-  width: number;
-  position: number;
-}
-
-export interface ResidencyHandle {
-  update(frame: ResidencyFrame): void;
-  destroy(): void;
 }
 
 export const RES_H = 14;
@@ -51,81 +51,66 @@ export const RES_LABEL_W = 40;
 /** Most marks and moves that are tab stops (more would make the page a chore to tab through). */
 export const MAX_FOCUSABLE = 48;
 
-export const residencyHeight = (lanes: number): number => lanes * RES_H + Math.max(0, lanes - 1) * RES_GAP;
+export const residencyHeight = (lanes: number): number => stackHeight(lanes, RES_H, RES_GAP);
 
 const laneY = (i: number): number => i * (RES_H + RES_GAP);
+const LABEL = { h: RES_H, w: RES_LABEL_W, x: 3, y: RES_H - 4.5 };
 /** The strip a resident vPE takes, and the blocked strip under it. */
 const SPAN_Y = 1;
 const SPAN_H = 9;
 const BLOCKED_Y = 11;
 const BLOCKED_H = 2.5;
 
-let instances = 0;
+export function createResidency(svg: SVGSVGElement, opts: ResidencyOptions): StripHandle<ResidencyView> {
+  return createStrip<ResidencyView>(
+    svg,
+    { kind: 'residency', role: 'group', height: residencyHeight },
+    opts,
+    (parts) => draw(parts, opts),
+  );
+}
 
-export function createResidency(svg: SVGSVGElement, opts: ResidencyOptions): ResidencyHandle {
-  const uid = `res${++instances}`;
-  const root = select(svg).classed('residency', true).attr('role', 'group');
-  const defs = root.append('defs');
-  defs
-    .append('pattern')
-    .attr('id', `${uid}-hatch`)
-    .attr('patternUnits', 'userSpaceOnUse')
-    .attr('width', 4)
-    .attr('height', 4)
-    .attr('patternTransform', 'rotate(45)')
-    .append('rect')
-    .attr('class', 'res-hatch')
-    .attr('width', 2)
-    .attr('height', 4);
-  defs
-    .append('marker')
-    .attr('id', `${uid}-arrow`)
-    .attr('viewBox', '0 0 10 10')
-    .attr('refX', 9)
-    .attr('refY', 5)
-    .attr('markerWidth', 6)
-    .attr('markerHeight', 6)
-    .attr('orient', 'auto')
-    .append('path')
-    .attr('class', 'res-arrow')
-    .attr('d', 'M0,0L10,5L0,10z');
-  const gLanes = root.append('g');
-  const gMoves = root.append('g').attr('class', 'res-moves');
-  const now = root.append('line').attr('class', 'res-now');
-  let current: ResidencyFrame | undefined;
-  let drawnKey: unknown[] | undefined;
+/** A new mark or move: its tooltip, a transparent area that takes the clicks, and its drawing. */
+function enterPickable<T, P extends BaseType>(enter: Selection<EnterElement, T, P, unknown>, cls: string) {
+  const m = enter.append('g');
+  m.append('title');
+  m.append('rect').attr('class', 'res-hit');
+  m.append('path').attr('class', cls);
+  return m;
+}
 
-  root.on('click', (e: MouseEvent) => {
-    if (!current) return;
-    const box = svg.getBoundingClientRect();
-    opts.onSeek?.(positionAt(e.clientX - box.left, current.view.length, current.width));
-  });
+/** A mark or a move: clicking it (or Enter / Space) goes to its event, not to the position under it. */
+function pickable<T extends { seq: number }>(
+  sel: Selection<SVGGElement, T, BaseType, unknown>,
+  focusable: boolean,
+  onEvent: ((seq: number) => void) | undefined,
+): void {
+  sel
+    .attr('tabindex', focusable ? 0 : null)
+    .attr('role', 'button')
+    .on('click', (e: MouseEvent, d) => {
+      e.stopPropagation();
+      onEvent?.(d.seq);
+    })
+    .on('keydown', (e: KeyboardEvent, d) => {
+      if (e.key !== 'Enter' && e.key !== ' ') return;
+      e.preventDefault();
+      e.stopPropagation();
+      onEvent?.(d.seq);
+    });
+}
 
-  /** A mark or a move: clicking it (or Enter / Space) goes to its event, not to the position under it. */
-  function pickable<T extends { seq: number }>(
-    sel: Selection<SVGGElement, T, BaseType, unknown>,
-    focusable: boolean,
-  ): void {
-    sel
-      .attr('tabindex', focusable ? 0 : null)
-      .attr('role', 'button')
-      .on('click', (e: MouseEvent, d) => {
-        e.stopPropagation();
-        opts.onEvent?.(d.seq);
-      })
-      .on('keydown', (e: KeyboardEvent, d) => {
-        if (e.key !== 'Enter' && e.key !== ' ') return;
-        e.preventDefault();
-        e.stopPropagation();
-        opts.onEvent?.(d.seq);
-      });
-  }
-
-  function draw(f: ResidencyFrame): void {
+/** Sets up the marker and the layers; returns what draws a frame's lanes and moves. */
+function draw(
+  { root, defs, uid, hatch, layer }: StripParts,
+  opts: ResidencyOptions,
+): (f: StripFrame<ResidencyView>) => void {
+  const arrow = arrowMarker(defs, `${uid}-arrow`, 'res-arrow', 6, 'auto');
+  const gLanes = layer();
+  const gMoves = layer('res-moves');
+  return (f) => {
     const { view, width } = f;
     const L = view.length;
-    const height = residencyHeight(view.lanes.length);
-    root.attr('viewBox', `0 0 ${width} ${height}`).attr('width', width).attr('height', height);
     const who = (vm: number, vcpu: number): string =>
       vm >= 0 ? `${f.names[vm] ?? `vm${vm}`} vCPU ${vcpu}` : 'a vPE of no VM';
     const spanText = (s: ResidencySpan): string[] => [
@@ -140,22 +125,8 @@ export function createResidency(svg: SVGSVGElement, opts: ResidencyOptions): Res
       `vPE residency per redistributor over the history: ${view.lanes.reduce((a, l) => a + l.spans.length, 0)} ` +
         `resident stretches, ${view.moves.length} VMOVP moves, ${marks} doorbells and direct vLPI deliveries`,
     );
-    const lanes = gLanes
-      .selectAll<SVGGElement, ResidencyView['lanes'][number]>('g.res-lane')
-      .data(view.lanes, (l) => String(l.pcpu))
-      .join((enter) => {
-        const g = enter.append('g').attr('class', 'res-lane');
-        g.append('rect').attr('class', 'res-bg');
-        g.append('g').attr('class', 'res-blocks');
-        g.append('g').attr('class', 'res-spans');
-        g.append('g').attr('class', 'res-marks');
-        g.append('rect').attr('class', 'res-label-bg');
-        g.append('text').attr('class', 'res-label');
-        return g;
-      })
-      .attr('data-pcpu', (l) => l.pcpu)
-      .attr('transform', (_l, i) => `translate(0,${laneY(i)})`);
-    lanes.select('rect.res-bg').attr('width', width).attr('height', RES_H);
+    const lanes = joinLanes(gLanes, view.lanes, 'res-lane', ['res-blocks', 'res-spans', 'res-marks'], laneY);
+    paintLaneChrome(lanes, width, LABEL, (l) => `GICR ${l.pcpu}`);
     lanes.each(function (lane) {
       const g = select(this);
       const spans = g
@@ -170,17 +141,9 @@ export function createResidency(svg: SVGSVGElement, opts: ResidencyOptions): Res
           return s;
         })
         .attr('class', (s) => `res-span vcpu-${Math.max(0, s.vcpu) % 6}`)
-        .attr('data-from', (s) => s.from)
-        .attr('data-to', (s) => s.to)
-        .attr('data-vm', (s) => s.vm)
-        .attr('data-vcpu', (s) => s.vcpu)
         .attr('data-vpeid', (s) => s.vpeid);
-      spans
-        .select('rect')
-        .attr('x', (s) => xOf(s.from, L, width))
-        .attr('y', SPAN_Y)
-        .attr('width', (s) => Math.max(1, xOf(s.to, L, width) - xOf(s.from, L, width)))
-        .attr('height', SPAN_H);
+      tagStretches(spans);
+      placeStretches(spans.select<SVGRectElement>('rect').attr('y', SPAN_Y).attr('height', SPAN_H), L, width);
       spans
         .select('text')
         .attr('x', (s) => xOf(s.from, L, width) + 3)
@@ -200,24 +163,11 @@ export function createResidency(svg: SVGSVGElement, opts: ResidencyOptions): Res
           (s) =>
             `GICR ${lane.pcpu}: ${who(s.vm, s.vcpu)}'s vPE ${s.vpeid} resident (GICR_VPENDBASER.Valid = 1), positions ${s.from}–${s.to}`,
         );
-      g.select('g.res-blocks')
-        .selectAll<SVGRectElement, BlockedSpan>('rect.res-blocked')
-        .data(lane.blocked)
-        .join((enter) => {
-          const r = enter.append('rect');
-          r.append('title');
-          return r;
-        })
+      stretchRects(g.select<SVGGElement>('g.res-blocks'), lane.blocked, 'res-blocked', L, width)
         .attr('class', (b) => `res-blocked vcpu-${b.vcpu % 6}`)
-        .attr('data-from', (b) => b.from)
-        .attr('data-to', (b) => b.to)
-        .attr('data-vm', (b) => b.vm)
-        .attr('data-vcpu', (b) => b.vcpu)
-        .attr('x', (b) => xOf(b.from, L, width))
         .attr('y', BLOCKED_Y)
-        .attr('width', (b) => Math.max(1, xOf(b.to, L, width) - xOf(b.from, L, width)))
         .attr('height', BLOCKED_H)
-        .attr('fill', `url(#${uid}-hatch)`)
+        .attr('fill', hatch)
         .select('title')
         .text(
           (b) =>
@@ -227,34 +177,19 @@ export function createResidency(svg: SVGSVGElement, opts: ResidencyOptions): Res
         .select('g.res-marks')
         .selectAll<SVGGElement, ResidencyMark>('g.res-mark')
         .data(lane.marks, (d) => String(d.seq))
-        .join((enter) => {
-          const m = enter.append('g');
-          m.append('title');
-          m.append('rect').attr('class', 'res-hit');
-          m.append('path').attr('class', 'res-glyph');
-          return m;
-        })
+        .join((enter) => enterPickable(enter, 'res-glyph'))
         .attr('class', (d) => `res-mark ${d.kind}`)
         .attr('data-seq', (d) => d.seq)
         .attr('data-kind', (d) => d.kind)
         .attr('transform', (d) => `translate(${xOf(d.seq + 0.5, L, width).toFixed(1)},0)`)
         .attr('aria-label', (d) => markText(d, who, lane.pcpu));
-      pickable(mk, focusable);
+      pickable(mk, focusable, opts.onEvent);
       mk.select('title').text((d) => markText(d, who, lane.pcpu));
       mk.select('rect.res-hit').attr('x', -5).attr('y', 0).attr('width', 10).attr('height', RES_H);
       // A diamond for a doorbell (at the top), a triangle pointing down for a delivery.
       mk.select('path.res-glyph').attr('d', (d) =>
         d.kind === 'doorbell' ? 'M0,0.5L4.5,5L0,9.5L-4.5,5Z' : 'M-4.5,0.5L4.5,0.5L0,9.5Z',
       );
-      g.select('rect.res-label-bg')
-        .attr('x', 0)
-        .attr('y', 0)
-        .attr('width', RES_LABEL_W)
-        .attr('height', RES_H);
-      g.select('text.res-label')
-        .attr('x', 3)
-        .attr('y', RES_H - 4.5)
-        .text(`GICR ${lane.pcpu}`);
     });
     const index = new Map(view.lanes.map((l, i) => [l.pcpu, i]));
     const mid = (pcpu: number): number | undefined => {
@@ -264,20 +199,14 @@ export function createResidency(svg: SVGSVGElement, opts: ResidencyOptions): Res
     const moves = gMoves
       .selectAll<SVGGElement, VpeMove>('g.res-move')
       .data(view.moves, (d) => String(d.seq))
-      .join((enter) => {
-        const m = enter.append('g');
-        m.append('title');
-        m.append('rect').attr('class', 'res-hit');
-        m.append('path').attr('class', 'res-move-line');
-        return m;
-      })
+      .join((enter) => enterPickable(enter, 'res-move-line'))
       .attr('class', 'res-move')
       .attr('data-seq', (d) => d.seq)
       .attr('data-kind', 'vmovp')
       .attr('data-from-pcpu', (d) => d.from)
       .attr('data-to-pcpu', (d) => d.to)
       .attr('aria-label', (d) => moveText(d, who));
-    pickable(moves, focusable);
+    pickable(moves, focusable, opts.onEvent);
     moves.select('title').text((d) => moveText(d, who));
     moves.each(function (d) {
       const x = xOf(d.seq + 0.5, L, width);
@@ -288,43 +217,13 @@ export function createResidency(svg: SVGSVGElement, opts: ResidencyOptions): Res
       const g = select(this);
       g.select('path.res-move-line')
         .attr('d', `M${x.toFixed(1)},${y1.toFixed(1)}V${end.toFixed(1)}`)
-        .attr('marker-end', `url(#${uid}-arrow)`);
+        .attr('marker-end', arrow);
       g.select('rect.res-hit')
         .attr('x', x - 4)
         .attr('y', Math.min(y1, y2))
         .attr('width', 8)
         .attr('height', Math.max(4, Math.abs(y2 - y1)));
     });
-  }
-
-  function paintNow(f: ResidencyFrame): void {
-    const x = xOf(f.position, f.view.length, f.width);
-    now
-      .attr('x1', x)
-      .attr('x2', x)
-      .attr('y1', 0)
-      .attr('y2', residencyHeight(f.view.lanes.length))
-      .attr('data-position', f.position);
-  }
-
-  return {
-    update(f) {
-      current = f;
-      const key = [f.view, f.width, f.names.join(',')];
-      if (!drawnKey || key.some((k, i) => k !== drawnKey![i])) {
-        draw(f);
-        drawnKey = key;
-      }
-      paintNow(f);
-    },
-    destroy() {
-      root.on('click', null);
-      defs.remove();
-      gLanes.remove();
-      gMoves.remove();
-      now.remove();
-      root.classed('residency', false).attr('role', null).attr('aria-label', null);
-    },
   };
 }
 

@@ -27,6 +27,7 @@ import type { PathView } from '../store/views-slice';
 import type { MachineShape, Place, StageModel, Token } from '../worker/api';
 import { layout, type Point, type Size, type StageLayout, type StageNode, type Wire } from './layout';
 import { vcpuLink } from './layout-vm';
+import { arrowMarker } from './svg-defs';
 import {
   diffTokens,
   hotWires,
@@ -110,18 +111,7 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
       'The machine: PCI devices, ITS, distributor, redistributors, CPU interfaces and CPUs, with interrupts as tokens',
     );
   const defs = root.append('defs');
-  defs
-    .append('marker')
-    .attr('id', `${uid}-arrow`)
-    .attr('viewBox', '0 0 10 10')
-    .attr('refX', 9)
-    .attr('refY', 5)
-    .attr('markerWidth', 5)
-    .attr('markerHeight', 5)
-    .attr('orient', 'auto-start-reverse')
-    .append('path')
-    .attr('class', 'stage-arrow')
-    .attr('d', 'M0,0L10,5L0,10z');
+  const arrow = arrowMarker(defs, `${uid}-arrow`, 'stage-arrow', 5, 'auto-start-reverse');
   const gFrames: G = root.append('g').attr('class', 'stage-frames');
   const gLinks: G = root.append('g').attr('class', 'stage-links');
   const gWires: G = root.append('g').attr('class', 'stage-wires');
@@ -342,7 +332,7 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
     gWires
       .selectAll<SVGPathElement, Wire>('path.stage-wire')
       .classed('hot', (w) => hot.has(w.id))
-      .attr('marker-end', (w) => (hot.has(w.id) ? `url(#${uid}-arrow)` : null))
+      .attr('marker-end', (w) => (hot.has(w.id) ? arrow : null))
       .each(function (w) {
         if (w.kind !== 'irq' && w.kind !== 'fiq') return;
         const c = cpus.get(Number(w.to.slice(3)));

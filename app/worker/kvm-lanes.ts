@@ -9,13 +9,16 @@
  *
  * The index is built once per history and extended as it grows (the console appends at its end),
  * one pass over the new events whose kinds are read as a column; it is rebuilt when the log is
- * shorter than what was indexed (another history). A request then cuts a window out of it and,
- * when a lane holds more intervals or marks than a message should carry, summarises them into
- * buckets (ARCHITECTURE.md §3: nothing that crosses the boundary grows with the history).
+ * shorter than what was indexed (another history; log-index.ts). A request then cuts a window out
+ * of it (lane-window.ts) and, when a lane holds more intervals or marks than a message should
+ * carry, summarises them into buckets (ARCHITECTURE.md §3: nothing that crosses the boundary grows
+ * with the history).
  */
 
 import type { Machine } from '../../engine';
 import type { LaneMark, LaneSegment, LanesView } from './api';
+import { atMost, clip, laneWindow, marksIn } from './lane-window';
+import { logIndex, type LogIndex } from './log-index';
 
 type Loaded = 'guest' | 'host';
 
@@ -33,9 +36,7 @@ interface Lane {
   now: Occupant | null;
 }
 
-export interface LaneIndex {
-  /** Events examined: [0, upTo). */
-  upTo: number;
+export interface LaneIndex extends LogIndex {
   lanes: Lane[];
   /** Per VM, per vCPU: where the events last put it. */
   vcpus: { pcpu: number; mode: string }[][];
@@ -167,36 +168,8 @@ function apply(ix: LaneIndex, m: Machine, seq: number): void {
   }
 }
 
-const indexes = new WeakMap<Machine['log'], LaneIndex>();
-
 /** The lane index of `m`'s history, brought up to the end of its log. */
-export function laneIndex(m: Machine): LaneIndex {
-  const log = m.log;
-  let ix = indexes.get(log);
-  if (!ix || ix.upTo > log.length) indexes.set(log, (ix = emptyIndex(m)));
-  for (let seq = ix.upTo; seq < log.length; seq++) if (KINDS.has(log.kindAt(seq) ?? '')) apply(ix, m, seq);
-  ix.upTo = log.length;
-  return ix;
-}
-
-/** Most segments and marks one lane carries in a message. */
-export const MAX_LANE_ITEMS = 2000;
-
-/** The segments of a lane in [from, to), the open one ending at `end`. */
-function segmentsIn(lane: Lane, end: number, from: number, to: number): LaneSegment[] {
-  const all = lane.now
-    ? [
-        ...lane.segments,
-        { from: lane.now.from, to: end, vm: lane.now.vm, vcpu: lane.now.vcpu, mode: lane.now.mode },
-      ]
-    : lane.segments;
-  const out: LaneSegment[] = [];
-  for (const s of all) {
-    if (s.to <= from || s.from >= to || s.to <= s.from) continue;
-    out.push({ ...s, from: Math.max(s.from, from), to: Math.min(s.to, to) });
-  }
-  return out;
-}
+export const laneIndex = logIndex(emptyIndex, apply, KINDS);
 
 /**
  * `segments` in at most `buckets` equal slices of [from, to): each slice shows what occupied most
@@ -240,25 +213,16 @@ export function summarise(segments: LaneSegment[], from: number, to: number, buc
 /** The lanes over positions [from, to) of `m`'s history (clamped to it). */
 export function lanesView(m: Machine, request: { from?: number; to?: number; buckets?: number }): LanesView {
   const ix = laneIndex(m);
-  const length = m.log.length;
-  const from = Math.max(0, Math.min(length, Math.floor(request.from ?? 0)));
-  const to = Math.max(from, Math.min(length, Math.floor(request.to ?? length)));
-  const buckets = Math.max(1, Math.min(MAX_LANE_ITEMS, Math.floor(request.buckets ?? MAX_LANE_ITEMS)));
-  let capped = false;
+  const w = laneWindow(m.log.length, request);
   const lanes = ix.lanes.map((lane, pcpu) => {
-    let segments = segmentsIn(lane, length, from, to);
-    if (segments.length > buckets) {
-      segments = summarise(segments, from, to, buckets);
-      capped = true;
+    const o = lane.now;
+    const open = o ? [{ from: o.from, to: w.length, vm: o.vm, vcpu: o.vcpu, mode: o.mode }] : [];
+    let segments = clip([...lane.segments, ...open], w.from, w.to);
+    if (segments.length > w.buckets) {
+      segments = summarise(segments, w.from, w.to, w.buckets);
+      w.capped = true;
     }
-    // Marks at events [from, to): the event at seq leads to position seq + 1.
-    let marks = lane.marks.filter((mk) => mk.seq >= from && mk.seq < to);
-    if (marks.length > buckets) {
-      const step = marks.length / buckets;
-      marks = Array.from({ length: buckets }, (_, i) => marks[Math.floor(i * step)]!);
-      capped = true;
-    }
-    return { pcpu, segments, marks };
+    return { pcpu, segments, marks: atMost(w, marksIn(lane.marks, w.from, w.to)) };
   });
-  return { ok: true, length, from, to, lanes, capped };
+  return { ok: true, length: w.length, from: w.from, to: w.to, lanes, capped: w.capped };
 }

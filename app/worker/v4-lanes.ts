@@ -15,13 +15,16 @@
  *    direct acknowledge ('icv.ack' with `direct`) the lane of the pCPU its vCPU ran on.
  *
  * The index is built once per history and extended as it grows (the console appends), reading
- * kinds as a column and building only the events it needs; a request cuts a window out of it and
- * summarises lanes that hold more than it asked for (ARCHITECTURE.md §3).
+ * kinds as a column and building only the events it needs (log-index.ts); a request cuts a window
+ * out of it and summarises lanes that hold more than it asked for (lane-window.ts, ARCHITECTURE.md
+ * §3).
  */
 
 import { rdbaseCpu, type Machine } from '../../engine';
 import type { BlockedSpan, LaneSegment, ResidencyMark, ResidencySpan, ResidencyView, VpeMove } from './api';
-import { MAX_LANE_ITEMS, summarise } from './kvm-lanes';
+import { summarise } from './kvm-lanes';
+import { atMost, clip, laneWindow, marksIn } from './lane-window';
+import { logIndex, type LogIndex } from './log-index';
 
 interface VpeOwner {
   vm: number;
@@ -36,9 +39,7 @@ interface Lane {
   now: (VpeOwner & { from: number }) | null;
 }
 
-export interface ResidencyIndex {
-  /** Events examined: [0, upTo). */
-  upTo: number;
+export interface ResidencyIndex extends LogIndex {
   lanes: Lane[];
   moves: VpeMove[];
   byVpt: Map<number, VpeOwner>;
@@ -207,33 +208,8 @@ function apply(ix: ResidencyIndex, m: Machine, seq: number): void {
   }
 }
 
-const indexes = new WeakMap<Machine['log'], ResidencyIndex>();
-
 /** The residency index of `m`'s history, brought up to the end of its log. */
-export function residencyIndex(m: Machine): ResidencyIndex {
-  const log = m.log;
-  let ix = indexes.get(log);
-  if (!ix || ix.upTo > log.length) indexes.set(log, (ix = emptyIndex(m)));
-  for (let seq = ix.upTo; seq < log.length; seq++) if (KINDS.has(log.kindAt(seq) ?? '')) apply(ix, m, seq);
-  ix.upTo = log.length;
-  return ix;
-}
-
-function clip<T extends { from: number; to: number }>(list: T[], from: number, to: number): T[] {
-  const out: T[] = [];
-  for (const s of list) {
-    if (s.to <= from || s.from >= to || s.to <= s.from) continue;
-    out.push({ ...s, from: Math.max(s.from, from), to: Math.min(s.to, to) });
-  }
-  return out;
-}
-
-/** At most `n` of `list`, evenly picked. */
-function sample<T>(list: T[], n: number): T[] {
-  if (list.length <= n) return list;
-  const step = list.length / n;
-  return Array.from({ length: n }, (_, i) => list[Math.floor(i * step)]!);
-}
+export const residencyIndex = logIndex(emptyIndex, apply, KINDS);
 
 /** The residency lanes over positions [from, to) of `m`'s history (clamped to it). */
 export function residencyView(
@@ -241,11 +217,8 @@ export function residencyView(
   request: { from?: number; to?: number; buckets?: number },
 ): ResidencyView {
   const ix = residencyIndex(m);
-  const length = m.log.length;
-  const from = Math.max(0, Math.min(length, Math.floor(request.from ?? 0)));
-  const to = Math.max(from, Math.min(length, Math.floor(request.to ?? length)));
-  const buckets = Math.max(1, Math.min(MAX_LANE_ITEMS, Math.floor(request.buckets ?? MAX_LANE_ITEMS)));
-  let capped = false;
+  const w = laneWindow(m.log.length, request);
+  const { length, from, to, buckets } = w;
   const vpeOf = (vm: number, vcpu: number): number => ix.byVcpu.get(`${vm}.${vcpu}`) ?? -1;
   const lanes = ix.lanes.map((lane, pcpu) => {
     const open = lane.now
@@ -262,7 +235,7 @@ export function residencyView(
         vcpu: s.vcpu,
         vpeid: vpeOf(s.vm, s.vcpu),
       }));
-      capped = true;
+      w.capped = true;
     }
     const stillBlocked = [...ix.blocked]
       .filter(([, b]) => b.pcpu === pcpu)
@@ -270,22 +243,12 @@ export function residencyView(
         const [vm, vcpu] = key.split('.').map(Number) as [number, number];
         return { from: b.from, to: length, vm, vcpu };
       });
-    let blocked = clip([...lane.blocked, ...stillBlocked], from, to).sort((a, b) => a.from - b.from);
-    if (blocked.length > buckets) {
-      blocked = sample(blocked, buckets);
-      capped = true;
-    }
-    let marks = lane.marks.filter((mk) => mk.seq >= from && mk.seq < to);
-    if (marks.length > buckets) {
-      marks = sample(marks, buckets);
-      capped = true;
-    }
-    return { pcpu, spans, blocked, marks };
+    const blocked = atMost(
+      w,
+      clip([...lane.blocked, ...stillBlocked], from, to).sort((a, b) => a.from - b.from),
+    );
+    return { pcpu, spans, blocked, marks: atMost(w, marksIn(lane.marks, from, to)) };
   });
-  let moves = ix.moves.filter((mv) => mv.seq >= from && mv.seq < to);
-  if (moves.length > buckets) {
-    moves = sample(moves, buckets);
-    capped = true;
-  }
-  return { ok: true, length, from, to, lanes, moves, capped };
+  const moves = atMost(w, marksIn(ix.moves, from, to));
+  return { ok: true, length, from, to, lanes, moves, capped: w.capped };
 }

@@ -17,41 +17,32 @@
  */
 
 import { modelledPaths, type Machine } from '../../engine';
-import type { PathRun, PathStep, PathsView } from './api';
+import type { PathRun, PathsView } from './api';
+import { lastIndexBefore, logIndex, type LogIndex } from './log-index';
 
 /** Most events of a chain a run keeps to show. */
 export const PATH_STEPS = 64;
 
-interface Run {
-  msi: number;
+/**
+ * An MSI's run as the index grows it: the message's fields (api.ts's PathRun), with the model times
+ * of the MSI and of the guest's acknowledge (the latency is their difference), its steps as seqs,
+ * and the path 'host' until an event says which of the guest's paths it is on.
+ */
+type Run = Omit<PathRun, 'path' | 'steps' | 'latencyNs'> & {
   time: number;
-  device: string;
-  devid: number;
-  eventid: number;
-  path: 'direct' | 'software' | 'host';
-  vm?: number;
-  vcpu?: number;
-  vintid?: number;
-  doorbell: boolean;
-  events: number;
-  exits: number;
-  hostIrqs: number;
-  ack?: number;
   ackTime?: number;
+  path: PathRun['path'] | 'host';
   steps: number[];
-  stepsCapped: boolean;
-}
+};
 
-export interface PathIndex {
-  upTo: number;
+export interface PathIndex extends LogIndex {
   /** The seq of the pci.msi each event descends from, -1 for none. */
   root: Int32Array;
   runs: Run[];
   byMsi: Map<number, Run>;
 }
 
-const indexes = new WeakMap<Machine['log'], PathIndex>();
-
+/** `a`, or a copy at least `n` long (doubling, so growing one event at a time stays linear). */
 function grow(a: Int32Array, n: number): Int32Array {
   if (a.length >= n) return a;
   const b = new Int32Array(Math.max(n, a.length * 2, 1024));
@@ -63,6 +54,7 @@ function apply(ix: PathIndex, m: Machine, seq: number): void {
   const log = m.log;
   const kind = log.kindAt(seq) ?? '';
   const cause = log.causeAt(seq);
+  ix.root = grow(ix.root, seq + 1);
   let root = kind === 'pci.msi' ? seq : cause >= 0 && cause < seq ? ix.root[cause]! : -1;
   if (kind === 'pci.msi') {
     const e = log.get(seq)!;
@@ -132,64 +124,34 @@ function apply(ix: PathIndex, m: Machine, seq: number): void {
   }
 }
 
-/** The path index of `m`'s history, brought up to the end of its log. */
-export function pathIndex(m: Machine): PathIndex {
-  const log = m.log;
-  let ix = indexes.get(log);
-  if (!ix || ix.upTo > log.length)
-    indexes.set(log, (ix = { upTo: 0, root: new Int32Array(0), runs: [], byMsi: new Map() }));
-  ix.root = grow(ix.root, log.length);
-  for (let seq = ix.upTo; seq < log.length; seq++) apply(ix, m, seq);
-  ix.upTo = log.length;
-  return ix;
-}
+/** The path index of `m`'s history, brought up to the end of its log (every event counts). */
+export const pathIndex = logIndex<PathIndex>(
+  () => ({ upTo: 0, root: new Int32Array(0), runs: [], byMsi: new Map() }),
+  apply,
+);
 
 function described(m: Machine, r: Run): PathRun {
-  const steps: PathStep[] = r.steps.map((seq) => {
-    const e = m.log.get(seq)!;
-    return { seq, kind: e.kind, at: e.time - r.time };
-  });
-  const out: PathRun = {
-    msi: r.msi,
-    device: r.device,
-    devid: r.devid,
-    eventid: r.eventid,
-    path: r.path === 'host' ? 'software' : r.path,
-    doorbell: r.doorbell,
-    events: r.events,
-    exits: r.exits,
-    hostIrqs: r.hostIrqs,
-    steps,
-    stepsCapped: r.stepsCapped,
+  const { time, ackTime, path, steps, ...rest } = r;
+  return {
+    ...rest,
+    path: path === 'host' ? 'software' : path,
+    steps: steps.map((seq) => {
+      const e = m.log.get(seq)!;
+      return { seq, kind: e.kind, at: e.time - time };
+    }),
+    ...(r.ack !== undefined ? { latencyNs: (ackTime ?? time) - time } : {}),
   };
-  if (r.vm !== undefined) out.vm = r.vm;
-  if (r.vcpu !== undefined) out.vcpu = r.vcpu;
-  if (r.vintid !== undefined) out.vintid = r.vintid;
-  if (r.ack !== undefined) {
-    out.ack = r.ack;
-    out.latencyNs = (r.ackTime ?? r.time) - r.time;
-  }
-  return out;
 }
 
 /** A run reached a guest, or is on a guest's path (a VFIO handler or a vLPI on the way). */
 const toGuest = (r: Run): boolean => r.path !== 'host';
 
 /** The index of the last run whose MSI is before position p (runs are in seq order), or -1. */
-function lastBefore(runs: Run[], p: number): number {
-  let lo = 0;
-  let hi = runs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (runs[mid]!.msi < p) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1;
-}
+const lastRunBefore = (runs: Run[], p: number): number => lastIndexBefore(runs, p, (r) => r.msi);
 
 /** The latest run of `path` before p, else the first after it. */
 function latest(runs: Run[], p: number, path: 'direct' | 'software'): Run | undefined {
-  for (let i = lastBefore(runs, p); i >= 0; i--) if (runs[i]!.path === path) return runs[i];
+  for (let i = lastRunBefore(runs, p); i >= 0; i--) if (runs[i]!.path === path) return runs[i];
   return runs.find((r) => r.path === path);
 }
 
@@ -201,7 +163,7 @@ export function pathsView(m: Machine, position: number): PathsView {
   let cur = root >= 0 ? ix.byMsi.get(root) : undefined;
   if (!cur || !toGuest(cur)) {
     cur = undefined;
-    for (let i = lastBefore(ix.runs, p); i >= 0 && !cur; i--) if (toGuest(ix.runs[i]!)) cur = ix.runs[i];
+    for (let i = lastRunBefore(ix.runs, p); i >= 0 && !cur; i--) if (toGuest(ix.runs[i]!)) cur = ix.runs[i];
   }
   const direct = latest(ix.runs, p, 'direct');
   const software = latest(ix.runs, p, 'software');

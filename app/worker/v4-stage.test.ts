@@ -8,20 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { residentVpeOn, vpeSummaries, type Machine } from '../../engine';
-import type { StageModel, Token } from './api';
+import type { Token } from './api';
 import { EngineHost } from './engine-host';
+import { stageFrames } from './stage-frames';
 import { stageModel } from './stage-model';
 import { v4ScenarioText, v4Story } from './v4-fixture';
 import { vmStory } from './vm-fixture';
-
-function frames(m: Machine): StageModel[] {
-  const out: StageModel[] = [];
-  for (let p = 0; p <= m.log.length; p++) {
-    m.seek(p);
-    out.push(stageModel(m, p, p > 0 ? m.log.get(p - 1) : undefined));
-  }
-  return out;
-}
 
 const where = (t: Token | undefined): string => {
   if (!t) return 'gone';
@@ -45,7 +37,7 @@ const first = (m: Machine, kind: string, from = 0): number => {
 describe('GICv4 on the stage', () => {
   it('moves one token from the MSI through the vPE table to the VPT, the guest, and away at the EOI', () => {
     const m = v4Story();
-    const fr = frames(m);
+    const fr = stageFrames(m);
     // The MSI whose vLPI finds its vPE not resident (its chain rings the doorbell).
     let msi = first(m, 'gicr.doorbell');
     while (m.log.kindAt(msi) !== 'pci.msi') msi = m.log.causeAt(msi);
@@ -73,7 +65,7 @@ describe('GICv4 on the stage', () => {
 
   it('never gives two tokens one id, and shows exactly what the VPTs hold', () => {
     const m = v4Story();
-    const fr = frames(m);
+    const fr = stageFrames(m);
     fr.forEach((f, p) => {
       const ids = f.tokens.map((t) => t.id);
       expect(new Set(ids).size, `position ${p}: ${ids.join(' ')}`).toBe(ids.length);
@@ -91,7 +83,7 @@ describe('GICv4 on the stage', () => {
 
   it("says which vPE each redistributor has resident, and where each vCPU's vPE is", () => {
     const m = v4Story();
-    const fr = frames(m);
+    const fr = stageFrames(m);
     let resident = 0;
     fr.forEach((f, p) => {
       m.seek(p);
@@ -151,7 +143,7 @@ describe('GICv4 on the stage', () => {
 
   it('adds nothing to a machine whose VMs do not use GICv4', () => {
     const m = vmStory();
-    for (const f of frames(m)) {
+    for (const f of stageFrames(m)) {
       expect(f.cpus.some((c) => c.vpe !== undefined)).toBe(false);
       expect(f.vms!.flatMap((v) => v.vcpus).some((v) => v.vpe !== undefined)).toBe(false);
       expect(f.tokens.some((t) => t.direct)).toBe(false);

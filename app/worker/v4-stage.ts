@@ -22,6 +22,7 @@
 
 import { residentVpeOn, vpeSummaries, type Machine, type SimEvent } from '../../engine';
 import type { Focus, Place, StageCpu, StageVm, Token } from './api';
+import { lastBefore, logIndex, pushTo, type LogIndex } from './log-index';
 import { chainOrigin } from './vm-stage';
 
 interface Task {
@@ -52,8 +53,7 @@ interface DirectAck {
   id: string;
 }
 
-interface VlpiIndex {
-  upTo: number;
+interface VlpiIndex extends LogIndex {
   /** `${vpt}:${vintid}` -> [seq, token id] of each gicr.vlpi that set it. */
   sets: Map<string, [number, string][]>;
   /** 'vm.vcpu' -> the direct acknowledges of that vCPU, in order. */
@@ -65,80 +65,46 @@ interface VlpiIndex {
 }
 
 const KINDS = new Set(['kvm.v4.init', 'gicr.vlpi', 'icv.ack', 'icv.eoi']);
-const indexes = new WeakMap<Machine['log'], VlpiIndex>();
 
 const num = (v: unknown, fallback = -1): number =>
   typeof v === 'number' ? v : typeof v === 'string' && /^(0x)?[0-9a-f]+$/i.test(v) ? Number(v) : fallback;
 
-/** The last entry of `list` (sorted by seq) before position p. */
-function lastBefore<T>(list: T[] | undefined, p: number, seqOf: (t: T) => number): T | undefined {
-  if (!list) return undefined;
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (seqOf(list[mid]!) < p) lo = mid + 1;
-    else hi = mid;
-  }
-  return list[lo - 1];
-}
-
-function vlpiIndex(m: Machine): VlpiIndex {
-  const log = m.log;
-  let ix = indexes.get(log);
-  if (!ix || ix.upTo > log.length)
-    indexes.set(
-      log,
-      (ix = {
-        upTo: 0,
-        sets: new Map(),
-        acks: new Map(),
-        vpt: new Map(),
-        owner: new Map(),
-        byVpt: new Map(),
-      }),
-    );
-  for (let seq = ix.upTo; seq < log.length; seq++) {
-    if (!KINDS.has(log.kindAt(seq) ?? '')) continue;
-    const e = log.get(seq)!;
-    const d = (e.data ?? {}) as Record<string, unknown>;
-    if (e.kind === 'kvm.v4.init') {
-      const vm = num(d.vm);
-      ((d.vpes as { vpeid?: unknown; vpt?: unknown }[] | undefined) ?? []).forEach((p, vcpu) => {
-        ix.vpt.set(`${vm}.${vcpu}`, num(p.vpt));
-        ix.owner.set(num(p.vpeid), { vm, vcpu });
-        ix.byVpt.set(num(p.vpt), { vm, vcpu });
-      });
-    } else if (e.kind === 'gicr.vlpi') {
-      if (d.set !== true || (d.done !== 'pending' && d.done !== 'recorded')) continue;
-      const key = `${num(d.vpt)}:${e.intid ?? -1}`;
-      const entry: [number, string] = [seq, `t${chainOrigin(m, seq)}`];
-      const list = ix.sets.get(key);
-      if (list) list.push(entry);
-      else ix.sets.set(key, [entry]);
+function applyVlpi(ix: VlpiIndex, m: Machine, seq: number): void {
+  const e = m.log.get(seq)!;
+  const d = (e.data ?? {}) as Record<string, unknown>;
+  if (e.kind === 'kvm.v4.init') {
+    const vm = num(d.vm);
+    ((d.vpes as { vpeid?: unknown; vpt?: unknown }[] | undefined) ?? []).forEach((p, vcpu) => {
+      ix.vpt.set(`${vm}.${vcpu}`, num(p.vpt));
+      ix.owner.set(num(p.vpeid), { vm, vcpu });
+      ix.byVpt.set(num(p.vpt), { vm, vcpu });
+    });
+  } else if (e.kind === 'gicr.vlpi') {
+    if (d.set !== true || (d.done !== 'pending' && d.done !== 'recorded')) return;
+    pushTo(ix.sets, `${num(d.vpt)}:${e.intid ?? -1}`, [seq, `t${chainOrigin(m, seq)}`]);
+  } else {
+    const key = `${num(d.vm)}.${num(d.vcpu)}`;
+    const intid = e.intid ?? -1;
+    if (e.kind === 'icv.ack') {
+      if (d.direct !== true) return;
+      const vpt = ix.vpt.get(key) ?? -1;
+      const set = lastBefore(ix.sets.get(`${vpt}:${intid}`), seq, (x) => x[0]);
+      pushTo(ix.acks, key, { ack: seq, eoi: Infinity, intid, id: set?.[1] ?? `d${key}:${intid}` });
     } else {
-      const key = `${num(d.vm)}.${num(d.vcpu)}`;
-      const intid = e.intid ?? -1;
-      if (e.kind === 'icv.ack') {
-        if (d.direct !== true) continue;
-        const vpt = ix.vpt.get(key) ?? -1;
-        const set = lastBefore(ix.sets.get(`${vpt}:${intid}`), seq, (x) => x[0]);
-        const ack: DirectAck = { ack: seq, eoi: Infinity, intid, id: set?.[1] ?? `d${key}:${intid}` };
-        const list = ix.acks.get(key);
-        if (list) list.push(ack);
-        else ix.acks.set(key, [ack]);
-      } else {
-        // The EOI ends the newest acknowledge of that vINTID still open.
-        const open = [...(ix.acks.get(key) ?? [])]
-          .reverse()
-          .find((a) => a.intid === intid && a.eoi === Infinity);
-        if (open) open.eoi = seq;
-      }
+      // The EOI ends the newest acknowledge of that vINTID still open.
+      const open = [...(ix.acks.get(key) ?? [])]
+        .reverse()
+        .find((a) => a.intid === intid && a.eoi === Infinity);
+      if (open) open.eoi = seq;
     }
   }
-  ix.upTo = log.length;
-  return ix;
 }
+
+const vlpiIndex = logIndex<VlpiIndex>(
+  () => ({ upTo: 0, sets: new Map(), acks: new Map(), vpt: new Map(), owner: new Map(), byVpt: new Map() }),
+  applyVlpi,
+  KINDS,
+);
 
 // ---- Tokens ------------------------------------------------------------------------------------
 

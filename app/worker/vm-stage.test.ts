@@ -8,20 +8,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Machine } from '../../engine';
-import type { StageModel, Token } from './api';
+import type { Token } from './api';
 import { EngineHost } from './engine-host';
+import { stageFrames } from './stage-frames';
 import { stageModel } from './stage-model';
 import { irqfdStory, pinStory, vmStory } from './vm-fixture';
-
-/** The stage model at every position p (after event p - 1). */
-function frames(m: Machine): StageModel[] {
-  const out: StageModel[] = [];
-  for (let p = 0; p <= m.log.length; p++) {
-    m.seek(p);
-    out.push(stageModel(m, p, p > 0 ? m.log.get(p - 1) : undefined));
-  }
-  return out;
-}
 
 const where = (t: Token | undefined): string =>
   !t
@@ -43,7 +34,7 @@ const seqOf = (m: Machine, kind: string, intid?: number, from = 0): number => {
 describe('the stage model of a VM', () => {
   it('follows a vSPI from KVM_IRQ_LINE to the ap_list, an LR at entry, the guest at ack, gone at EOI', () => {
     const m = vmStory();
-    const fr = frames(m);
+    const fr = stageFrames(m);
     const line = seqOf(m, 'kvm.irq-line', 32);
     const id = `v${line}`;
     const tok = (p: number) => fr[p]!.tokens.find((t) => t.id === id);
@@ -64,7 +55,7 @@ describe('the stage model of a VM', () => {
 
   it('leaves on the ap_list what does not fit in the list registers, as the entry event says', () => {
     const m = vmStory();
-    const fr = frames(m);
+    const fr = stageFrames(m);
     const line = seqOf(m, 'kvm.irq-line', 34);
     const entry = seqOf(m, 'vcpu.entry', undefined, line);
     const e = m.log.get(entry)!;
@@ -82,7 +73,7 @@ describe('the stage model of a VM', () => {
     'puts every virtual token where the vgic and the LRs hold it, at every position (%s)',
     (_name, story) => {
       const m = story();
-      const fr = frames(m);
+      const fr = stageFrames(m);
       for (let p = 0; p <= m.log.length; p++) {
         m.seek(p);
         const vm = m.s.kvm!.vms[0]!;
@@ -109,7 +100,7 @@ describe('the stage model of a VM', () => {
     'summarises each vCPU as the run state has it, and says which vCPU each pCPU runs (%s)',
     (_name, story) => {
       const m = story();
-      const fr = frames(m);
+      const fr = stageFrames(m);
       let loaded = 0;
       for (let p = 0; p <= m.log.length; p++) {
         m.seek(p);
@@ -158,7 +149,7 @@ describe('the stage model of a VM', () => {
 
   it('carries an eventfd signal through the irqfd and names the vSPI it injects after it', () => {
     const m = irqfdStory();
-    const fr = frames(m);
+    const fr = stageFrames(m);
     const write = seqOf(m, 'vmm.eventfd-write');
     const signal = seqOf(m, 'eventfd.signal');
     const id = `v${write}`;

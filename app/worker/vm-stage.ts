@@ -22,6 +22,7 @@
 import type { Machine, SimEvent } from '../../engine';
 import type { Focus, KvmPart, Place, StageCpu, StageIts, StageVm, Token } from './api';
 import { itsEntryOf } from './its-focus';
+import { lastBefore, logIndex, pushTo, type LogIndex } from './log-index';
 import {
   icvSignals,
   irqIsPending,
@@ -63,69 +64,53 @@ export function chainOrigin(m: Machine, seq: number): number {
 
 // ---- Which input made a virtual interrupt pending ----------------------------------------------
 
-interface Injections {
-  upTo: number;
+interface Injections extends LogIndex {
   /** `${vm}:${intid}` (SPI, LPI) or `${vm}.${vcpu}:${intid}` (SGI, PPI) -> [seq, origin] pairs. */
   byKey: Map<string, [number, number][]>;
 }
 
 const INJECT_KINDS = new Set(['kvm.irq-line', 'vgic.lpi.pending', 'vgic.sgi', 'eventfd.signal']);
-const injections = new WeakMap<Machine['log'], Injections>();
 
 const keyOf = (vm: number, vcpu: number, intid: number): string =>
   intid < 32 ? `${vm}.${vcpu}:${intid}` : `${vm}:${intid}`;
 
-function injectionIndex(m: Machine): Injections {
-  const log = m.log;
-  let ix = injections.get(log);
-  if (!ix || ix.upTo > log.length) injections.set(log, (ix = { upTo: 0, byKey: new Map() }));
-  const add = (key: string, seq: number): void => {
-    const list = ix.byKey.get(key);
-    const entry: [number, number] = [seq, chainOrigin(m, seq)];
-    if (list) list.push(entry);
-    else ix.byKey.set(key, [entry]);
-  };
-  for (let seq = ix.upTo; seq < log.length; seq++) {
-    if (!INJECT_KINDS.has(log.kindAt(seq) ?? '')) continue;
-    const e = log.get(seq)!;
-    const d = (e.data ?? {}) as Record<string, unknown>;
-    const vm = typeof d.vm === 'number' ? d.vm : -1;
-    const intid = e.intid ?? -1;
-    if (vm >= 0 && e.kind === 'eventfd.signal') {
-      // An irqfd injecting into an SPI through GSI routing: indexed by GSI (the route says which SPI).
-      if (d.ret === 0 && typeof d.gsi === 'number' && d.msis === 0) add(`${vm}:gsi${d.gsi}`, seq);
-      continue;
-    }
-    if (vm < 0 || intid < 0) continue;
-    if (e.kind === 'kvm.irq-line') {
-      const dec = d.decoded as { vcpu?: number } | undefined;
-      if (d.ret === 0 && d.level) add(keyOf(vm, dec?.vcpu ?? 0, intid), seq);
-    } else if (e.kind === 'vgic.lpi.pending') {
-      if (d.found) add(keyOf(vm, 0, intid), seq);
-    } else {
-      const targets = (d.targets as number[] | undefined) ?? [];
-      const accepted = (d.accepted as boolean[] | undefined) ?? [];
-      targets.forEach((t, i) => {
-        if (accepted[i]) add(keyOf(vm, t, intid), seq);
-      });
-    }
+function applyInjection(ix: Injections, m: Machine, seq: number): void {
+  const add = (key: string): void => pushTo(ix.byKey, key, [seq, chainOrigin(m, seq)]);
+  const e = m.log.get(seq)!;
+  const d = (e.data ?? {}) as Record<string, unknown>;
+  const vm = typeof d.vm === 'number' ? d.vm : -1;
+  const intid = e.intid ?? -1;
+  if (vm >= 0 && e.kind === 'eventfd.signal') {
+    // An irqfd injecting into an SPI through GSI routing: indexed by GSI (the route says which SPI).
+    if (d.ret === 0 && typeof d.gsi === 'number' && d.msis === 0) add(`${vm}:gsi${d.gsi}`);
+    return;
   }
-  ix.upTo = log.length;
-  return ix;
+  if (vm < 0 || intid < 0) return;
+  if (e.kind === 'kvm.irq-line') {
+    const dec = d.decoded as { vcpu?: number } | undefined;
+    if (d.ret === 0 && d.level) add(keyOf(vm, dec?.vcpu ?? 0, intid));
+  } else if (e.kind === 'vgic.lpi.pending') {
+    if (d.found) add(keyOf(vm, 0, intid));
+  } else {
+    const targets = (d.targets as number[] | undefined) ?? [];
+    const accepted = (d.accepted as boolean[] | undefined) ?? [];
+    targets.forEach((t, i) => {
+      if (accepted[i]) add(keyOf(vm, t, intid));
+    });
+  }
 }
 
+const injectionIndex = logIndex<Injections>(
+  () => ({ upTo: 0, byKey: new Map() }),
+  applyInjection,
+  INJECT_KINDS,
+);
+
 /** The last injection in `list` before `position`. */
-function lastBefore(list: [number, number][] | undefined, position: number): [number, number] | undefined {
-  if (!list) return undefined;
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid]![0] < position) lo = mid + 1;
-    else hi = mid;
-  }
-  return list[lo - 1];
-}
+const lastInjection = (
+  list: [number, number][] | undefined,
+  position: number,
+): [number, number] | undefined => lastBefore(list, position, (x) => x[0]);
 
 /**
  * The id of virtual interrupt `intid` of (vm, vcpu) at `position`: named after its last injection
@@ -135,11 +120,11 @@ function virtualId(m: Machine, vmState: VmState, position: number, vcpu: number,
   const vm = vmState.index;
   const key = keyOf(vm, vcpu, intid);
   const byKey = injectionIndex(m).byKey;
-  let hit = lastBefore(byKey.get(key), position);
+  let hit = lastInjection(byKey.get(key), position);
   if (intid >= 32 && intid < 1020) {
     for (const r of vmState.routing.routes) {
       if (r.type !== 1 || r.pin + 32 !== intid) continue;
-      const viaGsi = lastBefore(byKey.get(`${vm}:gsi${r.gsi}`), position);
+      const viaGsi = lastInjection(byKey.get(`${vm}:gsi${r.gsi}`), position);
       if (viaGsi && (!hit || viaGsi[0] > hit[0])) hit = viaGsi;
     }
   }
