@@ -40,6 +40,10 @@ export function redistStride(cfg: GicConfig): number {
   return isGicV4(cfg) ? 4 * GICR_FRAME : 2 * GICR_FRAME;
 }
 
+/** RD_base of PE `cpu`'s redistributor (its SGI_base and VLPI_base frames follow it). */
+export const redistAddress = (cfg: GicConfig, cpu: number): number =>
+  cfg.redistBase + cpu * redistStride(cfg);
+
 /** Whether the GIC has virtual LPI support (GICv4.0 or GICv4.1). */
 export const isGicV4 = (cfg: GicConfig): boolean => cfg.version >= 4;
 /** Whether the GIC is a GICv4.1. */

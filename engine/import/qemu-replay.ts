@@ -34,7 +34,7 @@
  *    of its virtual timer (a hardware list register) deactivates the physical PPI 27.
  */
 
-import { FIRST_LPI, redistStride, SPURIOUS } from '../gic/gic-config';
+import { FIRST_LPI, redistAddress, SPURIOUS } from '../gic/gic-config';
 import { vpropTable } from '../gic/vlpi';
 import { memReadU32 } from '../mem/memory';
 import {
@@ -378,7 +378,7 @@ export class QemuReplay {
 
   private rdBase(cpu: number): number {
     const g = this.machine.s.gic.cfg;
-    return g.redistBase + cpu * redistStride(g);
+    return redistAddress(g, cpu);
   }
 
   private read(line: number, addr: number, size: number, want: bigint, what: string): void {

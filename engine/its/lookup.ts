@@ -13,7 +13,7 @@
  * support refuses such an ITE as it always did (QEMU: "table corrupted?").
  */
 
-import { FIRST_LPI, isGicV41, redistStride } from '../gic/gic-config';
+import { FIRST_LPI, isGicV41, redistAddress, redistStride } from '../gic/gic-config';
 import type { VlpiRequest } from '../gic/vlpi';
 import { memVisible } from '../mem/memory';
 import { isVirtualIts, type ItsMachine } from './its-machine';
@@ -55,7 +55,7 @@ export function resolveTarget(m: ItsMachine, its: ItsState, rdbase: number): num
 /** The RDbase value that names PE `cpu` under this ITS's PTA setting. */
 export function rdbaseOf(m: ItsMachine, its: ItsState, cpu: number): number {
   if (!its.cfg.pta) return cpu;
-  return (m.s.gic.cfg.redistBase + cpu * redistStride(m.s.gic.cfg)) / 0x10000;
+  return redistAddress(m.s.gic.cfg, cpu) / 0x10000;
 }
 
 export interface DeviceInfo extends Dte {

@@ -28,7 +28,7 @@ import type { PlatformMachine } from '../platform/platform-machine';
 import { emit, schedule } from '../sim/kernel';
 import { cpuUnit } from '../sim/unit-names';
 import { VPENDBASER_DIRTY, VPENDBASER_IDAI, VPENDBASER_PENDING_LAST } from '../gic/vlpi';
-import { redistStride, VLPI_BASE } from '../gic/gic-config';
+import { redistAddress, VLPI_BASE } from '../gic/gic-config';
 import type { HostOp, HostOpQueue, KvmV4Host } from './its-v4-host';
 import { kvmCostOf } from './vm-context';
 import { scopedTask } from './vm-handlers';
@@ -52,8 +52,7 @@ export function hostRun(m: PlatformMachine, pcpu: number, ops: HostOp[], delay =
 
 /** The address of redistributor `cpu`'s VLPI_base frame register at `offset`. */
 export function vlpiRegister(m: PlatformMachine, cpu: number, offset: number): number {
-  const cfg = m.s.gic.cfg;
-  return cfg.redistBase + cpu * redistStride(cfg) + VLPI_BASE + offset;
+  return redistAddress(m.s.gic.cfg, cpu) + VLPI_BASE + offset;
 }
 
 const bytesLE = (v: bigint, n: number): number[] =>

@@ -21,7 +21,7 @@
  *    INV + VSYNC; a pending change: INT / CLEAR + VSYNC.
  */
 
-import { FIRST_LPI, redistStride } from '../gic/gic-config';
+import { FIRST_LPI, redistAddress } from '../gic/gic-config';
 import { rdbaseOf } from '../its/lookup';
 import type { PlatformMachine } from '../platform/platform-machine';
 import {
@@ -264,11 +264,10 @@ function proxyMove(m: PlatformMachine, h: KvmV4Host, vpe: ItsVpe, from: number, 
   if (from === to || hostIsV41(m)) return [];
   if (!viaProxy(m)) {
     // DirectLPI: a doorbell left pending on the old redistributor is cleared there (GICR_CLRLPIR).
-    const cfg = m.s.gic.cfg;
     return [
       {
         k: 'write64',
-        addr: cfg.redistBase + from * redistStride(cfg) + 0x48,
+        addr: redistAddress(m.s.gic.cfg, from) + 0x48,
         value: v(vpe.doorbell),
         why: `vPE ${vpe.vpeid}'s doorbell cleared on its old redistributor`,
       },
@@ -302,11 +301,10 @@ export function doorbellOp(
   if (hostIsV41(m)) return [];
   if (!viaProxy(m)) {
     // DirectLPI: GICR_INVLPIR or GICR_CLRLPIR on the vPE's redistributor (then GICR_SYNCR).
-    const cfg = m.s.gic.cfg;
     return [
       {
         k: 'write64',
-        addr: cfg.redistBase + vpe.colIdx * redistStride(cfg) + (op === 'INV' ? 0xa0 : 0x48),
+        addr: redistAddress(m.s.gic.cfg, vpe.colIdx) + (op === 'INV' ? 0xa0 : 0x48),
         value: v(vpe.doorbell),
         why,
       },
@@ -456,7 +454,7 @@ export function invallVpe(m: PlatformMachine, vpe: ItsVpe): HostOp[] {
     return [
       {
         k: 'write64',
-        addr: m.s.gic.cfg.redistBase + vpe.colIdx * redistStride(m.s.gic.cfg) + 0xb0,
+        addr: redistAddress(m.s.gic.cfg, vpe.colIdx) + 0xb0,
         value: (1n << 63n) | (v(vpe.vpeid) << 32n),
         why: `vPE ${vpe.vpeid}'s vLPI configuration reloaded (GICR_INVALLR, V = 1)`,
       },

@@ -11,7 +11,7 @@
  * 'mmio.write' (ICACTIVER), 'pe.eret'. A delivery is an acknowledge that returned a real INTID.
  */
 
-import { redistStride, SPURIOUS } from '../gic/gic-config';
+import { redistAddress, SPURIOUS } from '../gic/gic-config';
 import { iccAcknowledge, iccDeactivate, iccEndOfInterrupt } from '../gic/icc-registers';
 import { payloadKind } from '../sim/event-payload';
 import { emit, emitPacked, schedule } from '../sim/kernel';
@@ -123,10 +123,9 @@ function swDir(m: PlatformMachine, a: { cpu: number; intid: number }): void {
 /** Deactivation by register: the interrupt's bit in GICR_ICACTIVER0 (SGI/PPI) or GICD_ICACTIVER<n> (SPI). */
 function swIcactiver(m: PlatformMachine, a: { cpu: number; intid: number }): void {
   const cfg = m.s.gic.cfg;
-  const stride = redistStride(cfg);
   const addr =
     a.intid < 32
-      ? cfg.redistBase + a.cpu * stride + 0x10000 + 0x380
+      ? redistAddress(cfg, a.cpu) + 0x10000 + 0x380
       : cfg.distBase + 0x380 + 4 * Math.floor(a.intid / 32);
   busAccess(m, addr, 32, true, BigInt(1 << (a.intid % 32)) & 0xffffffffn, `cpu${a.cpu}`);
   schedule(m, m.swTiming.exit, 'sw.eret', a.cpu);
