@@ -13,8 +13,7 @@
 
 import '../../engine/kvm/kvm-extension';
 import type { Machine } from '../../engine/platform/machine';
-import { deviceIdOf } from '../../engine/platform/pci';
-import { buildRig, run } from './setup';
+import { buildRig, msiLatency, msiRate, run } from './setup';
 
 export interface Gicv4Figures {
   msis: number;
@@ -74,43 +73,12 @@ function gicv4Rig(): Machine {
   return m;
 }
 
-function fire(m: Machine, device: number): void {
-  const d = m.s.machine.devices[device]!;
-  m.input({ kind: 'msi', device: d.name, rid: d.rid, devid: deviceIdOf(d), its: 0, eventid: 0 });
-  m.run({ maxEvents: 10_000 });
-}
-
-function measure(m: Machine, device: number, n: number): { perSecond: number; eventsPerMsi: number } {
-  for (let i = 0; i < 2_000; i++) fire(m, device);
-  const seq0 = m.seq;
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) fire(m, device);
-  const seconds = (performance.now() - t0) / 1000;
-  return { perSecond: n / seconds, eventsPerMsi: (m.seq - seq0) / n };
-}
-
-/** Model time from the device's MSI to VM `vm`'s acknowledge of LPI 8192, and the exits on the way. */
-function latency(m: Machine, device: number, vm: number): { ns: number; exits: number } {
-  const from = m.seq;
-  fire(m, device);
-  let t0 = -1;
-  let exits = 0;
-  for (let s = from; s < m.seq; s++) {
-    const e = m.log.get(s)!;
-    const onVm = (e.data as { vm?: number }).vm === vm;
-    if (e.kind === 'pci.msi' && t0 < 0) t0 = e.time;
-    if (e.kind === 'vcpu.exit' && onVm) exits++;
-    if (e.kind === 'icv.ack' && e.intid === 8192 && onVm) return { ns: e.time - t0, exits };
-  }
-  throw new Error(`the MSI never reached vm${vm}`);
-}
-
 export function gicv4Throughput(msis = 20_000): Gicv4Figures {
   const m = gicv4Rig();
-  const d = latency(m, 1, 0);
-  const s = latency(m, 0, 1);
-  const direct = measure(m, 1, msis);
-  const software = measure(m, 0, msis);
+  const d = msiLatency(m, 1, 0);
+  const s = msiLatency(m, 0, 1);
+  const direct = msiRate(m, 1, msis);
+  const software = msiRate(m, 0, msis);
   return {
     msis,
     directPerSecond: direct.perSecond,

@@ -14,8 +14,7 @@
 import '../../engine/kvm/kvm-extension';
 import { pathCost, vfioSoftwarePath, COST_DEFAULTS } from '../../engine/kvm/cost-model';
 import type { Machine } from '../../engine/platform/machine';
-import { deviceIdOf } from '../../engine/platform/pci';
-import { buildRig, run } from './setup';
+import { buildRig, msiLatency, msiRate, run } from './setup';
 
 export interface VfioFigures {
   msis: number;
@@ -65,41 +64,11 @@ function vfioRig(): Machine {
   return m;
 }
 
-function fire(m: Machine, device: number): void {
-  const d = m.s.machine.devices[device]!;
-  m.input({ kind: 'msi', device: d.name, rid: d.rid, devid: deviceIdOf(d), its: 0, eventid: 0 });
-  m.run({ maxEvents: 10_000 });
-}
-
-function measure(m: Machine, device: number, n: number): { perSecond: number; eventsPerMsi: number } {
-  for (let i = 0; i < 2_000; i++) fire(m, device);
-  const seq0 = m.seq;
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) fire(m, device);
-  const seconds = (performance.now() - t0) / 1000;
-  return { perSecond: n / seconds, eventsPerMsi: (m.seq - seq0) / n };
-}
-
-/** Model time from dev1's MSI to the guest's acknowledge of vLPI 8192, and the exits on the way. */
-function latency(m: Machine): { ns: number; exits: number } {
-  const from = m.seq;
-  fire(m, 1);
-  let t0 = -1;
-  let exits = 0;
-  for (let s = from; s < m.seq; s++) {
-    const e = m.log.get(s)!;
-    if (e.kind === 'pci.msi' && t0 < 0) t0 = e.time;
-    if (e.kind === 'vcpu.exit') exits++;
-    if (e.kind === 'icv.ack' && e.intid === 8192) return { ns: e.time - t0, exits };
-  }
-  throw new Error('the MSI never reached the guest');
-}
-
 export function vfioThroughput(msis = 20_000): VfioFigures {
   const m = vfioRig();
-  const lat = latency(m);
-  const software = measure(m, 1, msis);
-  const physical = measure(m, 0, msis);
+  const lat = msiLatency(m, 1);
+  const software = msiRate(m, 1, msis);
+  const physical = msiRate(m, 0, msis);
   const model = Object.fromEntries(COST_DEFAULTS.map((e) => [e.key, e.ns]));
   return {
     msis,
