@@ -21,7 +21,7 @@ import { kvmVcpuPlace, NO_PCPU } from './vcpu-run';
 import { scheduleIrqfdInjection } from './vm-handlers';
 import { migrateVm } from './vm-migrate';
 import { vmIrqContext } from './vm-state';
-import { vgicV4Rebind, vgicV4RoutingUpdate } from './vgic-v4';
+import { vgicV4Rebind, vgicV4RoutingUpdate } from './vgic-v4-forwarding';
 import { hopCost, vmContext, type VmContext } from './vm-context';
 
 const isU = (v: number, bits: number): boolean => Number.isInteger(v) && v >= 0 && v < 2 ** bits;

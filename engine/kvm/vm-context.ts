@@ -25,7 +25,7 @@ import { InternalError, schedule } from '../sim/kernel';
 import { unitId, type Unit } from '../sim/unit-names';
 import { vgicLpiLimit, vgicLpiMap, vgicLpiRetarget, vgicLpiUnmap } from './vgic-lpi';
 import type { VmState } from './vm-state';
-import { forwardedOf, unsetForwarding, v4Retarget } from './vgic-v4';
+import { forwardedOf, unsetForwarding, v4Retarget } from './vgic-v4-forwarding';
 
 /** What engine/its sees of a VM: the VM's memory and virtual ITSs; `gic` is not there. */
 export interface VmItsView extends ItsHostState {

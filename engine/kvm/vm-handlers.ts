@@ -19,15 +19,8 @@ import { GIC_HANDLERS, type LpiRequest, type VptTask } from '../gic/gic-tasks';
 import type { VinvRequest, VlpiRequest } from '../gic/vlpi';
 import { wantGuest } from './guest-software';
 import { wakeHostOps } from './host-ops';
-import {
-  forwardedOf,
-  residentVcpu,
-  v4Invall,
-  v4PropUpdate,
-  v4SetPending,
-  vgicV4Doorbell,
-  vgicV4Init,
-} from './vgic-v4';
+import { residentVcpu, vgicV4Doorbell, vgicV4Init } from './vgic-v4';
+import { forwardedOf, v4Invall, v4PropUpdate, v4SetPending } from './vgic-v4-forwarding';
 import { ITS_HANDLERS } from '../its/its-tasks';
 import { offsetOf } from '../its/command-queue';
 import { cacheFlush, cacheLookup } from '../its/translation-cache';
