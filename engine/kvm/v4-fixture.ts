@@ -6,20 +6,12 @@
  */
 
 import './kvm-extension';
-import { encodeCommand } from '../its/command-encoding';
 import { Machine } from '../platform/machine';
 import { resolveMachine } from '../platform/machine-config';
-import type { KvmInput } from './kvm-input-types';
-import { msiRouteEntry } from './gsi-routing';
-import { guestLpiBringUp, VITS } from './vm-fixture';
-import type { GicVersion } from '../gic/gic-config';
+import { guest, guestLpiBringUp, hostItsCommands, vmmWiresNic0 } from './vm-fixture';
 
-export const guest = (vcpu: number, op: Extract<KvmInput, { kind: 'guest' }>['op']): KvmInput => ({
-  kind: 'guest',
-  vm: 0,
-  vcpu,
-  op,
-});
+export { guest };
+import type { GicVersion } from '../gic/gic-config';
 
 /** Host redistributor `c` on a GICv4 (256 KiB each). */
 const HRD = (c: number): number => 0x080a_0000 + c * 0x40000;
@@ -78,31 +70,15 @@ export function v4Machine(
   host(HITS + 0x110, 64, 0x8200_0000_4014_0200n); // GITS_BASER2: the vPE table
   host(HITS + 0x80, 64, 0x8000_0000_4012_000fn);
   host(HITS, 32, 1n);
-  let slot = 0;
-  const hostCmd = (name: string, f: Record<string, bigint>) => {
-    const e = encodeCommand(name, f);
-    if (!e.ok) throw new Error(e.error);
-    const bytes = e.dws.flatMap((d) =>
-      Array.from({ length: 8 }, (_, i) => Number((d >> BigInt(8 * i)) & 0xffn)),
-    );
-    m.input({ kind: 'mem-write', addr: 0x4012_0000 + slot * 32, bytes });
-    slot++;
-    host(HITS + 0x88, 64, BigInt(slot * 32));
-  };
-  hostCmd('MAPC', { ICID: 0n, RDbase: 0n, V: 1n });
-  hostCmd('MAPC', { ICID: 1n, RDbase: 1n, V: 1n });
-  hostCmd('MAPD', { DeviceID: 16n, Size: 4n, ITT_addr: 0x4030_0000n, V: 1n });
-  hostCmd('MAPTI', { DeviceID: 16n, EventID: 0n, pINTID: 8200n, ICID: 1n });
+  hostItsCommands(m, HITS, [
+    ['MAPC', { ICID: 0n, RDbase: 0n, V: 1n }],
+    ['MAPC', { ICID: 1n, RDbase: 1n, V: 1n }],
+    ['MAPD', { DeviceID: 16n, Size: 4n, ITT_addr: 0x4030_0000n, V: 1n }],
+    ['MAPTI', { DeviceID: 16n, EventID: 0n, pINTID: 8200n, ICID: 1n }],
+  ]);
   guestLpiBringUp((v, op) => void m.input(guest(v, op)));
   m.run();
-  const call = (c: Extract<KvmInput, { kind: 'kvm' }>['call']) => m.input({ kind: 'kvm', vm: 0, call: c });
-  call({
-    kind: 'set-gsi-routing',
-    entries: [msiRouteEntry(9, { address: BigInt(VITS + 0x10040), data: 0, devid: 16 })],
-  });
-  call({ kind: 'eventfd' });
-  call({ kind: 'irqfd', fd: 3, gsi: 9, flags: 0, resamplefd: 0 });
-  call({ kind: 'vfio-irq', device: 'nic0', vector: 0, hostIntid: 8200, fd: 3 });
+  vmmWiresNic0(m);
   m.run();
   return m;
 }

@@ -7,14 +7,18 @@
 import { encodeCommand } from '../its/command-encoding';
 import type { Machine } from '../platform/machine';
 import type { SimEvent } from '../sim/event-log';
-import type { GuestOp, KvmCall } from './kvm-input-types';
+import type { GuestOp, KvmCall, KvmInput } from './kvm-input-types';
 import { KVM_MSI_VALID_DEVID } from './msi';
+import { msiRouteEntry } from './gsi-routing';
 
 /** The guest's GIC frames (QEMU virt's layout, in the guest's address space). */
 export const VM_GICD = 0x0800_0000;
 export const VITS = 0x0808_0000;
 /** vCPU v's RD_base (SGI_base is +0x10000). */
 export const RD = (v: number): number => 0x080a_0000 + v * 0x20000;
+
+/** Guest code on vm0's vCPU `vcpu`, as an input. */
+export const guest = (vcpu: number, op: GuestOp): KvmInput => ({ kind: 'guest', vm: 0, vcpu, op });
 
 /** A guest store (an MMIO exit when it hits a GIC frame). */
 export const store = (addr: number, value: number | bigint, width: 8 | 32 | 64 = 32): GuestOp => ({
@@ -72,6 +76,45 @@ export function guestLpiBringUp(g: (vcpu: number, op: GuestOp) => void): void {
   g(0, itsCmd('MAPD', { DeviceID: 16n, Size: 4n, ITT_addr: 0x4030_0000n, V: 1n }));
   g(0, itsCmd('MAPC', { ICID: 1n, RDbase: 1n, V: 1n }));
   g(0, itsCmd('MAPTI', { DeviceID: 16n, EventID: 0n, pINTID: 8192n, ICID: 1n }));
+}
+
+/**
+ * The host kernel's ITS driver posting `cmds` to the host ITS at `itsBase`, from slot 0 of its
+ * queue at 0x4012_0000 (as the host bring-ups of the VFIO tests place it): each command written
+ * into its slot, then GITS_CWRITER moved past it.
+ */
+export function hostItsCommands(m: Machine, itsBase: number, cmds: [string, Record<string, bigint>][]): void {
+  cmds.forEach(([name, fields], slot) => {
+    const e = encodeCommand(name, fields);
+    if (!e.ok) throw new Error(e.error);
+    const bytes = e.dws.flatMap((d) =>
+      Array.from({ length: 8 }, (_, i) => Number((d >> BigInt(8 * i)) & 0xffn)),
+    );
+    m.input({ kind: 'mem-write', addr: 0x4012_0000 + slot * 32, bytes });
+    m.input({
+      kind: 'mmio',
+      addr: itsBase + 0x88,
+      width: 64,
+      write: true,
+      value: BigInt((slot + 1) * 32),
+      by: 'host',
+    });
+  });
+}
+
+/**
+ * The VMM wires nic0's vector 0 (host LPI 8200) to vm0's DeviceID 16 EventID 0: an MSI route on
+ * GSI 9, eventfd 3, KVM_IRQFD and VFIO_DEVICE_SET_IRQS.
+ */
+export function vmmWiresNic0(m: Machine): void {
+  const call = (c: KvmCall) => m.input({ kind: 'kvm', vm: 0, call: c });
+  call({
+    kind: 'set-gsi-routing',
+    entries: [msiRouteEntry(9, { address: BigInt(VITS + 0x10040), data: 0, devid: 16 })],
+  });
+  call({ kind: 'eventfd' });
+  call({ kind: 'irqfd', fd: 3, gsi: 9, flags: 0, resamplefd: 0 });
+  call({ kind: 'vfio-irq', device: 'nic0', vector: 0, hostIntid: 8200, fd: 3 });
 }
 
 /** The machine's events from `from` on, and the same as text for assertion messages. */

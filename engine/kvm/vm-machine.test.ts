@@ -1,12 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import './kvm-extension';
-import { encodeCommand } from '../its/command-encoding';
 import { Machine } from '../platform/machine';
 import { resolveMachine } from '../platform/machine-config';
 import type { KvmInput } from './kvm-input-types';
 import type { SimEvent } from '../sim/event-log';
 import { encodeKvmArmIrq, KVM_ARM_IRQ_TYPE_SPI } from './irq-line';
-import { dumpFrom, eventsFrom, guestLpiBringUp, itsCmd, RD, signalMsiCall, store, VITS } from './vm-fixture';
+import {
+  dumpFrom,
+  eventsFrom,
+  guest,
+  guestLpiBringUp,
+  hostItsCommands,
+  itsCmd,
+  RD,
+  signalMsiCall,
+  store,
+  VITS,
+  vmmWiresNic0,
+} from './vm-fixture';
 
 /** The guest brings up its GIC, LPIs on vCPU 1 and its ITS (vm-fixture.ts), and the machine runs. */
 function guestWithLpi(m: Machine): void {
@@ -20,12 +31,6 @@ function vmMachine(vm: Record<string, unknown> = {}): Machine {
   return Machine.create(r.machine);
 }
 
-const guest = (vcpu: number, op: Extract<KvmInput, { kind: 'guest' }>['op']): KvmInput => ({
-  kind: 'guest',
-  vm: 0,
-  vcpu,
-  op,
-});
 describe('a VM on the machine', () => {
   it('places its vCPUs, runs the guest, and blocks in WFI', () => {
     const m = vmMachine();
@@ -191,27 +196,13 @@ function vfioMachine(idle: 'wfi' | 'spin'): Machine {
   host(VITS + 0x108, 64, 0x8407_0000_4011_0200n);
   host(VITS + 0x80, 64, 0x8000_0000_4012_000fn);
   host(VITS, 32, 1n);
-  const hostCmd = (name: string, f: Record<string, bigint>, slot: number) => {
-    const e = encodeCommand(name, f);
-    if (!e.ok) throw new Error(e.error);
-    const bytes = e.dws.flatMap((d) =>
-      Array.from({ length: 8 }, (_, i) => Number((d >> BigInt(8 * i)) & 0xffn)),
-    );
-    m.input({ kind: 'mem-write', addr: 0x4012_0000 + slot * 32, bytes });
-    host(VITS + 0x88, 64, BigInt((slot + 1) * 32));
-  };
-  hostCmd('MAPD', { DeviceID: 16n, Size: 4n, ITT_addr: 0x4030_0000n, V: 1n }, 0);
-  hostCmd('MAPC', { ICID: 1n, RDbase: 1n, V: 1n }, 1);
-  hostCmd('MAPTI', { DeviceID: 16n, EventID: 0n, pINTID: 8200n, ICID: 1n }, 2);
+  hostItsCommands(m, VITS, [
+    ['MAPD', { DeviceID: 16n, Size: 4n, ITT_addr: 0x4030_0000n, V: 1n }],
+    ['MAPC', { ICID: 1n, RDbase: 1n, V: 1n }],
+    ['MAPTI', { DeviceID: 16n, EventID: 0n, pINTID: 8200n, ICID: 1n }],
+  ]);
   guestWithLpi(m);
-  const call = (c: Extract<KvmInput, { kind: 'kvm' }>['call']) => m.input({ kind: 'kvm', vm: 0, call: c });
-  call({
-    kind: 'set-gsi-routing',
-    entries: [msiRouteEntry(9, { address: BigInt(VITS + 0x10040), data: 0, devid: 16 })],
-  });
-  call({ kind: 'eventfd' });
-  call({ kind: 'irqfd', fd: 3, gsi: 9, flags: 0, resamplefd: 0 });
-  call({ kind: 'vfio-irq', device: 'nic0', vector: 0, hostIntid: 8200, fd: 3 });
+  vmmWiresNic0(m);
   return m;
 }
 
