@@ -16,6 +16,8 @@ import { Stage } from './components/Stage';
 import { ScenarioPicker } from './components/ScenarioPicker';
 import { StatusLine } from './components/StatusLine';
 import { StepPanel } from './components/StepPanel';
+import { ExportMenu } from './export/ExportMenu';
+import { ShareButton } from './share/ShareButton';
 import { appStore, useApp } from './store';
 import type { Theme } from './store/views-slice';
 
@@ -40,7 +42,43 @@ function StageView() {
   );
 }
 
+/**
+ * Embed mode (`?embed`, for a slide or a wiki page that frames GIC Lab): the stage and the playback
+ * bar only, with the scenario's title linking to the full app at the same step.
+ */
+function EmbedApp() {
+  const session = useApp((s) => s.session);
+  const errors = useApp((s) => s.errors);
+  const full = new URL(window.location.href);
+  full.searchParams.delete('embed');
+  return (
+    <div className="app embed" data-testid="embed">
+      {session ? (
+        <main className="embed-main" aria-label="Machine and playback">
+          <p className="embed-title">
+            <a href={full.toString()} target="_blank" rel="noopener noreferrer">
+              {session.title}
+            </a>{' '}
+            <span className="embed-brand">GIC Lab</span>
+          </p>
+          <StageView />
+          <PlaybackBar />
+        </main>
+      ) : (
+        <p className="empty" role="status">
+          {errors.length > 0 ? errors.join('; ') : 'Loading…'}
+        </p>
+      )}
+    </div>
+  );
+}
+
 export function App() {
+  const embed = useApp((s) => s.embed);
+  return embed ? <EmbedApp /> : <FullApp />;
+}
+
+function FullApp() {
   const session = useApp((s) => s.session);
   const status = useApp((s) => s.status);
   const catalogError = useApp((s) => s.catalogError);
@@ -53,6 +91,8 @@ export function App() {
         <ScenarioPicker />
         <OpenFile />
         <NewSandbox />
+        <ShareButton />
+        <ExportMenu />
         <label className="theme">
           theme{' '}
           <select

@@ -56,6 +56,12 @@ export interface ViewsSlice {
   pathsOpen: boolean;
   /** A message from the engine's host (e.g. the worker was restarted), shown until dismissed. */
   notice: string | null;
+  /**
+   * Embed mode (`?embed`): the page shows the stage and the playback bar only, for a slide or a
+   * wiki page that frames it. Set once at start from the URL.
+   */
+  embed: boolean;
+  setEmbed: (embed: boolean) => void;
   setNotice: (notice: string | null) => void;
   setTab: (tab: InspectorTab) => void;
   setTheme: (theme: Theme) => void;
@@ -77,6 +83,8 @@ export const createViewsSlice: StateCreator<AppState, [], [], ViewsSlice> = (set
   pathView: 'both',
   pathsOpen: false,
   notice: null,
+  embed: false,
+  setEmbed: (embed) => set({ embed }),
   setNotice: (notice) => set({ notice }),
   setTab: (tab) => set({ tab }),
   setTheme: (theme) => set({ theme }),
