@@ -5,10 +5,11 @@
  */
 
 import type { StateCreator } from 'zustand';
+import type { InspectView } from '../../engine/scenario/schema';
 import type { AppState } from './store';
 
-export type InspectorTab =
-  'events' | 'its' | 'redistributors' | 'cpus' | 'vcpus' | 'vpes' | 'registers' | 'memory' | 'console';
+/** The inspector tabs are the views a scenario step may open (`inspect`), so the two cannot drift. */
+export type InspectorTab = InspectView;
 /**
  * The inspector tabs, in order, with the key that opens each. `vms`: only a machine that runs VMs
  * shows the tab (the key then says there is nothing to show); `v4`: only one whose VMs use GICv4.

@@ -36,6 +36,7 @@ import type {
 import type { VcpuExitReason, VcpuIrqSource, VcpuMode, VcpuRunCounters } from '../../engine/kvm/vcpu-run';
 import type { GuestPolicy } from '../../engine/kvm/vm-state';
 import type { VgicLrPolicy } from '../../engine/kvm/vgic-state';
+import type { Difficulty, InspectView } from '../../engine/scenario/schema';
 
 export type { VcpuMode } from '../../engine/kvm/vcpu-run';
 
@@ -87,7 +88,18 @@ export interface StepInfo {
   title: string;
   /** Markdown, as the scenario wrote it. */
   narration: string;
-  predict?: { question: string; choices: string[]; /** The choice the outcome selects. */ answer?: number };
+  predict?: {
+    question: string;
+    choices: string[];
+    /** The choice the outcome selects. */
+    answer?: number;
+    /** Markdown: why the outcome is what it is. */
+    explain?: string;
+  };
+  /** The inspector the lesson opens at this step. */
+  inspect?: InspectView;
+  /** Speaker notes (Markdown), for presenter mode. */
+  notes?: string;
   /** Events of the step: [from, to). */
   from: number;
   to: number;
@@ -100,6 +112,11 @@ export interface SessionInfo {
   title: string;
   summary: string;
   goals: string[];
+  /** The scenario's id, track number, difficulty and prerequisites (lesson metadata). */
+  id: string;
+  track?: string;
+  difficulty?: Difficulty;
+  prerequisites: string[];
   shape: MachineShape;
   steps: StepInfo[];
   /** Events in the history: positions run from 0 to length. */

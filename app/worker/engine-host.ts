@@ -124,12 +124,15 @@ function stepsOf(steps: readonly CompiledStep[], results: readonly StepResult[])
           question: st.predict.question,
           choices: st.predict.choices.map((c) => c.text),
           ...(r.answer !== undefined ? { answer: r.answer } : {}),
+          ...(st.predict.explain !== undefined ? { explain: st.predict.explain } : {}),
         }
       : undefined;
     return {
       title: st.title,
       narration: st.narration ?? '',
       ...(predict ? { predict } : {}),
+      ...(st.inspect ? { inspect: st.inspect } : {}),
+      ...(st.notes ? { notes: st.notes } : {}),
       from: r.from,
       to: r.to,
       passed: r.passed,
@@ -171,6 +174,10 @@ export class EngineHost implements EngineApi {
       title: s.meta.title,
       summary: s.meta.summary ?? '',
       goals: s.meta.goals ?? [],
+      id: s.meta.id,
+      ...(s.meta.track !== undefined ? { track: s.meta.track } : {}),
+      ...(s.meta.difficulty !== undefined ? { difficulty: s.meta.difficulty } : {}),
+      prerequisites: s.meta.prerequisites ?? [],
       shape: shapeOf(s),
       steps: [],
       length: 0,

@@ -19,7 +19,7 @@ import {
 import { resolveMachine, type MachineOptions, type ResolvedMachine } from '../platform/machine-config';
 import type { Action } from './actions';
 import { parseLine } from './command-parser';
-import { scenarioSchema, type ScenarioFile } from './schema';
+import { scenarioSchema, type InspectView, type ScenarioFile } from './schema';
 
 export interface Diagnostic {
   file: string;
@@ -48,7 +48,9 @@ export interface CompiledStep {
   settle: 'each' | 'end' | 'none';
   actions: CompiledLine[];
   expect: CompiledLine[];
-  predict?: { question: string; choices: { text: string; when: CompiledLine }[] };
+  predict?: { question: string; choices: { text: string; when: CompiledLine }[]; explain?: string };
+  inspect?: InspectView;
+  notes?: string;
 }
 
 export interface Scenario {
@@ -192,6 +194,8 @@ export function loadScenario(text: string, file: string): LoadResult {
     const expect = compiled(st.expect, 'expect');
     const step: CompiledStep = { index: i, title: st.title, settle: st.settle, actions, expect };
     if (st.narration !== undefined) step.narration = st.narration;
+    if (st.inspect !== undefined) step.inspect = st.inspect;
+    if (st.notes !== undefined) step.notes = st.notes;
     if (st.predict) {
       const choices = st.predict.choices.map((c, k) => {
         const when = compileLine(['steps', i, 'predict', 'choices', k, 'when'], c.when);
@@ -203,6 +207,7 @@ export function loadScenario(text: string, file: string): LoadResult {
         step.predict = {
           question: st.predict.question,
           choices: choices as { text: string; when: CompiledLine }[],
+          ...(st.predict.explain !== undefined ? { explain: st.predict.explain } : {}),
         };
     }
     return step;

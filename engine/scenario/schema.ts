@@ -110,6 +110,23 @@ export const machineSchema = z
   })
   .strict();
 
+/** The inspector views a step may open (`inspect`): the app's inspector tabs. */
+export const INSPECT_VIEWS = [
+  'events',
+  'its',
+  'redistributors',
+  'cpus',
+  'vcpus',
+  'vpes',
+  'registers',
+  'memory',
+  'console',
+] as const;
+export type InspectView = (typeof INSPECT_VIEWS)[number];
+
+export const DIFFICULTIES = ['introductory', 'intermediate', 'advanced'] as const;
+export type Difficulty = (typeof DIFFICULTIES)[number];
+
 const step = z
   .object({
     title: z.string().min(1),
@@ -119,9 +136,15 @@ const step = z
       .object({
         question: z.string().min(1),
         choices: z.array(z.object({ text: z.string().min(1), when: z.string().min(1) }).strict()).min(2),
+        /** Markdown: why the outcome is what it is, shown with the reveal. */
+        explain: z.string().min(1).optional(),
       })
       .strict()
       .optional(),
+    /** The inspector a lesson opens when the step starts (the view where its point shows). */
+    inspect: z.enum(INSPECT_VIEWS).optional(),
+    /** Markdown for the trainer only: presenter mode's speaker notes. */
+    notes: z.string().optional(),
     expect: z.array(z.string()).default([]),
     settle: z.enum(['each', 'end', 'none']).default('each'),
   })
@@ -136,6 +159,12 @@ export const scenarioSchema = z
     track: z.string().optional(),
     summary: z.string().optional(),
     goals: z.array(z.string()).optional(),
+    /** How much the lesson asks of a learner. */
+    difficulty: z.enum(DIFFICULTIES).optional(),
+    /** Ids of the lessons to take first. */
+    prerequisites: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a prerequisite is a scenario id'))
+      .optional(),
     conformance: z
       .object({
         suite: z.string(),
