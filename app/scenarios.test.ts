@@ -45,3 +45,34 @@ describe('parseCatalog', () => {
     expect(() => parseCatalog('<!doctype html>')).toThrow();
   });
 });
+
+describe('parseCatalog: lesson fields', () => {
+  it('keeps difficulty, prerequisites and counts that fit, and drops those that do not', () => {
+    const [good, bad] = parseCatalog(
+      JSON.stringify({
+        scenarios: [
+          {
+            id: 'a',
+            title: 'A',
+            file: 'track1/a.json',
+            difficulty: 'advanced',
+            prerequisites: ['b'],
+            steps: 4,
+            predictions: 2,
+          },
+          { id: 'b', title: 'B', file: 'track1/b.json', difficulty: 'hard', prerequisites: [3], steps: -1 },
+        ],
+      }),
+    );
+    expect(good).toEqual({
+      id: 'a',
+      title: 'A',
+      file: 'track1/a.json',
+      difficulty: 'advanced',
+      prerequisites: ['b'],
+      steps: 4,
+      predictions: 2,
+    });
+    expect(bad).toEqual({ id: 'b', title: 'B', file: 'track1/b.json' });
+  });
+});

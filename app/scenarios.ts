@@ -4,13 +4,23 @@
  * missing or broken file must leave the page usable (ARCHITECTURE.md §2, "Bad input").
  */
 
+import type { Difficulty } from '../engine/scenario/schema';
+
 export interface ScenarioEntry {
   id: string;
   title: string;
   /** Path relative to /scenarios/, e.g. 'conformance/kut-c27-its-int-dev2.json'. */
   file: string;
   track?: string;
+  difficulty?: Difficulty;
+  /** Ids of the lessons to take first. */
+  prerequisites?: string[];
+  /** How many steps, and how many of them ask a prediction. */
+  steps?: number;
+  predictions?: number;
 }
+
+const DIFFICULTY_NAMES: readonly string[] = ['introductory', 'intermediate', 'advanced'];
 
 const BASE = `${import.meta.env.BASE_URL}scenarios/`;
 
@@ -36,7 +46,10 @@ export async function fetchScenario(file: string): Promise<string> {
   return fetchText(BASE + file, `Scenario ${file}`);
 }
 
-/** Reads `{ "scenarios": [{ id, title, file, track? }] }`; entries that do not fit are skipped. */
+/**
+ * Reads `{ "scenarios": [{ id, title, file, track?, difficulty?, prerequisites?, steps?, predictions? }] }`;
+ * entries that do not fit are skipped, and optional fields that do not fit are left out.
+ */
 export function parseCatalog(text: string): ScenarioEntry[] {
   const doc = JSON.parse(text) as unknown;
   const list =
@@ -46,9 +59,24 @@ export function parseCatalog(text: string): ScenarioEntry[] {
   const entries: ScenarioEntry[] = [];
   for (const item of list as unknown[]) {
     if (typeof item !== 'object' || item === null) continue;
-    const { id, title, file, track } = item as Record<string, unknown>;
+    const { id, title, file, track, difficulty, prerequisites, steps, predictions } = item as Record<
+      string,
+      unknown
+    >;
     if (!str(id) || !str(title) || !str(file) || !isScenarioPath(file)) continue;
-    entries.push({ id, title, file, ...(str(track) ? { track } : {}) });
+    const count = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+    entries.push({
+      id,
+      title,
+      file,
+      ...(str(track) ? { track } : {}),
+      ...(str(difficulty) && DIFFICULTY_NAMES.includes(difficulty)
+        ? { difficulty: difficulty as Difficulty }
+        : {}),
+      ...(Array.isArray(prerequisites) && prerequisites.every(str) ? { prerequisites } : {}),
+      ...(count(steps) ? { steps } : {}),
+      ...(count(predictions) ? { predictions } : {}),
+    });
   }
   return entries;
 }

@@ -1,7 +1,9 @@
 /**
  * Writes public/scenarios/index.json, the catalog the app's scenario picker reads: one entry per
  * scenario file under public/scenarios/ (id, title, file, track), each file loaded and validated
- * first, so the catalog never lists a file the engine would refuse. `npm run gen` rewrites it and
+ * first, so the catalog never lists a file the engine would refuse. Lessons also carry their
+ * difficulty, prerequisites (each must name a shipped scenario), and how many steps and
+ * predictions they have. `npm run gen` rewrites it and
  * a unit test fails when the committed copy is stale.
  */
 
@@ -35,7 +37,18 @@ export function scenarioIndex(): string {
       const r = loadScenario(readFileSync(path, 'utf8'), file);
       if (!r.ok) throw new Error(r.diagnostics.map(formatDiagnostic).join('\n'));
       const s = r.scenario.meta;
-      return { id: s.id, title: s.title, file, track: trackOf(s) };
+      // The lesson list (and the learner's progress view) shows these without loading each file.
+      const predictions = r.scenario.steps.filter((st) => st.predict).length;
+      return {
+        id: s.id,
+        title: s.title,
+        file,
+        track: trackOf(s),
+        ...(s.difficulty ? { difficulty: s.difficulty } : {}),
+        ...(s.prerequisites?.length ? { prerequisites: s.prerequisites } : {}),
+        steps: r.scenario.steps.length,
+        ...(predictions ? { predictions } : {}),
+      };
     })
     .sort((a, b) => a.track.localeCompare(b.track) || a.file.localeCompare(b.file));
   const ids = new Set<string>();
@@ -43,6 +56,9 @@ export function scenarioIndex(): string {
     if (ids.has(e.id)) throw new Error(`two scenarios have the id '${e.id}' (${e.file})`);
     ids.add(e.id);
   }
+  for (const e of entries)
+    for (const p of e.prerequisites ?? [])
+      if (!ids.has(p)) throw new Error(`${e.file}: prerequisite '${p}' is not the id of a shipped scenario`);
   return JSON.stringify({ scenarios: entries }, null, 2) + '\n';
 }
 
