@@ -17,6 +17,13 @@ import { ScenarioPicker } from './components/ScenarioPicker';
 import { StatusLine } from './components/StatusLine';
 import { StepPanel } from './components/StepPanel';
 import { ExportMenu } from './export/ExportMenu';
+import { GlossaryDialog, TermCard } from './lessons/Glossary';
+import { LessonHeader } from './lessons/LessonHeader';
+import { LessonsDialog } from './lessons/LessonsDialog';
+import { ContinueLesson } from './lessons/ContinueLesson';
+import { PresenterChrome } from './presenter/PresenterChrome';
+import { SpeakerNotes } from './presenter/SpeakerNotes';
+import { enterPresenter } from './presenter/presenter';
 import { ShareButton } from './share/ShareButton';
 import { appStore, useApp } from './store';
 import type { Theme } from './store/views-slice';
@@ -73,8 +80,12 @@ function EmbedApp() {
   );
 }
 
+/** `?notes`: this window is presenter mode's speaker notes, following the presenting window. */
+const NOTES_WINDOW = new URLSearchParams(window.location.search).has('notes');
+
 export function App() {
   const embed = useApp((s) => s.embed);
+  if (NOTES_WINDOW) return <SpeakerNotes />;
   return embed ? <EmbedApp /> : <FullApp />;
 }
 
@@ -83,19 +94,28 @@ function FullApp() {
   const status = useApp((s) => s.status);
   const catalogError = useApp((s) => s.catalogError);
   const theme = useApp((s) => s.theme);
+  const presenting = useApp((s) => s.presenting);
 
   return (
-    <div className="app">
+    <div className={presenting ? 'app presenting' : 'app'}>
       <header className="app-header">
         <h1>GIC Lab</h1>
+        <button
+          type="button"
+          onClick={() => appStore.getState().toggleLessons(true)}
+          data-testid="open-lessons"
+        >
+          Lessons
+        </button>
         <ScenarioPicker />
         <OpenFile />
         <NewSandbox />
         <ShareButton />
         <ExportMenu />
         <label className="theme">
-          theme{' '}
+          <span className="sr-only">Theme</span>
           <select
+            title="Theme (t)"
             value={theme}
             onChange={(e) => appStore.getState().setTheme(e.target.value as Theme)}
             data-testid="theme"
@@ -103,8 +123,17 @@ function FullApp() {
             <option value="auto">auto</option>
             <option value="light">light</option>
             <option value="dark">dark</option>
+            <option value="projector">projector</option>
           </select>
         </label>
+        <button
+          type="button"
+          onClick={() => enterPresenter(appStore)}
+          title="Presenter mode: full screen, large type, projector theme (f)"
+          data-testid="present"
+        >
+          Present
+        </button>
         <button
           type="button"
           onClick={() => appStore.getState().toggleHelp(true)}
@@ -123,6 +152,7 @@ function FullApp() {
           <section className="panel steps-panel" aria-labelledby="scenario-title">
             <h2 id="scenario-title">{session.title}</h2>
             {session.summary && <p className="summary">{session.summary}</p>}
+            <LessonHeader />
             <StepPanel />
           </section>
           <section className="panel center-panel" aria-label="Machine and playback">
@@ -139,7 +169,11 @@ function FullApp() {
       {!session && status !== 'loading' && (
         <p className="empty">
           {catalogError === null ? (
-            'Choose a scenario above (or open a scenario file, or drop one on the page) to step through what the GIC does, event by event.'
+            <>
+              Choose a lesson (Lessons) or a scenario above, or open a scenario file or drop one on the page,
+              to step through what the GIC does, event by event.
+              <ContinueLesson />
+            </>
           ) : (
             <>
               {catalogError}. Open a scenario by its file with a link such as{' '}
@@ -152,6 +186,10 @@ function FullApp() {
         </p>
       )}
       <HelpOverlay />
+      <LessonsDialog />
+      <GlossaryDialog />
+      <TermCard />
+      <PresenterChrome />
     </div>
   );
 }

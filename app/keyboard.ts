@@ -3,6 +3,7 @@
  * so the two cannot disagree. Keys typed into a form field (the console, a filter) are left alone.
  */
 
+import { leavePresenter, openSpeakerNotes, togglePresenter } from './presenter/presenter';
 import type { AppStore } from './store/store';
 import type { Granularity } from './worker/api';
 import { SPEEDS } from './store/playback-slice';
@@ -69,7 +70,26 @@ export const SHORTCUTS: Shortcut[] = [
           : `Open the ${t.label} inspector`,
     run: (s) => s.getState().setTab(t.id),
   })),
-  { keys: ['b'], does: 'Show or hide the breakpoints', run: (s) => s.getState().toggleBreakpoints() },
+  {
+    keys: ['b'],
+    does: 'Show or hide the breakpoints (in presenter mode: blank the screen)',
+    run: (s) => (s.getState().presenting ? s.getState().toggleBlank() : s.getState().toggleBreakpoints()),
+  },
+  {
+    keys: ['f'],
+    does: 'Presenter mode: full screen, large type, projector theme (again to leave)',
+    run: togglePresenter,
+  },
+  {
+    keys: ['n'],
+    does: 'Open the speaker notes window (it follows this one)',
+    run: () => void openSpeakerNotes(),
+  },
+  {
+    keys: ['B', '.'],
+    does: 'Presenter mode: blank the screen, as a clicker’s blank key does (again to show it)',
+    run: (s) => s.getState().toggleBlank(),
+  },
   {
     keys: ['d'],
     does: 'GICv4: bring forward the direct path, the software path, or both',
@@ -78,8 +98,13 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: ['?'], does: 'Show or hide this help', run: (s) => s.getState().toggleHelp() },
   {
     keys: ['Escape'],
-    does: 'Close the help and the breakpoints; clear the selection',
+    does: 'Show a blanked screen again; close the help and the breakpoints; clear the selection; leave presenter mode',
     run: (s) => {
+      if (s.getState().blanked) {
+        s.getState().toggleBlank(false);
+        return;
+      }
+      if (s.getState().presenting) leavePresenter(s);
       s.getState().toggleHelp(false);
       s.getState().toggleBreakpoints(false);
       s.getState().togglePaths(false);
@@ -100,6 +125,9 @@ function typingInto(target: EventTarget | null): boolean {
 export function bindKeyboard(store: AppStore, target: Window = window): () => void {
   const onKey = (ev: KeyboardEvent): void => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey || typingInto(ev.target)) return;
+    // An open dialog (help, glossary, lessons) has the keys: Escape closes it natively, and the
+    // machine behind it must not step.
+    if (ev.target instanceof Element && ev.target.closest('dialog[open]')) return;
     // Space and Enter keep their meaning on buttons (activating them).
     if ((ev.key === ' ' || ev.key === 'Enter') && ev.target instanceof HTMLButtonElement) return;
     const sc = BY_KEY.get(ev.key);

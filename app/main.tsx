@@ -8,6 +8,8 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { bindKeyboard } from './keyboard';
+import { bindLessons } from './lessons/lesson-bindings';
+import { defaultStorage } from './lessons/progress-storage';
 import { startTicker } from './playback/ticker';
 import { appStore } from './store';
 import { clearScenarioInUrl, readUrl, setPositionInUrl } from './url';
@@ -26,6 +28,7 @@ createRoot(root).render(
 );
 
 bindKeyboard(appStore);
+bindLessons(appStore, defaultStorage());
 startTicker(appStore);
 
 // The URL follows the position (replaceState, debounced: playing must not rewrite it 60 times a second).
@@ -48,7 +51,7 @@ const systemDark = window.matchMedia('(prefers-color-scheme: dark)');
 const applyTheme = (): void => {
   const t = appStore.getState().theme;
   const dark = t === 'dark' || (t === 'auto' && systemDark.matches);
-  document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+  document.documentElement.dataset.theme = t === 'projector' ? 'projector' : dark ? 'dark' : 'light';
   document.documentElement.style.colorScheme = dark ? 'dark' : 'light';
 };
 applyTheme();

@@ -1,18 +1,12 @@
 /** The keyboard shortcuts, from the same table that handles the keys (app/keyboard.ts). */
 
-import { useEffect, useRef } from 'react';
 import { keyLabel, SHORTCUTS } from '../keyboard';
 import { appStore, useApp } from '../store';
+import { useDialog } from './use-dialog';
 
 export function HelpOverlay() {
   const open = useApp((s) => s.helpOpen);
-  const dialog = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    if (!open && d.open) d.close();
-  }, [open]);
+  const dialog = useDialog(open);
   return (
     <dialog
       ref={dialog}

@@ -1,20 +1,43 @@
 /**
  * The scenario's steps, as a trainer walks through them: each step's title; for the step the
- * position is in, its narration and its prediction question (the learner picks a choice before
- * the step's events have played; the outcome is revealed once they have); and, for every step
- * whose events have all played, the verdict of each expectation.
+ * position is in, its narration (glossary terms linked) and its prediction question (the learner
+ * picks a choice before the step's events have played; the outcome is revealed once they have,
+ * with why); and, for every step whose events have all played, the verdict of each expectation.
  */
 
-import { useEffect, useRef, useState } from 'react';
-import { markdownToHtml } from '../markdown';
+import { useEffect, useRef } from 'react';
+import { Narration } from '../lessons/Narration';
+import { pendingPrediction } from '../store/lesson-slice';
 import { appStore, useApp } from '../store';
 import type { StepInfo } from '../worker/api';
 
-function Prediction({ step, reached }: { step: StepInfo; reached: boolean }) {
-  const [picked, setPicked] = useState<number | null>(null);
+/**
+ * A step's prediction. Before the step has played the learner picks a choice (and may change it);
+ * in a lesson, playback waits at the step's start until they have. Once the step's events have
+ * played, the choice the machine's outcome selects is marked, with the explanation of why.
+ */
+function Prediction({
+  index,
+  step,
+  reached,
+  waiting,
+}: {
+  index: number;
+  step: StepInfo;
+  reached: boolean;
+  waiting: boolean;
+}) {
+  const picked = useApp((s) => s.answers[index] ?? null);
+  const held = useApp((s) => s.heldAt === index);
   const p = step.predict!;
+  const right = picked !== null && picked === p.answer;
   return (
-    <div className="predict" data-testid="prediction">
+    <div
+      className={`predict ${held ? 'held' : ''} ${waiting ? 'waiting' : ''}`}
+      data-testid="prediction"
+      role="group"
+      aria-label={`Prediction: ${p.question}`}
+    >
       <p className="question">{p.question}</p>
       <ul>
         {p.choices.map((c, k) => {
@@ -25,22 +48,48 @@ function Prediction({ step, reached }: { step: StepInfo; reached: boolean }) {
                 type="button"
                 className={`choice ${picked === k ? 'picked' : ''} ${outcome ? 'outcome' : ''}`}
                 aria-pressed={picked === k}
-                onClick={() => setPicked(k)}
+                disabled={reached}
+                onClick={() => appStore.getState().answer(index, k)}
                 data-testid="choice"
                 data-outcome={outcome || undefined}
               >
                 {c}
+                {outcome && <span className="sr-only"> (what happened)</span>}
               </button>
             </li>
           );
         })}
       </ul>
-      {reached && (
-        <p className="reveal" data-testid="reveal">
-          {p.answer === undefined
-            ? 'None of the choices matches what happened.'
-            : `What happened: ${p.choices[p.answer]}${picked === null ? '' : picked === p.answer ? ' (your guess was right)' : ' (not your guess)'}.`}
+      {!reached && (
+        <p className="predict-hint" role={held ? 'alert' : undefined} data-testid="predict-hint">
+          {picked === null
+            ? waiting
+              ? 'Make your prediction: the step plays once you have picked an answer.'
+              : 'Pick the answer you expect before this step plays.'
+            : 'Step forward to see what the machine does.'}
         </p>
+      )}
+      {reached && (
+        <div
+          className="reveal"
+          data-testid="reveal"
+          data-right={picked === null ? undefined : right}
+          role="status"
+        >
+          <p>
+            {p.answer === undefined
+              ? 'None of the choices matches what happened.'
+              : `What happened: ${p.choices[p.answer]}.`}{' '}
+            {picked !== null && p.answer !== undefined && (
+              <strong className={right ? 'right' : 'wrong'}>
+                {right
+                  ? 'Your prediction was right.'
+                  : `Your prediction was “${p.choices[picked]}”: not what happened.`}
+              </strong>
+            )}
+          </p>
+          {p.explain && <Narration markdown={p.explain} className="explain" testId="explain" />}
+        </div>
       )}
     </div>
   );
@@ -51,7 +100,14 @@ export function StepPanel() {
   // How many steps have been played through, not the position: while playing, the panel then
   // re-renders at step boundaries instead of every frame.
   const reachedCount = useApp((s) => s.session?.steps.filter((st) => s.position >= st.to).length ?? 0);
-  const current = useApp((s) => s.frame?.step ?? 0);
+  const frameStep = useApp((s) => s.frame?.step ?? 0);
+  // A lesson waiting for a prediction shows that step (its narration and question), not the one
+  // whose last event is on the stage.
+  const waiting = useApp((s) => pendingPrediction(s.session, s.answers, s.position, s.askFirst));
+  const current = waiting ?? frameStep;
+  // At a step boundary the step just played (its reveal) and the next one's waiting question
+  // both show.
+  const open = (i: number): boolean => i === frameStep || i === waiting;
   const list = useRef<HTMLOListElement>(null);
 
   // Keep the step being played (its narration) in view.
@@ -87,15 +143,11 @@ export function StepPanel() {
               </span>
               <span>{step.title}</span>
             </button>
-            {isCurrent && step.narration && (
-              <div
-                className="narration"
-                data-testid="narration"
-                dangerouslySetInnerHTML={{ __html: markdownToHtml(step.narration) }}
-              />
+            {open(i) && step.narration && (
+              <Narration markdown={step.narration} className="narration" testId="narration" />
             )}
-            {isCurrent && step.predict && (
-              <Prediction key={`${session.file}#${i}`} step={step} reached={reached} />
+            {open(i) && step.predict && (
+              <Prediction index={i} step={step} reached={reached} waiting={waiting === i} />
             )}
             {reached && step.expectations.length > 0 && (
               <ul className="expectations">

@@ -5,7 +5,8 @@
  * at reset. The machine is opened as scenario text, and the console tab comes forward.
  */
 
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
+import { useDialog } from '../components/use-dialog';
 import { appStore } from '../store';
 import {
   bringUpLines,
@@ -76,14 +77,7 @@ export function NewSandbox() {
   const [open, setOpen] = useState(false);
   const [form, setForm] = useState<Form>(() => formOf(DEFAULT_SHAPE));
   const [busy, setBusy] = useState(false);
-  const dialog = useRef<HTMLDialogElement>(null);
-
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    if (!open && d.open) d.close();
-  }, [open]);
+  const dialog = useDialog(open);
 
   const shape = shapeOf(form);
   const devices = [...Array(Math.min(shape.devices, 3)).keys()].map((i) => device(i, shape.its));

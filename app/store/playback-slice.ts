@@ -8,11 +8,15 @@
  * so scrubbing fast never queues up stale frames. Playing is driven from outside (`tick`, called
  * once per animation frame by app/playback/ticker.ts), which keeps this slice free of timers and
  * testable in Node.
+ *
+ * In a lesson, forward moves stop at a step whose prediction is still to be made (see
+ * lesson-slice.ts): the engine reveals an outcome only after the learner has guessed it.
  */
 
 import type { StateCreator } from 'zustand';
 import type { Breakpoint, EventRow, Frame, Granularity } from '../worker/api';
 import { EngineRestarted } from '../worker/errors';
+import { predictionGate } from './lesson-slice';
 import type { SessionDeps } from './session-slice';
 import type { AppState } from './store';
 
@@ -131,9 +135,24 @@ export const createPlaybackSlice =
         return false;
       }
       if (gen !== generation || r.position < 0) return false;
+      if (direction > 0 && (await heldForPrediction(position, r.position))) return false;
       set({ stoppedAt: r.breakpoint ?? null });
       if (r.breakpoint !== undefined) set({ playing: false });
       await show(r.position);
+      return true;
+    };
+
+    /**
+     * A lesson asks its predictions first: a forward move into the events of a step whose
+     * prediction is unanswered stops at that step's start (and stops playing); true when the
+     * move went no further than that.
+     */
+    const heldForPrediction = async (from: number, to: number): Promise<boolean> => {
+      const { askFirst, session, answers } = get();
+      const gate = askFirst ? predictionGate(session, answers, from, to) : null;
+      if (!gate) return false;
+      set({ playing: false, heldAt: gate.step });
+      if (gate.position !== from) await show(gate.position);
       return true;
     };
 
@@ -176,7 +195,10 @@ export const createPlaybackSlice =
         await move(-1, g ?? get().granularity);
       },
       jumpStart: () => show(0),
-      jumpEnd: () => show(get().length),
+      jumpEnd: async () => {
+        if (await heldForPrediction(get().position, get().length)) return;
+        await show(get().length);
+      },
 
       play: () => {
         if (!get().session) return;

@@ -26,7 +26,8 @@ export const TABS: { id: InspectorTab; label: string; key: string; vms?: true; v
   { id: 'console', label: 'Console', key: '`' },
 ];
 
-export type Theme = 'auto' | 'light' | 'dark';
+/** `projector`: presenter mode's palette (light, strong contrast, for a washed-out projector). */
+export type Theme = 'auto' | 'light' | 'dark' | 'projector';
 
 /**
  * GICv4: which way of a device MSI to a guest the stage brings forward (the other is dimmed) and
