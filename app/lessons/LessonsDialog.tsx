@@ -7,6 +7,7 @@
 
 import { useRef, useState } from 'react';
 import { useDialog } from '../components/use-dialog';
+import { download } from '../export/download';
 import type { ScenarioEntry } from '../scenarios';
 import { appStore, useApp } from '../store';
 import { openLesson } from './open-lesson';
@@ -29,15 +30,6 @@ function status(e: ScenarioEntry, p: LessonProgress | undefined): string {
   if (p.completed) return 'done';
   const steps = p.steps || e.steps || 0;
   return `step ${Math.min(steps, p.reached + 1)} of ${steps}`;
-}
-
-function download(text: string, name: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 0);
 }
 
 export function LessonsDialog() {
@@ -163,7 +155,7 @@ export function LessonsDialog() {
           data-testid="export-progress"
           onClick={() =>
             download(
-              progressToText(appStore.getState().progress),
+              new Blob([progressToText(appStore.getState().progress)], { type: 'application/json' }),
               `giclab-progress-${new Date().toISOString().slice(0, 10)}.json`,
             )
           }
