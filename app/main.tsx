@@ -1,9 +1,12 @@
 /**
  * Entry point: renders the page and wires what lives outside React: the session start (scenario
- * index + the scenario and position named in the URL), the keyboard, the play ticker, the URL kept
- * in step with the position, the theme, and the worker watchdog's notices.
+ * index + the scenario and position named in the URL, or the state a `#share=` link carries), embed
+ * mode (`?embed`), the keyboard, the play ticker, the URL kept in step with the position, the
+ * theme, and the worker watchdog's notices.
  */
 
+// First of all: before any module defines a zod schema (see the file).
+import './share/zod-jitless';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
@@ -11,8 +14,16 @@ import { bindKeyboard } from './keyboard';
 import { bindLessons } from './lessons/lesson-bindings';
 import { defaultStorage } from './lessons/progress-storage';
 import { startTicker } from './playback/ticker';
+import { decodeShare, shareFragment } from './share/share-link';
+import { restoreShared } from './share/share-state';
 import { appStore } from './store';
-import { clearScenarioInUrl, readUrl, setPositionInUrl } from './url';
+import {
+  clearScenarioInUrl,
+  keepOnlyShareInUrl,
+  readUrl,
+  replaceShareWithScenario,
+  setPositionInUrl,
+} from './url';
 import type { CrashMode } from './worker/api';
 import { getEngine, onEngineNotice, setWatchdogTimeout } from './worker/client';
 import './styles.css';
@@ -20,6 +31,15 @@ import './app.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
+
+const url = readUrl();
+// Before the first render, so an embedded page never flashes the full app. An embed has no steps
+// panel to answer a prediction in, so playback must not stop and wait for an answer there; set
+// for this page only (setAskFirst would also remember it for the learner's full app).
+if (url.embed) {
+  appStore.getState().setEmbed(true);
+  appStore.setState({ askFirst: false, heldAt: null });
+}
 
 createRoot(root).render(
   <StrictMode>
@@ -39,10 +59,50 @@ appStore.subscribe((s, prev) => {
   urlTimer = window.setTimeout(() => setPositionInUrl(appStore.getState().position), 150);
 });
 
+/** The scenario text the URL's `#share=` fragment carries (that session's only name), if any. */
+let sharedText: string | null = null;
+/** A share link is being opened: it puts the URL right itself once it knows the outcome. */
+let restoring = false;
+
 // A session opened from text (a file from disk, a sandbox) has no link: the URL must not keep
-// naming the scenario that was open before it.
+// naming the scenario (or the share link) that was open before it.
 appStore.subscribe((s, prev) => {
-  if (s.source !== prev.source && s.source && s.file !== readUrl().scenario) clearScenarioInUrl();
+  if (restoring || s.source === prev.source || !s.source || s.source.text === sharedText) return;
+  if (s.file !== readUrl().scenario) clearScenarioInUrl();
+});
+
+/**
+ * Opens what a `#share=` link carries. A link that cannot be read, or whose scenario cannot be
+ * opened, is reported with what is wrong, and the page keeps what it had (the catalog, and any
+ * session already open). `previousUrl`: the link was pasted into an open page; if it is refused,
+ * the address bar goes back to naming what the page still shows.
+ */
+async function openShared(payload: string, previousUrl?: string): Promise<void> {
+  const refused = (): void => {
+    if (previousUrl) window.history.replaceState(null, '', previousUrl);
+    else keepOnlyShareInUrl();
+  };
+  const d = await decodeShare(payload);
+  if (!d.ok) {
+    appStore.setState({ errors: [d.error] });
+    refused();
+    return;
+  }
+  if ('text' in d.state) sharedText = d.state.text;
+  restoring = true;
+  const r = await restoreShared(appStore, d.state).finally(() => {
+    restoring = false;
+  });
+  // A catalog scenario has a readable link, which then follows the position as usual.
+  if (!r.ok) refused();
+  else if ('scenario' in d.state) replaceShareWithScenario(d.state.scenario, appStore.getState().position);
+  else keepOnlyShareInUrl();
+}
+
+// A share link pasted into the address bar of an open page changes only the fragment: no reload.
+window.addEventListener('hashchange', (e) => {
+  const payload = shareFragment(window.location.hash);
+  if (payload !== null) void openShared(payload, e.oldURL);
 });
 
 // Theme: 'auto' follows the system (and its changes); the others pin it. The stylesheet knows one
@@ -96,5 +156,5 @@ if (params.get('debug') === '1') {
   };
 }
 
-const { scenario, at } = readUrl();
-void appStore.getState().start(scenario, at);
+if (url.share !== null) void Promise.all([appStore.getState().loadCatalog(), openShared(url.share)]);
+else void appStore.getState().start(url.scenario, url.at);

@@ -10,6 +10,8 @@ import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { expect, position, test } from './page-checks';
 
+test.use({ askPredictionsFirst: true });
+
 const LESSON = 'e2e/fixtures/lesson-fixture.json';
 const CATALOG = {
   scenarios: [

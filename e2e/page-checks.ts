@@ -8,7 +8,18 @@
 
 import { expect, test as base, type Page } from '@playwright/test';
 
-export const test = base.extend<{ pageProblems: string[] }>({
+export const test = base.extend<{ pageProblems: string[]; askPredictionsFirst: boolean }>({
+  /**
+   * Whether lessons hold playback at their predictions (the app's default). Off for the specs
+   * that play scenarios for other reasons; the lesson specs turn it on (`test.use`).
+   */
+  askPredictionsFirst: [false, { option: true }],
+  // (`provide` is Playwright's `use`: that name would read as a React hook to the linter.)
+  page: async ({ page, askPredictionsFirst }, provide) => {
+    if (!askPredictionsFirst)
+      await page.addInitScript(() => window.localStorage.setItem('giclab:ask-first', '0'));
+    await provide(page);
+  },
   pageProblems: [
     async ({ page }, use) => {
       const problems: string[] = [];

@@ -6,6 +6,8 @@
 
 import type { Page } from '@playwright/test';
 import { expect, position, test } from './page-checks';
+
+test.use({ askPredictionsFirst: true });
 import { fixture, openScenario } from './scenario-file';
 
 const LESSON = fixture('e2e/fixtures/lesson-fixture.json');

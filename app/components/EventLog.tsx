@@ -157,7 +157,7 @@ export function EventLog() {
     <div className="event-log-view">
       {/* Remounted when the filter is set from elsewhere (a token, a device), so its fields show it. */}
       <Filters key={filterEpoch} />
-      <div className="log-scroll" ref={scroller}>
+      <div className="log-scroll" ref={scroller} tabIndex={0} role="region" aria-label="Event log">
         {length === 0 ? (
           <p className="empty">This scenario has no events.</p>
         ) : (

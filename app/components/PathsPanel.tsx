@@ -111,7 +111,7 @@ function Summary({ kind, v, modelled: base, position }: PathProps) {
       <strong>{NAMES[kind].short}</strong>
       {run ? (
         <>
-          <SeqButton seq={run.msi} label={`Go to the MSI (event ${run.msi})`}>
+          <SeqButton seq={run.msi} label={`#${run.msi}: go to the MSI (event ${run.msi})`}>
             #{run.msi}
           </SeqButton>
           {rel !== 'this' && <span className="muted">({ahead ? 'next' : 'last'})</span>}
@@ -119,7 +119,10 @@ function Summary({ kind, v, modelled: base, position }: PathProps) {
           <span className={run.exits ? 'warn' : undefined}>{plural(run.exits, 'exit')}</span>
           {run.doorbell && <span className="doorbell">doorbell</span>}
           {run.ack !== undefined && run.latencyNs !== undefined ? (
-            <SeqButton seq={run.ack} label={`Go to the guest's acknowledge (event ${run.ack})`}>
+            <SeqButton
+              seq={run.ack}
+              label={`${ns(run.latencyNs)}: go to the guest's acknowledge (event ${run.ack})`}
+            >
               {ns(run.latencyNs)}
             </SeqButton>
           ) : (

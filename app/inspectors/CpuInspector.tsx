@@ -14,7 +14,7 @@ import type { CpuInterfaceView } from '../../engine';
 import { useApp } from '../store';
 import type { Current } from './current';
 import { hex } from './format';
-import { Flag, KV, StartHint, useCurrent, ViewState } from './parts';
+import { Flag, KV, StartHint, useCurrent, ViewState, Grid } from './parts';
 import { useInspect } from './use-inspect';
 
 export function CpuInspector() {
@@ -44,11 +44,11 @@ export function CpuInspector() {
         <span className="muted">priorities: lower value = higher priority; 0xff = idle / nothing masked</span>
         <StartHint />
       </div>
-      <div className="insp-grid cpu-grid">
+      <Grid label="CPU interfaces" className="cpu-grid">
         {cpus.map((c) => (
           <CpuCard key={c.i} cpu={c.i} aff={c.aff} cur={cur} />
         ))}
-      </div>
+      </Grid>
     </div>
   );
 }

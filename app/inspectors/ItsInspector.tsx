@@ -26,7 +26,7 @@ import type { ItsRef } from '../worker/api';
 import { hex, sizeText } from './format';
 import { chooseIts, isCurrentIts, itsChoices, itsOfCurrent, itsOfPlace } from './its-choice';
 import { ItsQueue } from './ItsQueue';
-import { Card, Flag, RegLine, StartHint, useCurrent, useLastDefined, ViewState } from './parts';
+import { Card, Flag, RegLine, StartHint, useCurrent, useLastDefined, ViewState, Grid } from './parts';
 import { useInspect } from './use-inspect';
 
 export function ItsInspector() {
@@ -124,7 +124,7 @@ export function ItsInspector() {
         )}
         <StartHint />
       </div>
-      <div className="insp-grid its-grid">
+      <Grid label="ITS tables and registers" className="its-grid">
         <Card title="Registers" testid="its-registers" area="regs">
           {view.state === 'ok' ? <Registers v={view.view} /> : <ViewState r={view} what="ITS registers" />}
         </Card>
@@ -414,7 +414,7 @@ export function ItsInspector() {
             <ViewState r={cache} what="translation cache" />
           )}
         </Card>
-      </div>
+      </Grid>
     </div>
   );
 }

@@ -210,7 +210,7 @@ export function MemoryInspector() {
             <ViewState r={mapR} what="memory map" />
           )}
         </div>
-        <div className="mem-dump">
+        <div className="mem-dump" tabIndex={0} role="region" aria-label="Memory, byte by byte">
           {good ? <Dump d={good.view} currentAddr={currentAddr} /> : <ViewState r={dumpR} what="memory" />}
         </div>
       </div>

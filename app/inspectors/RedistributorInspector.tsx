@@ -17,7 +17,7 @@ import { useApp } from '../store';
 import { followed, type Follow } from './current';
 import { hex, sizeText } from './format';
 import { splitLpis } from './lpis';
-import { Card, Flag, RegLine, StartHint, useCurrent, useLastDefined, ViewState } from './parts';
+import { Card, Flag, RegLine, StartHint, useCurrent, useLastDefined, ViewState, Grid } from './parts';
 import { useInspect } from './use-inspect';
 
 const FROM: Record<LpiView['configFrom'], string> = {
@@ -64,7 +64,7 @@ export function RedistributorInspector() {
         <StartHint />
       </div>
       {r.state === 'ok' ? (
-        <div className="insp-grid rd-grid">
+        <Grid label="Redistributors" className="rd-grid">
           <Lpis
             v={r.view}
             // A VM's event names a virtual INTID, never one of the host's LPIs.
@@ -75,7 +75,7 @@ export function RedistributorInspector() {
           <Card title={`GICR registers of rd${cpu}`} testid="rd-registers" className="rd-regs">
             <Registers v={r.view} />
           </Card>
-        </div>
+        </Grid>
       ) : (
         <ViewState r={r} what="redistributor" />
       )}

@@ -26,7 +26,7 @@ import { useState } from 'react';
 import type { V4RegisterView, V4View, V4VpeView } from '../../engine';
 import { useApp } from '../store';
 import { hex } from './format';
-import { Card, Flag, RegLine, StartHint, useCurrent, useLastDefined, ViewState } from './parts';
+import { Card, Flag, RegLine, StartHint, useCurrent, useLastDefined, ViewState, Grid } from './parts';
 import { useInspect } from './use-inspect';
 
 const MODE: Record<V4VpeView['vcpuMode'], string> = {
@@ -169,11 +169,11 @@ export function V4Inspector() {
         <StartHint />
       </div>
       {!v ? (
-        <div className="insp-grid">
+        <Grid label="vPEs">
           <ViewState r={r} what="vPEs" />
-        </div>
+        </Grid>
       ) : (
-        <div className="insp-grid v4-grid">
+        <Grid label="vPEs" className="v4-grid">
           <Card title="vPEs (one per vCPU)" testid="v4-vpes" area="vpes">
             {v.problem && <p className="insp-msg">{v.problem}</p>}
             {v.vpes.length > 0 && <VpeTable v={v} shown={vpe?.vpeid} onPick={setVpePick} />}
@@ -202,7 +202,7 @@ export function V4Inspector() {
           <Card title="Forwarding: each guest LPI's path" testid="v4-forwarding" area="fwd">
             <Forwarding v={v} intid={cur.vm === v.vm ? cur.intid : undefined} />
           </Card>
-        </div>
+        </Grid>
       )}
     </div>
   );

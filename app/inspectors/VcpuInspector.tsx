@@ -19,7 +19,7 @@ import { useState } from 'react';
 import { appStore, useApp } from '../store';
 import type { VcpuView } from '../worker/api';
 import { hex } from './format';
-import { Card, Flag, KV, RegLine, StartHint, useCurrent, useLastDefined, ViewState } from './parts';
+import { Card, Flag, KV, RegLine, StartHint, useCurrent, useLastDefined, ViewState, Grid } from './parts';
 import { useInspect } from './use-inspect';
 
 /** 'auto', or a vCPU as 'vm.vcpu' ('0.1'). */
@@ -120,11 +120,11 @@ export function VcpuInspector() {
         <StartHint />
       </div>
       {!v ? (
-        <div className="insp-grid">
+        <Grid label="vCPUs">
           <ViewState r={r} what="vCPU" />
-        </div>
+        </Grid>
       ) : (
-        <div className="insp-grid vcpu-grid">
+        <Grid label="vCPUs" className="vcpu-grid">
           <Card
             title="List registers (ICH_LR<n>_EL2)"
             testid="vcpu-lrs"
@@ -154,7 +154,7 @@ export function VcpuInspector() {
           <Card title="Guest" testid="vcpu-guest" area="guest">
             <Guest v={v} />
           </Card>
-        </div>
+        </Grid>
       )}
     </div>
   );

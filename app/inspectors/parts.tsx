@@ -99,7 +99,15 @@ export function Card({
         <h3>{title}</h3>
         {extra}
       </header>
-      <div className="insp-card-body">{children}</div>
+      {/* A card's body scrolls inside its grid cell: it takes the focus so the keyboard can scroll it. */}
+      <div
+        className="insp-card-body"
+        tabIndex={0}
+        role="region"
+        aria-label={typeof title === 'string' ? title : testid.replaceAll('-', ' ')}
+      >
+        {children}
+      </div>
     </section>
   );
 }
@@ -176,6 +184,31 @@ export function KV({
     <div className="kv" data-field={field} data-value={value} title={title}>
       <dt>{label}</dt>
       <dd className="mono">{value}</dd>
+    </div>
+  );
+}
+
+/**
+ * An inspector's scrolling grid of cards. It takes the focus (Tab) so that a keyboard user can
+ * scroll it with the arrow keys, and it is a named region for a screen reader.
+ */
+export function Grid({
+  label,
+  className,
+  children,
+}: {
+  label: string;
+  className?: string;
+  children: ReactNode;
+}) {
+  return (
+    <div
+      className={className ? `insp-grid ${className}` : 'insp-grid'}
+      tabIndex={0}
+      role="region"
+      aria-label={label}
+    >
+      {children}
     </div>
   );
 }

@@ -230,7 +230,7 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
       if (painted.get(n.id) === sig) return;
       painted.set(n.id, sig);
       const g = select(this);
-      g.attr('data-focus', v.focus ? 'true' : null).attr('aria-label', v.aria);
+      g.attr('data-focus', v.focus ? 'true' : null);
       for (const [k, val] of Object.entries(v.data)) g.attr(`data-${k}`, val);
       g.select('title').text(v.aria);
       const lineH = n.font * 1.25;
@@ -245,6 +245,8 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
         .attr('class', (l, i) => (v.note !== undefined && l === v.note ? 'note' : i === 0 ? 'title' : null))
         .text((l) => l);
       if (n.ring && q) paintRing(g, n, q, v);
+      const shown = Array.from(this.querySelectorAll('text'), (t) => t.textContent ?? '').join(' ');
+      g.attr('aria-label', labelWithText(shown, v.aria));
     });
   }
 
@@ -534,4 +536,15 @@ export function createStage(svg: SVGSVGElement, opts: StageOptions): StageHandle
       painted.clear();
     },
   };
+}
+
+/**
+ * A box's accessible name: the words it says (`aria`), led by the text it shows (unless they
+ * already start with it), so the name a sighted user reads ("DT") is also one a voice-control user
+ * can say (WCAG 2.5.3, label in name).
+ */
+export function labelWithText(shown: string, aria: string): string {
+  const text = shown.replace(/\s+/g, ' ').trim();
+  if (!text) return aria;
+  return aria.toLowerCase().startsWith(text.toLowerCase()) ? aria : `${text}: ${aria}`;
 }

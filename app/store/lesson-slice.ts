@@ -95,9 +95,28 @@ export function presentedStep(
   return pendingPrediction(s.session, s.answers, s.position, s.askFirst) ?? s.frame.step;
 }
 
+/** Where the learner's "ask before revealing" choice is kept between visits. */
+export const ASK_FIRST_KEY = 'giclab:ask-first';
+
+function storedAskFirst(): boolean {
+  try {
+    return globalThis.localStorage?.getItem(ASK_FIRST_KEY) !== '0';
+  } catch {
+    return true; // storage disabled: the default
+  }
+}
+
+function storeAskFirst(on: boolean): void {
+  try {
+    globalThis.localStorage?.setItem(ASK_FIRST_KEY, on ? '1' : '0');
+  } catch {
+    // Storage disabled: the choice lasts for this visit only.
+  }
+}
+
 export const createLessonSlice: StateCreator<AppState, [], [], LessonSlice> = (set, get) => ({
   answers: {},
-  askFirst: true,
+  askFirst: storedAskFirst(),
   heldAt: null,
   progress: emptyProgress(),
   progressWhere: '',
@@ -115,7 +134,10 @@ export const createLessonSlice: StateCreator<AppState, [], [], LessonSlice> = (s
     set({ answers: { ...get().answers, [step]: choice }, heldAt: null });
   },
   setAnswers: (answers) => set({ answers, heldAt: null }),
-  setAskFirst: (askFirst) => set({ askFirst, heldAt: null }),
+  setAskFirst: (askFirst) => {
+    storeAskFirst(askFirst);
+    set({ askFirst, heldAt: null });
+  },
   setHeldAt: (heldAt) => set({ heldAt }),
   setProgress: (progress) => set({ progress }),
   setProgressStatus: (progressWhere, progressError) => set({ progressWhere, progressError }),
