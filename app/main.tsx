@@ -124,6 +124,7 @@ appStore.subscribe((s, prev) => {
 // same position again and says what happened.
 onEngineNotice((n) => {
   const s = appStore.getState();
+  if (n.kind === 'not-restored') return s.setNotice(n.reason);
   s.setNotice(
     `The engine ${n.reason.replace(/^the engine /, '')}; it was restarted and your session restored.`,
   );

@@ -11,6 +11,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatDiagnostic, loadScenario } from '../engine/scenario/loader';
+import { formatLessonDiagnostic, loadTraceLesson } from '../engine/import/trace-lesson';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const SCENARIOS = join(here, '..', 'public', 'scenarios');
@@ -24,6 +25,38 @@ function trackOf(s: { track?: string; conformance?: { suite: string; runsIn?: st
   return 'Scenarios';
 }
 
+/** What the picker and the lesson list know of a lesson without loading it. */
+function entry(
+  file: string,
+  meta: Parameters<typeof trackOf>[0] & {
+    id: string;
+    title: string;
+    difficulty?: string;
+    prerequisites?: string[];
+  },
+  steps: readonly { predict?: unknown }[],
+) {
+  const predictions = steps.filter((st) => st.predict).length;
+  return {
+    id: meta.id,
+    title: meta.title,
+    file,
+    track: trackOf(meta),
+    ...(meta.difficulty ? { difficulty: meta.difficulty } : {}),
+    ...(meta.prerequisites?.length ? { prerequisites: meta.prerequisites } : {}),
+    steps: steps.length,
+    ...(predictions ? { predictions } : {}),
+  };
+}
+
+/** A trace lesson (giclab-trace-lesson/1, docs/traces.md), listed as a lesson; undefined for a scenario. */
+function traceLessonEntry(text: string, file: string) {
+  if (!/"format"\s*:\s*"giclab-trace-lesson\//.test(text)) return undefined;
+  const r = loadTraceLesson(text, file);
+  if (!r.ok) throw new Error(r.diagnostics.map(formatLessonDiagnostic).join('\n'));
+  return entry(file, r.lesson.meta, r.lesson.steps);
+}
+
 function scenarioFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
     .flatMap((d) => (d.isDirectory() ? scenarioFiles(join(dir, d.name)) : [join(dir, d.name)]))
@@ -34,21 +67,13 @@ export function scenarioIndex(): string {
   const entries = scenarioFiles(SCENARIOS)
     .map((path) => {
       const file = relative(SCENARIOS, path).split(sep).join('/');
-      const r = loadScenario(readFileSync(path, 'utf8'), file);
+      const text = readFileSync(path, 'utf8');
+      const lesson = traceLessonEntry(text, file);
+      if (lesson) return lesson;
+      const r = loadScenario(text, file);
       if (!r.ok) throw new Error(r.diagnostics.map(formatDiagnostic).join('\n'));
-      const s = r.scenario.meta;
       // The lesson list (and the learner's progress view) shows these without loading each file.
-      const predictions = r.scenario.steps.filter((st) => st.predict).length;
-      return {
-        id: s.id,
-        title: s.title,
-        file,
-        track: trackOf(s),
-        ...(s.difficulty ? { difficulty: s.difficulty } : {}),
-        ...(s.prerequisites?.length ? { prerequisites: s.prerequisites } : {}),
-        steps: r.scenario.steps.length,
-        ...(predictions ? { predictions } : {}),
-      };
+      return entry(file, r.scenario.meta, r.scenario.steps);
     })
     .sort((a, b) => a.track.localeCompare(b.track) || a.file.localeCompare(b.file));
   const ids = new Set<string>();

@@ -1,7 +1,8 @@
 /**
  * The inspectors under the stage: one tab per view of the machine (the narrated event log, the
  * ITS, the redistributors, the CPU interfaces, the vCPUs of a machine that runs VMs, the
- * registers, memory) and the sandbox console.
+ * registers, memory), the sandbox console, and for a session replayed from a QEMU trace its
+ * agreement report.
  * Every tab shows the machine at the position the stage shows, and highlights what the current
  * event touched; only the open tab asks the worker for anything.
  */
@@ -17,6 +18,7 @@ import { SandboxConsole } from '../sandbox/SandboxConsole';
 import { appStore, useApp } from '../store';
 import { TABS, type InspectorTab } from '../store/views-slice';
 import { EventLog } from './EventLog';
+import { TracePanel } from './TracePanel';
 
 function Body({ tab }: { tab: InspectorTab }) {
   switch (tab) {
@@ -38,6 +40,8 @@ function Body({ tab }: { tab: InspectorTab }) {
       return <MemoryInspector />;
     case 'console':
       return <SandboxConsole />;
+    case 'trace':
+      return <TracePanel />;
   }
 }
 
@@ -46,25 +50,29 @@ export function Inspectors() {
   // The vCPU tab is there only for a machine that runs VMs, the vPE tab for one whose VMs use GICv4.
   const vms = useApp((s) => (s.session?.shape.vms?.length ?? 0) > 0);
   const v4 = useApp((s) => s.session?.shape.vms?.some((v) => v.gicv4) ?? false);
+  // The Trace tab is there only for a session replayed from a trace.
+  const trace = useApp((s) => s.session?.trace !== undefined);
   return (
     <div className="inspectors">
       <div className="inspector-tabs" role="tablist" aria-label="Inspectors">
-        {TABS.filter((t) => ((vms || !t.vms) && (v4 || !t.v4)) || tab === t.id).map((t) => (
-          <button
-            key={t.id}
-            type="button"
-            role="tab"
-            id={`tab-${t.id}`}
-            aria-selected={tab === t.id}
-            aria-controls="inspector-body"
-            className={tab === t.id ? 'tab current' : 'tab'}
-            title={`${t.label} (${t.key})`}
-            onClick={() => appStore.getState().setTab(t.id)}
-            data-testid={`tab-${t.id}`}
-          >
-            {t.label}
-          </button>
-        ))}
+        {TABS.filter((t) => ((vms || !t.vms) && (v4 || !t.v4) && (trace || !t.trace)) || tab === t.id).map(
+          (t) => (
+            <button
+              key={t.id}
+              type="button"
+              role="tab"
+              id={`tab-${t.id}`}
+              aria-selected={tab === t.id}
+              aria-controls="inspector-body"
+              className={tab === t.id ? 'tab current' : 'tab'}
+              title={`${t.label} (${t.key})`}
+              onClick={() => appStore.getState().setTab(t.id)}
+              data-testid={`tab-${t.id}`}
+            >
+              {t.label}
+            </button>
+          ),
+        )}
       </div>
       <div className="inspector-body" id="inspector-body" role="tabpanel" aria-labelledby={`tab-${tab}`}>
         <Body tab={tab} />

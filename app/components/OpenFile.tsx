@@ -1,26 +1,14 @@
 /**
- * Opening a scenario from disk: a file chooser in the header, and a drop anywhere on the page. The
- * text goes to the engine, which validates it; a file it refuses is reported (file, line, column,
- * field) and the scenario already open stays open.
+ * Opening files from disk: a file chooser in the header, and a drop anywhere on the page. One
+ * scenario (.json) goes to the engine as text, which validates it; a QEMU trace (.log or .log.gz,
+ * with its optional cmdq and proptable dumps, chosen or dropped together) is handed to the worker,
+ * which streams it with a progress bar (TraceProgress). A file that cannot be opened is reported
+ * (file, line, what is wrong) and the session already open stays open.
  */
 
 import { useEffect, useRef } from 'react';
 import { appStore } from '../store';
-
-/** Largest scenario file the page reads (a scenario is a few kilobytes; this is a runaway guard). */
-const MAX_BYTES = 5 * 1024 * 1024;
-
-async function openFile(file: File): Promise<void> {
-  if (file.size > MAX_BYTES) {
-    appStore.setState({
-      errors: [
-        `${file.name}: ${file.size} bytes is too large for a scenario file (the limit is ${MAX_BYTES})`,
-      ],
-    });
-    return;
-  }
-  await appStore.getState().openText(await file.text(), file.name);
-}
+import { TraceProgress } from './TraceProgress';
 
 export function OpenFile() {
   const input = useRef<HTMLInputElement>(null);
@@ -30,10 +18,10 @@ export function OpenFile() {
       if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
     };
     const drop = (e: DragEvent): void => {
-      const f = e.dataTransfer?.files[0];
-      if (!f) return;
+      const files = e.dataTransfer?.files;
+      if (!files?.length) return;
       e.preventDefault();
-      void openFile(f);
+      void appStore.getState().openFiles([...files]);
     };
     window.addEventListener('dragover', over);
     window.addEventListener('drop', drop);
@@ -48,22 +36,24 @@ export function OpenFile() {
       <button
         type="button"
         onClick={() => input.current?.click()}
-        title="Open a scenario file (or drop one on the page)"
+        title="Open a scenario (.json), or a QEMU trace (.log or .log.gz, with its cmdq and proptable dumps): choose several files at once, or drop them on the page"
       >
         Open file…
       </button>
       <input
         ref={input}
         type="file"
-        accept=".json,application/json"
+        multiple
+        accept=".json,application/json,.log,.gz,.bin"
         hidden
         data-testid="open-file"
         onChange={(e) => {
-          const f = e.target.files?.[0];
+          const files = [...(e.target.files ?? [])];
           e.target.value = '';
-          if (f) void openFile(f);
+          if (files.length) void appStore.getState().openFiles(files);
         }}
       />
+      <TraceProgress />
     </>
   );
 }

@@ -1,4 +1,7 @@
-/** One line saying where the session is, announced to screen readers as it changes. */
+/**
+ * One line saying where the session is, announced to screen readers as it changes. At the end of
+ * a session replayed from a trace it also says whether the model agrees with QEMU.
+ */
 
 import { useApp } from '../store';
 
@@ -16,7 +19,18 @@ export function StatusLine() {
   else if (session) {
     const all = session.steps.flatMap((s) => s.expectations);
     const failed = all.filter((x) => !x.ok).length;
-    if (atEnd) {
+    const trace = session.trace;
+    if (atEnd && trace) {
+      const held = all.length ? `, ${all.length} expectation${all.length === 1 ? '' : 's'} hold` : '';
+      const problems = [
+        ...(trace.agree ? [] : [`${trace.disagreementCount} disagreement(s) with QEMU`]),
+        ...(failed ? [`${failed} of ${all.length} expectations fail`] : []),
+      ];
+      text = session.passed
+        ? `Passed: the model agrees with QEMU on ${trace.lines.toLocaleString('en')} trace lines${held}, ${session.length} events`
+        : `Failed: ${problems.join(', ') || 'a step disagrees'}, ${session.length} events`;
+      tone = session.passed ? 'pass' : 'fail';
+    } else if (atEnd) {
       text = session.passed
         ? `Passed: ${all.length} expectation${all.length === 1 ? '' : 's'} hold, ${session.length} events`
         : `Failed: ${failed} of ${all.length} expectations, ${session.length} events`;

@@ -8,13 +8,17 @@ import type { StateCreator } from 'zustand';
 import type { InspectView } from '../../engine/scenario/schema';
 import type { AppState } from './store';
 
-/** The inspector tabs are the views a scenario step may open (`inspect`), so the two cannot drift. */
-export type InspectorTab = InspectView;
+/**
+ * The inspector tabs are the views a scenario step may open (`inspect`), so the two cannot drift,
+ * and the trace report of a session replayed from a QEMU trace (which a trace lesson may open).
+ */
+export type InspectorTab = InspectView | 'trace';
 /**
  * The inspector tabs, in order, with the key that opens each. `vms`: only a machine that runs VMs
- * shows the tab (the key then says there is nothing to show); `v4`: only one whose VMs use GICv4.
+ * shows the tab (the key then says there is nothing to show); `v4`: only one whose VMs use GICv4;
+ * `trace`: only a session replayed from a trace.
  */
-export const TABS: { id: InspectorTab; label: string; key: string; vms?: true; v4?: true }[] = [
+export const TABS: { id: InspectorTab; label: string; key: string; vms?: true; v4?: true; trace?: true }[] = [
   { id: 'events', label: 'Events', key: 'e' },
   { id: 'its', label: 'ITS', key: 'i' },
   { id: 'redistributors', label: 'Redistributors', key: 'r' },
@@ -24,6 +28,7 @@ export const TABS: { id: InspectorTab; label: string; key: string; vms?: true; v
   { id: 'registers', label: 'Registers', key: 'g' },
   { id: 'memory', label: 'Memory', key: 'm' },
   { id: 'console', label: 'Console', key: '`' },
+  { id: 'trace', label: 'Trace', key: 'q', trace: true },
 ];
 
 /** `projector`: presenter mode's palette (light, strong contrast, for a washed-out projector). */

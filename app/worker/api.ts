@@ -4,7 +4,8 @@
  * This file holds types (and the list of calls) only; the page imports it freely, and the worker implements it.
  *
  * A session is one scenario, run to its end when it is loaded (scenarios are small and the model
- * is deterministic), so its whole history exists at once. The page then moves a *position* over
+ * is deterministic), or one QEMU trace replayed on the model (docs/traces.md), so its whole history
+ * exists at once. The page then moves a *position* over
  * that history: position p is the machine as it was after the first p events (0: as built, before
  * anything happened; `length`: the end). Stepping, stepping back, scrubbing and jumping are all
  * "show position p", which the worker answers by seeking (snapshots + exact replay) and describing
@@ -96,13 +97,15 @@ export interface StepInfo {
     /** Markdown: why the outcome is what it is. */
     explain?: string;
   };
-  /** The inspector the lesson opens at this step. */
-  inspect?: InspectView;
+  /** The inspector the lesson opens at this step ('trace': a trace session's agreement report). */
+  inspect?: InspectView | 'trace';
   /** Speaker notes (Markdown), for presenter mode. */
   notes?: string;
   /** Events of the step: [from, to). */
   from: number;
   to: number;
+  /** A trace session's step: the trace lines it covers, [from, to] (global numbers, from 1). */
+  traceLines?: { from: number; to: number };
   passed: boolean;
   expectations: ExpectationResult[];
 }
@@ -124,9 +127,109 @@ export interface SessionInfo {
   passed: boolean;
   /** Where the notable events are (their seq), for the timeline's markers. */
   marks: { deliveries: number[]; commands: number[]; errors: number[] };
+  /** A session replayed from a QEMU trace: what the replay found (absent for a scenario). */
+  trace?: TraceReport;
 }
 
-export type LoadResponse = { ok: true; session: SessionInfo } | { ok: false; errors: string[] };
+/** `cancelled`: the user stopped a trace while it was read; the errors then say so. */
+export type LoadResponse =
+  { ok: true; session: SessionInfo } | { ok: false; errors: string[]; cancelled?: true };
+
+/**
+ * A file of a trace session: one the user chose (the File itself: the worker reads it as a stream,
+ * no copy passes through the page) or one the app serves (a URL the worker fetches).
+ */
+export type TraceInput = { name: string; blob: Blob } | { name: string; url: string };
+
+/** What to replay: trace files from disk, or a trace lesson (giclab-trace-lesson/1). */
+export type TraceRequest =
+  | {
+      kind: 'files';
+      /** The trace, in parts if it was split, in order. */
+      trace: TraceInput[];
+      /** The saved ITS command queue (cmdq.bin[.gz]). */
+      cmdq?: TraceInput;
+      /** The saved LPI property table (proptable.bin[.gz]). */
+      proptable?: TraceInput;
+    }
+  | {
+      kind: 'lesson';
+      /** The lesson file's text and name (its path under /scenarios/). */
+      text: string;
+      name: string;
+      /** The absolute URL the lesson's trace file names are under (the app's /traces/). */
+      base: string;
+    };
+
+/** How far the opening of a trace is. */
+export interface TraceProgress {
+  /** 'download': fetching a served file; 'scan': first pass (shape, syntax); 'replay': on the model. */
+  phase: 'download' | 'scan' | 'replay';
+  /** The file being read. */
+  file: string;
+  /** Bytes of that file read so far (as stored: compressed for a .gz), of `total` when known. */
+  bytes: number;
+  total?: number;
+  /** Trace lines read so far in this phase (all parts). */
+  lines: number;
+  /** The whole open, from 0 to 1. */
+  fraction: number;
+}
+
+/** One line of the trace that a report names. */
+export interface TraceLineRef {
+  /** Line number over the whole trace (parts counted on). */
+  line: number;
+  /** 'file:line' in the file it is in. */
+  at: string;
+  /** The line as the trace has it (absent when it was not kept). */
+  text?: string;
+  /** The position that shows the first event the model made for that line (or the next line). */
+  position: number;
+}
+
+export interface TraceDisagreement extends TraceLineRef {
+  what: string;
+}
+
+/** One comparison of the replay ('MSIs translated alike': agreed of total). */
+export interface TraceTally {
+  id: 'msis' | 'commands' | 'tableWrites' | 'acknowledges' | 'vlpiAcknowledges' | 'registerReads';
+  label: string;
+  agreed: number;
+  total: number;
+}
+
+/** What replaying a QEMU trace found: engine/import/qemu-replay.ts's report, for the page. */
+export interface TraceReport {
+  /** The trace's files (parts in order), and the dumps used, if any. */
+  files: string[];
+  cmdq?: string;
+  proptable?: string;
+  lines: number;
+  /** Lines that were trace records the replay took. */
+  records: number;
+  /** Lines of trace events this importer does not read (another subsystem's), skipped. */
+  skipped: { event: string; count: number; first: number }[];
+  shape: { cpus: number; gicVersion: 3 | 4 };
+  /** Every comparison agrees. */
+  agree: boolean;
+  tallies: TraceTally[];
+  /** Per CPU, the interrupts acknowledged ('INTID:count ...'), by QEMU and by the model. */
+  deliveries: { cpu: number; trace: string; model: string }[];
+  /** The same for vLPIs taken through ICV_IAR1_EL1 (GICv4), when there were any. */
+  virtualDeliveries: { cpu: number; trace: string; model: string }[];
+  /** What the replay assumed where the trace is silent. */
+  inferred: string[];
+  /** The disagreements kept (at most a few hundred), each with its line. */
+  disagreements: TraceDisagreement[];
+  disagreementCount: number;
+  /** Trace events the replay read but did not use, with their counts. */
+  unused: { event: string; count: number }[];
+}
+
+/** A trace line and where the history has it (`traceLine`'s answer). */
+export type TraceLineInfo = TraceLineRef;
 
 /** One line of the narrated event log. */
 export interface EventRow extends EventIds {
@@ -141,6 +244,8 @@ export interface EventRow extends EventIds {
   cause: number | null;
   /** Index of the scenario step the event belongs to. */
   step: number;
+  /** A trace session: the trace line whose replay made the event (absent: the replay's own set-up). */
+  traceLine?: number;
 }
 
 /** A place on the stage, along the architectural path of an interrupt. */
@@ -310,6 +415,21 @@ export interface FindResult {
 export interface EngineApi {
   /** Loads a scenario and runs it to its end; the session starts at position 0. */
   load(text: string, name: string): LoadResponse;
+  /**
+   * Replays a QEMU trace (files from disk, or a trace lesson's) on the model: the files are read as
+   * streams, twice (the machine's shape, then the replay), and `onProgress` is told how far it is.
+   * On success the replay is the session, explored like a scenario's history; on failure (a file
+   * that is not a trace, a corrupt gzip, a line that does not parse, a file too large, a
+   * cancellation) the session that was open stays as it was.
+   */
+  openTrace(request: TraceRequest, onProgress?: (p: TraceProgress) => void): Promise<LoadResponse>;
+  /** Stops the trace being opened (its openTrace answers cancelled); nothing else changes. */
+  cancelTrace(): void;
+  /**
+   * A trace session's line: by number (where the history shows it), or the line that made the
+   * event before `position` (the one the page shows as current). Null when there is none.
+   */
+  traceLine(query: { line: number } | { position: number }): TraceLineInfo | null;
   /** What the page shows at `position` (clamped to 0..length). */
   frame(position: number): Frame;
   /** Events [from, to), narrated (at most MAX_EVENTS_PER_CALL). */
@@ -721,6 +841,9 @@ export type CrashMode = 'throw' | 'hang';
 /** Every call of EngineApi, so clients can be built from the list (the worker's, the tests'). */
 export const ENGINE_CALLS = [
   'load',
+  'openTrace',
+  'cancelTrace',
+  'traceLine',
   'frame',
   'events',
   'find',
@@ -733,5 +856,5 @@ export const ENGINE_CALLS = [
 
 /** The page's side: the same calls, answered asynchronously across the worker boundary. */
 export type EngineClient = {
-  [K in keyof EngineApi]: (...args: Parameters<EngineApi[K]>) => Promise<ReturnType<EngineApi[K]>>;
+  [K in keyof EngineApi]: (...args: Parameters<EngineApi[K]>) => Promise<Awaited<ReturnType<EngineApi[K]>>>;
 };

@@ -9,10 +9,23 @@
  * it was at. The call that was caught up in it fails with EngineRestarted; nothing the user did is
  * lost, because the client holds the scenario text and the console lines, the page the position,
  * and the history is deterministic.
+ *
+ * A trace session is restored the same way: the client keeps the request (for a file from disk
+ * that is the File, a handle the browser lets a page read again, not a copy of its bytes), and the
+ * new worker replays it again. If the file can no longer be read (it changed on disk), the
+ * listeners are told the session could not be restored, and the page says to open it again.
+ * Opening a trace can take long: its watchdog is fed by the progress the worker reports, so only a
+ * worker that stops reporting is declared hung.
  */
 
 import * as Comlink from 'comlink';
-import { ENGINE_CALLS, type EngineApi, type EngineClient } from './api';
+import {
+  ENGINE_CALLS,
+  type EngineApi,
+  type EngineClient,
+  type TraceProgress,
+  type TraceRequest,
+} from './api';
 import { EngineRestarted } from './errors';
 
 export { EngineRestarted };
@@ -26,7 +39,8 @@ export function setWatchdogTimeout(ms: number): void {
   if (Number.isFinite(ms) && ms > 0) defaultTimeoutMs = ms;
 }
 
-export type EngineNotice = { kind: 'restarted'; reason: string };
+/** 'not-restored': the restarted worker could not be given the session again (`reason` says why). */
+export type EngineNotice = { kind: 'restarted'; reason: string } | { kind: 'not-restored'; reason: string };
 
 type Listener = (n: EngineNotice) => void;
 
@@ -34,7 +48,8 @@ let worker: Worker | undefined;
 let remote: Comlink.Remote<EngineApi> | undefined;
 /** Rejects the calls in flight when the worker dies. */
 let abort: ((reason: string) => void)[] = [];
-let lastLoad: [string, string] | undefined;
+/** What the worker's session was opened from: scenario text, or a trace request. */
+let lastLoad: { text: string; name: string } | { trace: TraceRequest } | undefined;
 /** The console lines the worker ran since that load, in order: a restarted worker runs them again. */
 let consoleLines: string[] = [];
 let restoring: Promise<void> | undefined;
@@ -68,7 +83,18 @@ function restart(reason: string): void {
   const lines = consoleLines.slice();
   restoring = again
     ? (async () => {
-        const loaded = await r.load(again[0], again[1]);
+        if ('trace' in again) {
+          const opened = await r.openTrace(again.trace);
+          if (opened.ok) return;
+          lastLoad = undefined;
+          for (const l of listeners)
+            l({
+              kind: 'not-restored',
+              reason: `The engine ${reason.replace(/^the engine /, '')} and was restarted, but the trace could not be replayed again (${opened.errors.join('; ')}): open it again to go on.`,
+            });
+          return;
+        }
+        const loaded = await r.load(again.text, again.name);
         if (!loaded.ok) return;
         for (const l of lines) await r.exec(l);
       })().catch(() => undefined)
@@ -79,21 +105,40 @@ function restart(reason: string): void {
 async function call<K extends keyof EngineApi>(
   name: K,
   args: Parameters<EngineApi[K]>,
-): Promise<ReturnType<EngineApi[K]>> {
+): Promise<Awaited<ReturnType<EngineApi[K]>>> {
   const r = remote ?? spawn();
-  if (restoring) await restoring;
+  // A cancel is for the open in progress: it must not wait behind anything.
+  if (restoring && name !== 'cancelTrace') await restoring;
   const timeout = TIMEOUT_MS[name] ?? defaultTimeoutMs;
-  return new Promise<ReturnType<EngineApi[K]>>((resolve, reject) => {
+  return new Promise<Awaited<ReturnType<EngineApi[K]>>>((resolve, reject) => {
     const fail = (reason: string): void => reject(new EngineRestarted(reason));
     abort.push(fail);
-    const timer = setTimeout(() => restart(`the engine did not answer for ${timeout / 1000} s`), timeout);
-    const fn = r[name] as unknown as (...a: Parameters<EngineApi[K]>) => Promise<ReturnType<EngineApi[K]>>;
-    fn(...args).then(
+    const hung = (): void => restart(`the engine did not answer for ${timeout / 1000} s`);
+    let timer = setTimeout(hung, timeout);
+    let callArgs: unknown[] = args;
+    if (name === 'openTrace') {
+      // The worker reports progress as it reads: each report shows it alive, and restarts the clock.
+      const onProgress = args[1] as ((p: TraceProgress) => void) | undefined;
+      callArgs = [
+        args[0],
+        Comlink.proxy((p: TraceProgress) => {
+          clearTimeout(timer);
+          timer = setTimeout(hung, timeout);
+          onProgress?.(p);
+        }),
+      ];
+    }
+    const fn = r[name] as unknown as (...a: unknown[]) => Promise<Awaited<ReturnType<EngineApi[K]>>>;
+    fn(...callArgs).then(
       (v) => {
         clearTimeout(timer);
         abort = abort.filter((a) => a !== fail);
         if (name === 'load' && (v as { ok: boolean }).ok) {
-          lastLoad = args as unknown as [string, string];
+          lastLoad = { text: args[0] as string, name: args[1] as string };
+          consoleLines = [];
+        }
+        if (name === 'openTrace' && (v as { ok: boolean }).ok) {
+          lastLoad = { trace: args[0] as TraceRequest };
           consoleLines = [];
         }
         if (name === 'exec' && (v as { ok: boolean }).ok) consoleLines.push(args[0] as string);

@@ -5,7 +5,10 @@
  * code that runs engine values.
  *
  * The whole history exists once the scenario is loaded; showing a position means seeking the
- * machine there (snapshots + exact replay, a few milliseconds at most) and describing it.
+ * machine there (snapshots + exact replay, a few milliseconds at most) and describing it. A
+ * session may also be a QEMU trace replayed on the model (trace-session.ts): its machine recorded
+ * the replay's inputs as it went, so seeking, finding and inspecting work on it exactly as on a
+ * scenario's; only the console, which extends a scenario, has nothing to extend.
  */
 
 import {
@@ -18,7 +21,7 @@ import {
   type CompiledStep,
   type Completion,
   type Machine,
-  type Scenario,
+  type ResolvedMachine,
   type SimEvent,
   type StepResult,
 } from '../../engine';
@@ -37,10 +40,16 @@ import type {
   MachineShape,
   SessionInfo,
   StepInfo,
+  TraceLineInfo,
+  TraceProgress,
+  TraceRequest,
 } from './api';
 import { inspectMachine } from './inspect-host';
 import { Sandbox } from './sandbox-host';
 import { stageModel } from './stage-model';
+import { TraceInputError } from './trace-lines';
+import { openTrace, TraceCancelled, type OpenedTrace } from './trace-session';
+import type { Fetcher } from './trace-source';
 
 /** Most rows one `events` call returns, so a careless range cannot clone a huge log in one go. */
 export const MAX_EVENTS_PER_CALL = 5000;
@@ -85,8 +94,7 @@ function affinityText(a: number): string {
   return [24, 16, 8, 0].map((s) => (a >>> s) & 0xff).join('.');
 }
 
-function shapeOf(s: Scenario): MachineShape {
-  const r = s.machine;
+function shapeOf(r: ResolvedMachine): MachineShape {
   return {
     profile: r.profile,
     cpus: r.gic.affinity.map(affinityText),
@@ -147,17 +155,46 @@ function stepsOf(steps: readonly CompiledStep[], results: readonly StepResult[])
   });
 }
 
+/** What a host needs from outside to open a trace: a fetch (a lesson's files) and a clock (progress pacing). */
+export interface HostOptions {
+  fetcher?: Fetcher;
+  now?: () => number;
+}
+
+const NO_CONSOLE =
+  'the console extends a scenario; a replayed trace has nothing it could add to (open a scenario, or a new sandbox)';
+
 export class EngineHost implements EngineApi {
   private run: ScenarioRun | undefined;
+  /** The session replayed from a trace (then `run` is undefined). */
+  private trace: OpenedTrace | undefined;
   private info: SessionInfo | undefined;
   private sandbox: Sandbox | undefined;
+  /** Bumped by each openTrace: an older one still reading sees it and stops. */
+  private traceGen = 0;
+  /** openTrace calls up to this one were cancelled. */
+  private cancelledGen = 0;
+  private readonly fetcher: Fetcher;
+  private readonly now: () => number;
+
+  constructor(opts: HostOptions = {}) {
+    this.fetcher = opts.fetcher ?? ((url) => fetch(url));
+    this.now = opts.now ?? (() => (typeof performance === 'undefined' ? 0 : performance.now()));
+  }
+
+  private get current(): Machine | undefined {
+    return this.run?.machine ?? this.trace?.machine;
+  }
 
   private get machine(): Machine {
-    if (!this.run) throw new Error('no scenario is loaded');
-    return this.run.machine;
+    const m = this.current;
+    if (!m) throw new Error('no scenario is loaded');
+    return m;
   }
 
   load(text: string, name: string): LoadResponse {
+    // A trace still being opened is superseded: it must not become the session after this call.
+    this.traceGen++;
     const r = loadScenario(text, name);
     if (!r.ok) {
       // A refused file leaves the session as it was: the page keeps showing it, and the engine
@@ -168,6 +205,7 @@ export class EngineHost implements EngineApi {
     run.runAll();
     const s = r.scenario;
     this.run = run;
+    this.trace = undefined;
     this.sandbox = new Sandbox(run, text, (e) => matchesBreakpoint(e, { error: true }));
     this.info = {
       file: s.file,
@@ -178,7 +216,7 @@ export class EngineHost implements EngineApi {
       ...(s.meta.track !== undefined ? { track: s.meta.track } : {}),
       ...(s.meta.difficulty !== undefined ? { difficulty: s.meta.difficulty } : {}),
       prerequisites: s.meta.prerequisites ?? [],
-      shape: shapeOf(s),
+      shape: shapeOf(s.machine),
       steps: [],
       length: 0,
       passed: true,
@@ -203,7 +241,74 @@ export class EngineHost implements EngineApi {
     };
   }
 
+  /**
+   * Opens a trace (trace-session.ts) and, only once it has all succeeded, makes it the session.
+   * Until then the session that was open answers every call as before.
+   */
+  async openTrace(request: TraceRequest, onProgress?: (p: TraceProgress) => void): Promise<LoadResponse> {
+    const gen = ++this.traceGen;
+    const name =
+      request.kind === 'lesson' ? request.name : request.trace.map((t) => t.name).join(', ') || 'the trace';
+    const cancelled = (): boolean => gen !== this.traceGen || this.cancelledGen >= gen;
+    let t: OpenedTrace | string[];
+    try {
+      t = await openTrace(request, {
+        fetcher: this.fetcher,
+        cancelled,
+        ...(onProgress ? { onProgress: (p: TraceProgress) => void onProgress(p) } : {}),
+        now: this.now,
+      });
+    } catch (e) {
+      if (e instanceof TraceCancelled)
+        return { ok: false, errors: [`${name}: opening was cancelled`], cancelled: true };
+      if (e instanceof TraceInputError) return { ok: false, errors: [e.message] };
+      return { ok: false, errors: [`${name}: ${e instanceof Error ? e.message : String(e)}`] };
+    }
+    if (Array.isArray(t)) return { ok: false, errors: t };
+    if (cancelled()) return { ok: false, errors: [`${name}: opening was cancelled`], cancelled: true };
+    this.run = undefined;
+    this.sandbox = undefined;
+    this.trace = t;
+    const shape = shapeOf(t.machine.s.machine);
+    shape.devices = t.devices.map((d) => ({ name: d.name, rid: d.rid, devid: d.rid, its: 0 }));
+    this.info = {
+      ...t.meta,
+      shape,
+      steps: t.steps,
+      length: t.machine.log.length,
+      passed: t.passed,
+      marks: marksOf(t.machine, 0, { deliveries: [], commands: [], errors: [] }),
+      trace: t.report,
+    };
+    t.machine.seek(0);
+    return { ok: true, session: this.info };
+  }
+
+  cancelTrace(): void {
+    this.cancelledGen = this.traceGen;
+  }
+
+  traceLine(query: { line: number } | { position: number }): TraceLineInfo | null {
+    const t = this.trace;
+    if (!t || !this.info) return null;
+    let line: number | undefined;
+    if ('line' in query) line = t.index.at(Math.max(1, Math.floor(query.line) || 1))?.line;
+    else {
+      const p = Math.max(0, Math.min(this.info.length, Math.floor(query.position) || 0));
+      line = p > 0 ? t.index.lineOf(p - 1) : undefined;
+    }
+    const e = line === undefined ? undefined : t.index.at(line);
+    if (!e) return null;
+    return {
+      line: e.line,
+      at: t.parts.where(e.line),
+      ...(e.text !== undefined ? { text: e.text } : {}),
+      position: e.from + 1,
+    };
+  }
+
   exec(line: string, shown?: number): ExecResponse {
+    if (this.trace) return { ok: false, error: NO_CONSOLE, column: 1 };
     if (!this.sandbox || !this.info) return { ok: false, error: 'no scenario is open', column: 1 };
     const movedToEnd = (shown ?? this.machine.seq) < this.info.length;
     const r = this.sandbox.exec(line);
@@ -218,6 +323,7 @@ export class EngineHost implements EngineApi {
   }
 
   save(title?: string): string {
+    if (this.trace) throw new Error('a replayed trace is not a scenario: it cannot be saved as one');
     if (!this.sandbox) throw new Error('no scenario is open');
     return this.sandbox.save(title);
   }
@@ -250,6 +356,8 @@ export class EngineHost implements EngineApi {
     if (e.intid !== undefined) row.intid = e.intid;
     if (e.devid !== undefined) row.devid = e.devid;
     if (e.eventid !== undefined) row.eventid = e.eventid;
+    const line = this.trace?.index.lineOf(e.seq);
+    if (line !== undefined) row.traceLine = line;
     return row;
   }
 
@@ -267,7 +375,7 @@ export class EngineHost implements EngineApi {
 
   /** Events [from, to) of the history, narrated; clamped to the log and to MAX_EVENTS_PER_CALL. */
   events(from: number, to: number): EventRow[] {
-    const log = this.run?.machine.log;
+    const log = this.current?.log;
     if (!log) return [];
     const start = Math.max(0, Math.floor(from));
     const end = Math.min(log.length, Math.floor(to), start + MAX_EVENTS_PER_CALL);
@@ -286,8 +394,9 @@ export class EngineHost implements EngineApi {
     breakpoints: Breakpoint[],
     count = 1,
   ): FindResult {
-    if (!this.run || !this.info) return { position: -1 };
-    const log = this.run.machine.log;
+    const m = this.current;
+    if (!m || !this.info) return { position: -1 };
+    const log = m.log;
     const length = this.info.length;
     const p = Math.max(0, Math.min(length, Math.floor(position) || 0));
     if (granularity === 'step') return { position: this.stepBoundary(p, direction) };

@@ -53,6 +53,7 @@ import type { VteData } from '../its/translation';
 import { Machine } from '../platform/machine';
 import { resolveMachine } from '../platform/machine-config';
 import type { SimEvent } from '../sim/event-log';
+import type { SnapshotPolicy } from '../sim/history';
 import type { TraceRecord } from './qemu-trace-line';
 
 export interface TraceShape {
@@ -144,6 +145,20 @@ export interface ReplayOptions {
   proptable?: Uint8Array;
   /** At most this many disagreements are kept (all are counted). */
   keep?: number;
+  /**
+   * Snapshot policy of the machine's history. The CLI only replays forward, so snapshots every
+   * 64Ki events keep its memory flat; a host that lets the user seek (the browser) passes the
+   * engine's default policy, so a seek replays a few thousand events at most.
+   */
+  snapshots?: SnapshotPolicy | number;
+  /** Told of every disagreement as it is found (a host keeps the text of the line it names). */
+  onDisagree?: (d: Disagreement) => void;
+  /**
+   * The name an MSI's device gets in the model's events, from its requester ID (default: none,
+   * the event then names the device by its bus/device/function). A host that draws devices names
+   * them (e.g. '00:01.0', or 'virtio-net' when a lesson says so).
+   */
+  deviceName?: (rid: number) => string;
 }
 
 interface CmdObs {
@@ -228,8 +243,8 @@ export class QemuReplay {
       software: { all: 'masked' },
     });
     if (!resolved.ok) throw new Error(resolved.problems.join('; '));
-    // Long traces: snapshots every 64Ki events keep memory flat; nobody seeks in a replay.
-    this.machine = Machine.create(resolved.machine, 65536);
+    // Long traces: snapshots every 64Ki events keep memory flat where nobody seeks (the CLI).
+    this.machine = Machine.create(resolved.machine, opts.snapshots ?? 65536);
     this.r = {
       shape: { cpus, gicVersion: opts.shape.gicVersion },
       records: 0,
@@ -271,6 +286,7 @@ export class QemuReplay {
   private disagree(line: number, what: string): void {
     this.r.disagreementCount++;
     if (this.r.disagreements.length < this.keep) this.r.disagreements.push({ line, what });
+    this.opts.onDisagree?.({ line, what });
   }
 
   private settle(): void {
@@ -648,7 +664,7 @@ export class QemuReplay {
     const from = m.seq;
     m.input({
       kind: 'msi',
-      device: '',
+      device: this.opts.deviceName?.(rec.requesterId) ?? '',
       rid: rec.requesterId,
       devid: rec.requesterId,
       its: 0,

@@ -127,20 +127,24 @@ export type InspectView = (typeof INSPECT_VIEWS)[number];
 export const DIFFICULTIES = ['introductory', 'intermediate', 'advanced'] as const;
 export type Difficulty = (typeof DIFFICULTIES)[number];
 
+/**
+ * A prediction: a question, choices each decided by an expectation, and why (Markdown, shown with
+ * the reveal). Trace lessons (engine/import/trace-lesson.ts) ask them the same way.
+ */
+export const predictSchema = z
+  .object({
+    question: z.string().min(1),
+    choices: z.array(z.object({ text: z.string().min(1), when: z.string().min(1) }).strict()).min(2),
+    explain: z.string().min(1).optional(),
+  })
+  .strict();
+
 const step = z
   .object({
     title: z.string().min(1),
     narration: z.string().optional(),
     actions: z.array(z.string()).default([]),
-    predict: z
-      .object({
-        question: z.string().min(1),
-        choices: z.array(z.object({ text: z.string().min(1), when: z.string().min(1) }).strict()).min(2),
-        /** Markdown: why the outcome is what it is, shown with the reveal. */
-        explain: z.string().min(1).optional(),
-      })
-      .strict()
-      .optional(),
+    predict: predictSchema.optional(),
     /** The inspector a lesson opens when the step starts (the view where its point shows). */
     inspect: z.enum(INSPECT_VIEWS).optional(),
     /** Markdown for the trainer only: presenter mode's speaker notes. */
