@@ -5,6 +5,7 @@
  * touches the engine.
  */
 
+import { Announcer } from './components/Announcer';
 import { HelpOverlay } from './components/HelpOverlay';
 import { Inspectors } from './components/Inspectors';
 import { Notices } from './components/Notices';
@@ -190,6 +191,7 @@ function FullApp() {
       <GlossaryDialog />
       <TermCard />
       <PresenterChrome />
+      <Announcer />
     </div>
   );
 }

@@ -70,7 +70,7 @@ for (const theme of ['light', 'dark'] as const) {
       await expect(page.getByTestId('term-card')).toBeVisible();
       await audit(page, 'glossary term');
       await page.keyboard.press('Escape');
-      for (const key of ['i', 'r', 'c', 'g', 'm', '`', 'e']) {
+      for (const key of ['x', 'i', 'r', 'c', 'g', 'm', '`', 'e']) {
         await page.keyboard.press(key);
         await audit(page, `inspector ${key}`);
       }
@@ -127,4 +127,23 @@ test('every control is reachable with Tab, and the focus shows', async ({ page }
   // The header, the steps, the playback bar and the inspectors are all on the way.
   for (const name of ['Lessons', 'Present', 'Export ▾']) expect([...seen]).toContain(name);
   expect([...seen].some((n) => /step forward|Step forward/i.test(n))).toBe(true);
+});
+
+test('a transcript of every step, and the event announced after each move', async ({ page }) => {
+  await openScenario(page, shipped('track1/1.2-ack-drop-deactivate.json'));
+  await page.getByTestId('ask-first').uncheck();
+  await page.keyboard.press(']');
+  await page.keyboard.press(']');
+  await page.keyboard.press('x');
+  const transcript = page.getByTestId('transcript');
+  await expect(transcript.getByRole('heading', { level: 3 }).first()).toContainText('Step 1:');
+  await expect(transcript.locator('section[data-step="0"]')).toContainText('(played)');
+  await expect(transcript.locator('section[data-step="1"] li').first()).not.toBeEmpty();
+  await expect(transcript.locator('section[data-step="3"]')).toContainText('not played yet');
+  // The live region says where the learner is, in the explain layer's words.
+  await page.keyboard.press('ArrowRight');
+  const seq = Number(await page.getByTestId('position').getAttribute('data-position'));
+  await expect(page.getByTestId('announcer')).toContainText(`Event ${seq} of`);
+  await expect(transcript.locator(`li[data-seq="${seq - 1}"]`)).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('transcript.png') });
 });

@@ -1,5 +1,6 @@
 /**
- * The inspectors under the stage: one tab per view of the machine (the narrated event log, the
+ * The inspectors under the stage: one tab per view of the machine (the narrated event log and its
+ * transcript as prose, the
  * ITS, the redistributors, the CPU interfaces, the vCPUs of a machine that runs VMs, the
  * registers, memory), the sandbox console, and for a session replayed from a QEMU trace its
  * agreement report.
@@ -19,11 +20,14 @@ import { appStore, useApp } from '../store';
 import { TABS, type InspectorTab } from '../store/views-slice';
 import { EventLog } from './EventLog';
 import { TracePanel } from './TracePanel';
+import { Transcript } from './Transcript';
 
 function Body({ tab }: { tab: InspectorTab }) {
   switch (tab) {
     case 'events':
       return <EventLog />;
+    case 'transcript':
+      return <Transcript />;
     case 'its':
       return <ItsInspector />;
     case 'redistributors':

@@ -95,6 +95,15 @@ function Prediction({
   );
 }
 
+/**
+ * Where a click on a step's title goes: its first event, so the step is the one shown (its start,
+ * `from`, is the end of the step before). A step with a prediction opens at its start, where the
+ * question is asked before anything of it has played.
+ */
+function stepStart(step: StepInfo): number {
+  return step.predict || step.to <= step.from ? step.from : step.from + 1;
+}
+
 export function StepPanel() {
   const session = useApp((s) => s.session);
   // How many steps have been played through, not the position: while playing, the panel then
@@ -136,7 +145,7 @@ export function StepPanel() {
             <button
               type="button"
               className="step-title"
-              onClick={() => void appStore.getState().seek(step.from)}
+              onClick={() => void appStore.getState().seek(stepStart(step))}
             >
               <span className="badge" aria-label={state}>
                 {state === 'passed' ? '✓' : state === 'failed' ? '✗' : i + 1}

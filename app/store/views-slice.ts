@@ -20,6 +20,7 @@ export type InspectorTab = InspectView | 'trace';
  */
 export const TABS: { id: InspectorTab; label: string; key: string; vms?: true; v4?: true; trace?: true }[] = [
   { id: 'events', label: 'Events', key: 'e' },
+  { id: 'transcript', label: 'Transcript', key: 'x' },
   { id: 'its', label: 'ITS', key: 'i' },
   { id: 'redistributors', label: 'Redistributors', key: 'r' },
   { id: 'cpus', label: 'CPU interfaces', key: 'c' },

@@ -113,6 +113,7 @@ export const machineSchema = z
 /** The inspector views a step may open (`inspect`): the app's inspector tabs. */
 export const INSPECT_VIEWS = [
   'events',
+  'transcript',
   'its',
   'redistributors',
   'cpus',
