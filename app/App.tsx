@@ -59,6 +59,7 @@ function EmbedApp() {
   const errors = useApp((s) => s.errors);
   const full = new URL(window.location.href);
   full.searchParams.delete('embed');
+  const named = full.searchParams.has('scenario') || full.hash.startsWith('#share=');
   return (
     <div className="app embed" data-testid="embed">
       {session ? (
@@ -74,7 +75,11 @@ function EmbedApp() {
         </main>
       ) : (
         <p className="empty" role="status">
-          {errors.length > 0 ? errors.join('; ') : 'Loading…'}
+          {errors.length > 0
+            ? errors.join('; ')
+            : named
+              ? 'Loading…'
+              : 'Nothing to show: an embed link names a scenario (?scenario=… or a #share= link) to show.'}
         </p>
       )}
     </div>

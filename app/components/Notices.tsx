@@ -19,9 +19,10 @@ export function Notices() {
       {errors.length > 0 && (
         <div className="errors" role="alert" data-testid="errors">
           <strong>
+            {/* A scenario file, a trace, a share link: each error line names which. */}
             {open
-              ? 'That file could not be opened; the scenario you had open is still here:'
-              : 'This scenario could not be loaded:'}
+              ? 'That could not be opened; what you had open is still here:'
+              : 'That could not be opened:'}
           </strong>
           <ul>
             {errors.map((e, i) => (
