@@ -10,8 +10,9 @@ import { expect, test as base, type Page } from '@playwright/test';
 
 export const test = base.extend<{ pageProblems: string[]; askPredictionsFirst: boolean }>({
   /**
-   * Whether lessons hold playback at their predictions (the app's default). Off for the specs
-   * that play scenarios for other reasons; the lesson specs turn it on (`test.use`).
+   * Whether lessons are guided (the app's default): playback held at their predictions, each step
+   * opening its inspector. Off for the specs that play scenarios for other reasons (a tab they
+   * open must stay open); the lesson specs turn it on (`test.use`).
    */
   askPredictionsFirst: [false, { option: true }],
   // (`provide` is Playwright's `use`: that name would read as a React hook to the linter.)

@@ -1,7 +1,8 @@
 /**
  * The top of a lesson: its track and difficulty, the lessons to take first (each opens; done
  * ones are ticked), its learning goals, how the learner's predictions went, a way back to where
- * they stopped last time, whether predictions are asked before the step plays, and the glossary.
+ * they stopped last time, whether the lesson is guided (predictions asked before the step plays,
+ * inspectors opened for each step), and the glossary.
  */
 
 import { appStore, useApp } from '../store';
@@ -21,6 +22,7 @@ export function LessonHeader() {
   const mine = progress.lessons[session.id];
   const score = predictionScore(mine);
   const predictions = session.steps.filter((s) => s.predict).length;
+  const guides = predictions > 0 || session.steps.some((s) => s.inspect);
   const resumeAt =
     mine && !mine.completed && mine.position > 0 && mine.position !== position ? mine.position : null;
   const resumeStep = resumeAt === null ? 0 : session.steps.findIndex((s) => resumeAt <= s.to) + 1;
@@ -75,7 +77,7 @@ export function LessonHeader() {
           </ul>
         </details>
       )}
-      {(predictions > 0 || resumeAt !== null) && (
+      {(guides || resumeAt !== null) && (
         <div className="lesson-progress">
           {resumeAt !== null && file && (
             <button
@@ -88,20 +90,23 @@ export function LessonHeader() {
             </button>
           )}
           {predictions > 0 && (
-            <>
-              <span data-testid="prediction-score">
-                Predictions: {score.right} right of {score.answered} answered ({predictions} in this lesson)
-              </span>
-              <label className="ask-first">
-                <input
-                  type="checkbox"
-                  checked={askFirst}
-                  onChange={(e) => appStore.getState().setAskFirst(e.target.checked)}
-                  data-testid="ask-first"
-                />{' '}
-                Ask before revealing
-              </label>
-            </>
+            <span data-testid="prediction-score">
+              Predictions: {score.right} right of {score.answered} answered ({predictions} in this lesson)
+            </span>
+          )}
+          {guides && (
+            <label
+              className="ask-first"
+              title="Guided: playback waits for each prediction before revealing it, and each step opens the inspector where its point shows. Off: explore freely."
+            >
+              <input
+                type="checkbox"
+                checked={askFirst}
+                onChange={(e) => appStore.getState().setAskFirst(e.target.checked)}
+                data-testid="ask-first"
+              />{' '}
+              Guided (ask first, open inspectors)
+            </label>
           )}
         </div>
       )}

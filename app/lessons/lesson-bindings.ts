@@ -1,7 +1,7 @@
 /**
- * What a lesson does as the learner moves through it, outside React: the inspector a step names
- * (`inspect`) is opened when that step comes up (once per arrival, so the learner can switch
- * away), progress is kept (progress-binding.ts), and presenter mode follows full screen and
+ * What a lesson does as the learner moves through it, outside React: in a guided lesson (the
+ * lesson slice's `askFirst`), the inspector a step names (`inspect`) is opened when that step comes
+ * up (once per arrival, so the learner can switch away), progress is kept (progress-binding.ts), and presenter mode follows full screen and
  * talks to its speaker notes window (app/presenter/).
  */
 
@@ -19,7 +19,8 @@ export function bindStepInspector(store: AppStore): () => void {
     const key = i === null ? null : `${s.session!.id}#${i}`;
     if (key === last) return;
     last = key;
-    const tab = i === null ? undefined : s.session!.steps[i]?.inspect;
+    // Only a guided lesson moves the tabs (see askFirst): exploring freely, the learner's tab stays.
+    const tab = i === null || !s.askFirst ? undefined : s.session!.steps[i]?.inspect;
     if (tab && tab !== s.tab) s.setTab(tab);
   });
 }

@@ -19,7 +19,10 @@ import type { AppState } from './store';
 export interface LessonSlice {
   /** Choice picked per step index, this session. */
   answers: Record<number, number>;
-  /** Whether forward moves wait for a prediction to be made. */
+  /**
+   * A guided lesson: forward moves wait for a prediction to be made, and each step opens the
+   * inspector it names. Off, the learner explores freely (a trainer improvising, an embed).
+   */
   askFirst: boolean;
   /** The step whose unanswered prediction stopped the last forward move (null: none did). */
   heldAt: number | null;
