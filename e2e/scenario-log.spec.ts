@@ -141,7 +141,7 @@ test('a dropped file the engine refuses is reported, and the open scenario stays
   });
   const errors = page.getByTestId('errors');
   await expect(errors).toContainText(/dropped\.json:\d+:\d+: /);
-  await expect(errors).toContainText('the scenario you had open is still here');
+  await expect(errors).toContainText('what you had open is still here');
   await expect(page.getByRole('heading', { level: 2 })).toHaveText(/C27/);
   await expect(page.getByTestId('position')).toHaveAttribute('data-position', '120');
   await page.screenshot({ path: test.info().outputPath('refused-drop.png') });

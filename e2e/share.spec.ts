@@ -241,7 +241,7 @@ test('a malformed link is refused with a message that says what is wrong, and th
     window.location.hash = 'share=AAAA';
   });
   await expect(errors).toContainText('share link: the payload is not valid compressed data');
-  await expect(errors).toContainText('the scenario you had open is still here');
+  await expect(errors).toContainText('what you had open is still here');
   await expect(page.getByRole('heading', { level: 2 })).toHaveText('Map and fire');
   expect(await position(page)).toBe(at);
   await expect.poll(() => page.url()).toBe(url);

@@ -24,7 +24,10 @@ export function ScenarioPicker() {
 
   return (
     <div className="picker">
-      <label htmlFor="scenario-picker">Scenario</label>
+      {/* The choices say what it is ("Choose a scenario…"); the label is for screen readers. */}
+      <label htmlFor="scenario-picker" className="sr-only">
+        Scenario
+      </label>
       <select
         id="scenario-picker"
         data-testid="scenario-picker"
