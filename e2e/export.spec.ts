@@ -176,14 +176,14 @@ test.describe('export', () => {
     await page.keyboard.press('ArrowDown');
     await expect(page.getByTestId('export-png')).toBeFocused();
     await page.keyboard.press('End');
-    await expect(page.getByTestId('export-trace')).toBeFocused();
+    await expect(page.getByTestId('export-spec')).toBeFocused();
     await page.keyboard.press('ArrowDown');
     await expect(page.getByTestId('export-svg')).toBeFocused();
     await page.keyboard.press('Home');
     await expect(page.getByTestId('export-svg')).toBeFocused();
     // Home in the menu moved the focus, not the playback.
     expect(await position(page)).toBe(AT);
-    await expect(menu.getByRole('menuitem')).toHaveCount(4);
+    await expect(menu.getByRole('menuitem')).toHaveCount(5);
     await page.screenshot({ path: testInfo.outputPath('export-menu.png') });
     await page.keyboard.press('Escape');
     await expect(menu).toBeHidden();
@@ -191,7 +191,7 @@ test.describe('export', () => {
     await expect(button).toHaveAttribute('aria-expanded', 'false');
     // Up opens it on the last item; a click elsewhere closes it.
     await page.keyboard.press('ArrowUp');
-    await expect(page.getByTestId('export-trace')).toBeFocused();
+    await expect(page.getByTestId('export-spec')).toBeFocused();
     await page.getByRole('heading', { level: 2 }).click();
     await expect(menu).toBeHidden();
 

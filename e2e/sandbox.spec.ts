@@ -6,8 +6,9 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { type Locator, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
 import { expect, position, SCREENS, test, THEMES } from './page-checks';
+import { runLine } from './console';
 
 const MAP_AND_FIRE = [
   'lpi-config 8195 0xa3',
@@ -60,19 +61,6 @@ async function newSandbox(page: Page, shape: Shape, screenshot?: string): Promis
   await expect(page.getByTestId('tab-console')).toHaveAttribute('aria-selected', 'true');
 }
 
-/** Types a line into the console and runs it; returns its transcript entry. */
-async function run(page: Page, line: string): Promise<Locator> {
-  const entries = page.getByTestId('console-entry');
-  const before = await entries.count();
-  const input = page.getByTestId('console-input');
-  await input.fill(line);
-  await input.press('Enter');
-  await expect(entries).toHaveCount(before + 1);
-  const entry = entries.nth(before);
-  await expect(entry).toContainText(line);
-  return entry;
-}
-
 test('an empty 2-CPU machine, brought up, mapped and fired from the console', async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 720 });
   await page.goto('/');
@@ -83,7 +71,7 @@ test('an empty 2-CPU machine, brought up, mapped and fired from the console', as
 
   let last = start;
   for (const line of MAP_AND_FIRE) {
-    const entry = await run(page, line);
+    const entry = await runLine(page, line);
     await expect(entry).toHaveAttribute('data-outcome', 'ok');
     // Each line adds events at the end, and the view jumps there.
     await expect.poll(() => length(page)).toBeGreaterThan(last);
@@ -93,15 +81,15 @@ test('an empty 2-CPU machine, brought up, mapped and fired from the console', as
   // Every line is a step of the session.
   await expect(page.getByTestId('step')).toHaveCount(1 + MAP_AND_FIRE.length);
 
-  const fired = await run(page, 'msi dev0 3');
+  const fired = await runLine(page, 'msi dev0 3');
   await expect(fired).toHaveAttribute('data-outcome', 'ok');
   await expect(fired).toContainText('CPU 1 took LPI 8195');
   await expect.poll(() => length(page)).toBeGreaterThan(last);
   const end = await length(page);
 
   // The expectation is checked against the line before it.
-  await expect(await run(page, 'expect deliveries cpu1:8195')).toHaveAttribute('data-outcome', 'ok');
-  const wrong = await run(page, 'expect deliveries cpu0:8195');
+  await expect(await runLine(page, 'expect deliveries cpu1:8195')).toHaveAttribute('data-outcome', 'ok');
+  const wrong = await runLine(page, 'expect deliveries cpu0:8195');
   await expect(wrong).toHaveAttribute('data-outcome', 'failed');
   await expect(wrong).toContainText('cpu0 INTID 8195: missing');
   expect(await length(page)).toBe(end);
@@ -115,7 +103,7 @@ test('an empty 2-CPU machine, brought up, mapped and fired from the console', as
   await page.screenshot({ path: test.info().outputPath('sandbox-fired-1280x720.png') });
 
   // A line typed while the page shows an earlier position runs at the end, and says so.
-  const moved = await run(page, 'msi dev0 3');
+  const moved = await runLine(page, 'msi dev0 3');
   await expect(moved.getByTestId('moved-to-end')).toBeVisible();
   await expect.poll(() => position(page)).toBeGreaterThan(end);
   expect(await position(page)).toBe(await length(page));
@@ -155,12 +143,12 @@ test('a sandbox with a VM: the guest comes up with the host, enables SPI 32, and
   const start = await length(page);
 
   // The guest enables SPI 32 at its distributor (a trapped MMIO write), then the VMM raises it.
-  const enable = await run(page, 'vm0 vcpu0 write GICD_ISENABLER1 1');
+  const enable = await runLine(page, 'vm0 vcpu0 write GICD_ISENABLER1 1');
   await expect(enable).toHaveAttribute('data-outcome', 'ok');
   await expect.poll(() => length(page)).toBeGreaterThan(start);
-  const raise = await run(page, 'vm0 irq-line spi 32 high');
+  const raise = await runLine(page, 'vm0 irq-line spi 32 high');
   await expect(raise).toHaveAttribute('data-outcome', 'ok');
-  await expect(await run(page, 'expect vm0 vcpu0 delivered 32')).toHaveAttribute('data-outcome', 'ok');
+  await expect(await runLine(page, 'expect vm0 vcpu0 delivered 32')).toHaveAttribute('data-outcome', 'ok');
   await page.screenshot({ path: test.info().outputPath('sandbox-vm-console-1280x720.png') });
 
   // The event log shows the ioctl and the guest's acknowledge of virtual SPI 32, without an exit.
@@ -183,7 +171,7 @@ test('a mistyped line is refused inline, with the column, and nothing changes', 
   const input = page.getByTestId('console-input');
 
   const typo = 'its MAPD DeviceID=16 Szie=4 ITT_addr=0x40300000 V=1';
-  const entry = await run(page, typo);
+  const entry = await runLine(page, typo);
   await expect(entry).toHaveAttribute('data-outcome', 'refused');
   const error = page.getByTestId('console-error');
   await expect(error).toBeVisible();
@@ -198,7 +186,7 @@ test('a mistyped line is refused inline, with the column, and nothing changes', 
   await expect(page.getByTestId('step')).toHaveCount(steps);
 
   // A line naming something the machine lacks is refused the same way, before it runs.
-  const rd = await run(page, 'write rd5 GICR_CTLR 1');
+  const rd = await runLine(page, 'write rd5 GICR_CTLR 1');
   await expect(rd).toHaveAttribute('data-outcome', 'refused');
   await expect(error).toHaveAttribute('data-column', '7');
   await expect(error).toContainText('there is no redistributor 5');
@@ -271,8 +259,8 @@ test('Tab completes, Up and Down recall, and keys typed in the console are not s
   await expect(page.getByTestId('tab-console')).toHaveAttribute('aria-selected', 'true');
 
   // History: Up recalls the lines run, newest first; Down goes back to what was being typed.
-  await run(page, 'read GITS_CTLR');
-  await run(page, 'read GICD_CTLR');
+  await runLine(page, 'read GITS_CTLR');
+  await runLine(page, 'read GICD_CTLR');
   await input.fill('draft');
   await input.press('ArrowUp');
   await expect(input).toHaveValue('read GICD_CTLR');
@@ -290,7 +278,7 @@ test('the session saved as a scenario opens again and replays to the same events
   await page.goto('/');
   await newSandbox(page, { cpus: 2, its: 1, devices: 1, bringUp: true });
   for (const line of [...MAP_AND_FIRE, 'msi dev0 3', 'expect deliveries cpu1:8195', 'wait 1us', 'run'])
-    await expect(await run(page, line)).toHaveAttribute('data-outcome', 'ok');
+    await expect(await runLine(page, line)).toHaveAttribute('data-outcome', 'ok');
   const events = await length(page);
   const steps = await page.getByTestId('step').count();
 
@@ -322,7 +310,7 @@ test('the session saved as a scenario opens again and replays to the same events
 test('a crash of the engine worker loses no console work', async ({ page }) => {
   await page.goto('/?debug=1&watchdog=2000');
   await newSandbox(page, { cpus: 2, its: 1, devices: 1, bringUp: true });
-  for (const line of MAP_AND_FIRE) await run(page, line);
+  for (const line of MAP_AND_FIRE) await runLine(page, line);
   const events = await length(page);
 
   await page.evaluate(() =>
@@ -332,8 +320,11 @@ test('a crash of the engine worker loses no console work', async ({ page }) => {
   expect(await length(page)).toBe(events);
 
   // The restarted worker has the mappings made in the console, and the history goes on from there.
-  await expect(await run(page, 'expect ite 16 3 intid=8195 icid=1')).toHaveAttribute('data-outcome', 'ok');
-  const fired = await run(page, 'msi dev0 3');
+  await expect(await runLine(page, 'expect ite 16 3 intid=8195 icid=1')).toHaveAttribute(
+    'data-outcome',
+    'ok',
+  );
+  const fired = await runLine(page, 'msi dev0 3');
   await expect(fired).toContainText('CPU 1 took LPI 8195');
   await expect.poll(() => length(page)).toBeGreaterThan(events);
   // The new line's events follow the console's, not the bring-up's.
@@ -361,8 +352,8 @@ test('the console and the New sandbox dialog, light and dark, on a laptop and on
     }
     await newSandbox(page, { cpus: 4, its: 1, devices: 2, bringUp: true });
     for (const line of [...MAP_AND_FIRE, 'msi dev0 3', 'expect deliveries cpu0:8195', 'read GITS_TYPER'])
-      await run(page, line);
-    await run(page, 'msi dev7 3');
+      await runLine(page, line);
+    await runLine(page, 'msi dev7 3');
     const input = page.getByTestId('console-input');
     for (const theme of THEMES) {
       await page.getByTestId('theme').selectOption(theme);

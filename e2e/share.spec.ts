@@ -14,6 +14,7 @@ import { deflateRawSync } from 'node:zlib';
 import { type Browser, type Page } from '@playwright/test';
 import { CONTENT_SECURITY_POLICY } from '../app/share/csp';
 import { expect, position, test } from './page-checks';
+import { MAP_AND_FIRE_LINES } from './console';
 
 const MAP_AND_FIRE = 'track2/2.2-map-and-fire.json';
 
@@ -61,15 +62,7 @@ test('a sandbox with console lines: the link reopens its lines at the same step'
   await page.getByTestId('new-sandbox').click();
   await page.getByTestId('sandbox-create').click();
   await expect(page.getByTestId('console-input')).toBeFocused();
-  const lines = [
-    'lpi-config 8195 0xa3',
-    'its MAPD DeviceID=16 Size=4 ITT_addr=0x40300000 V=1',
-    'its MAPC ICID=1 RDbase=1 V=1',
-    'its MAPTI DeviceID=16 EventID=3 pINTID=8195 ICID=1',
-    'its SYNC RDbase=1',
-    'msi dev0 3',
-    'expect deliveries cpu1:8195',
-  ];
+  const lines = MAP_AND_FIRE_LINES;
   for (const [i, line] of lines.entries()) {
     await page.getByTestId('console-input').fill(line);
     await page.getByTestId('console-input').press('Enter');

@@ -3,9 +3,12 @@
  * position is in, its narration (glossary terms linked) and its prediction question (the learner
  * picks a choice before the step's events have played; the outcome is revealed once they have,
  * with why); and, for every step whose events have all played, the verdict of each expectation.
+ * Above the list, "Edit steps" switches the column to the editor (app/authoring/StepEditor.tsx),
+ * where the scenario's words are changed and console lines grouped into steps.
  */
 
 import { useEffect, useRef } from 'react';
+import { StepEditor } from '../authoring/StepEditor';
 import { Narration } from '../lessons/Narration';
 import { pendingPrediction } from '../store/lesson-slice';
 import { appStore, useApp } from '../store';
@@ -97,11 +100,11 @@ function Prediction({
 
 /**
  * Where a click on a step's title goes: its first event, so the step is the one shown (its start,
- * `from`, is the end of the step before). A step with a prediction opens at its start, where the
- * question is asked before anything of it has played.
+ * `from`, is the end of the step before). In a guided lesson a step with a prediction opens at its
+ * start, where the question is asked before anything of it has played.
  */
-function stepStart(step: StepInfo): number {
-  return step.predict || step.to <= step.from ? step.from : step.from + 1;
+function stepStart(step: StepInfo, guided: boolean): number {
+  return (step.predict && guided) || step.to <= step.from ? step.from : step.from + 1;
 }
 
 export function StepPanel() {
@@ -118,6 +121,9 @@ export function StepPanel() {
   // both show.
   const open = (i: number): boolean => i === frameStep || i === waiting;
   const list = useRef<HTMLOListElement>(null);
+  const editing = useApp((s) => s.editing);
+  // The audience of a presentation needs no editor; a replayed trace has no scenario text to edit.
+  const editable = useApp((s) => !s.presenting && s.session !== null && s.session.trace === undefined);
 
   // Keep the step being played (its narration) in view.
   useEffect(() => {
@@ -126,54 +132,85 @@ export function StepPanel() {
 
   if (!session) return null;
 
+  const toolbar = editable && (
+    <div className="steps-toolbar">
+      <span>
+        {session.steps.length} step{session.steps.length === 1 ? '' : 's'}
+      </span>
+      <button
+        type="button"
+        aria-pressed={editing}
+        onClick={() => appStore.getState().setEditing(!editing)}
+        title={
+          editing
+            ? 'Back to the steps as a learner sees them'
+            : 'Edit the titles, narration and speaker notes, and group steps'
+        }
+        data-testid="edit-steps"
+      >
+        {editing ? 'Done editing' : 'Edit steps'}
+      </button>
+    </div>
+  );
+  if (editable && editing)
+    return (
+      <>
+        {toolbar}
+        <StepEditor />
+      </>
+    );
+
   return (
-    <ol className="steps" data-testid="steps" ref={list}>
-      {session.steps.map((step, i) => {
-        const reached = i < reachedCount;
-        const state = reached ? (step.passed ? 'passed' : 'failed') : 'pending';
-        const isCurrent = i === current;
-        return (
-          <li
-            key={i}
-            className={`step ${state} ${isCurrent ? 'current' : ''}`}
-            data-testid="step"
-            data-step={i}
-            data-state={state}
-            data-current={isCurrent || undefined}
-            aria-current={isCurrent ? 'step' : undefined}
-          >
-            <button
-              type="button"
-              className="step-title"
-              onClick={() => void appStore.getState().seek(stepStart(step))}
+    <>
+      {toolbar}
+      <ol className="steps" data-testid="steps" ref={list}>
+        {session.steps.map((step, i) => {
+          const reached = i < reachedCount;
+          const state = reached ? (step.passed ? 'passed' : 'failed') : 'pending';
+          const isCurrent = i === current;
+          return (
+            <li
+              key={i}
+              className={`step ${state} ${isCurrent ? 'current' : ''}`}
+              data-testid="step"
+              data-step={i}
+              data-state={state}
+              data-current={isCurrent || undefined}
+              aria-current={isCurrent ? 'step' : undefined}
             >
-              <span className="badge" aria-label={state}>
-                {state === 'passed' ? '✓' : state === 'failed' ? '✗' : i + 1}
-              </span>
-              <span>{step.title}</span>
-            </button>
-            {open(i) && step.narration && (
-              <Narration markdown={step.narration} className="narration" testId="narration" />
-            )}
-            {open(i) && step.predict && (
-              <Prediction index={i} step={step} reached={reached} waiting={waiting === i} />
-            )}
-            {reached && step.expectations.length > 0 && (
-              <ul className="expectations">
-                {step.expectations.map((x, k) => (
-                  <li key={k} className={x.ok ? 'ok' : 'fail'} data-testid="expectation" data-ok={x.ok}>
-                    <span className="mark" aria-label={x.ok ? 'holds' : 'fails'}>
-                      {x.ok ? '✓' : '✗'}
-                    </span>
-                    <code>{x.text}</code>
-                    {x.message && <div className="message">{x.message}</div>}
-                  </li>
-                ))}
-              </ul>
-            )}
-          </li>
-        );
-      })}
-    </ol>
+              <button
+                type="button"
+                className="step-title"
+                onClick={() => void appStore.getState().seek(stepStart(step, appStore.getState().askFirst))}
+              >
+                <span className="badge" aria-label={state}>
+                  {state === 'passed' ? '✓' : state === 'failed' ? '✗' : i + 1}
+                </span>
+                <span>{step.title}</span>
+              </button>
+              {open(i) && step.narration && (
+                <Narration markdown={step.narration} className="narration" testId="narration" />
+              )}
+              {open(i) && step.predict && (
+                <Prediction index={i} step={step} reached={reached} waiting={waiting === i} />
+              )}
+              {reached && step.expectations.length > 0 && (
+                <ul className="expectations">
+                  {step.expectations.map((x, k) => (
+                    <li key={k} className={x.ok ? 'ok' : 'fail'} data-testid="expectation" data-ok={x.ok}>
+                      <span className="mark" aria-label={x.ok ? 'holds' : 'fails'}>
+                        {x.ok ? '✓' : '✗'}
+                      </span>
+                      <code>{x.text}</code>
+                      {x.message && <div className="message">{x.message}</div>}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </li>
+          );
+        })}
+      </ol>
+    </>
   );
 }

@@ -1,6 +1,6 @@
 /**
  * The header's Export menu: the stage as SVG or PNG, a video of the steps, the event log as a
- * Chrome trace. A menu button (WAI-ARIA menu pattern): Enter, Space or Down opens it on the first
+ * Chrome trace, the scenario as a Playwright e2e test (app/authoring/export-spec.ts). A menu button (WAI-ARIA menu pattern): Enter, Space or Down opens it on the first
  * item, Up on the last; arrows, Home and End move; Escape closes it and gives focus back to the
  * button; Tab or a click elsewhere closes it. Keys pressed in the menu stay in it, so the page's
  * shortcuts (Home jumps to the start) do not fire behind it. The work is done by actions.ts; the
@@ -8,6 +8,7 @@
  */
 
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { exportedMessage, exportSpec } from '../authoring/export-spec';
 import { useApp } from '../store';
 import { exportPng, exportSvg, exportTrace } from './actions';
 import { videoSupported } from './video';
@@ -15,7 +16,7 @@ import { VideoDialog } from './VideoDialog';
 import './export.css';
 
 type Item = {
-  id: 'svg' | 'png' | 'video' | 'trace';
+  id: 'svg' | 'png' | 'video' | 'trace' | 'spec';
   label: string;
   hint: string;
   disabled?: string;
@@ -25,6 +26,7 @@ const message = (e: unknown): string => (e instanceof Error ? e.message : String
 
 export function ExportMenu() {
   const ready = useApp((s) => s.session !== null && s.frame !== null);
+  const isTrace = useApp((s) => s.session?.trace !== undefined);
   const [open, setOpen] = useState(false);
   const [videoOpen, setVideoOpen] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -50,6 +52,12 @@ export function ExportMenu() {
       id: 'trace',
       label: 'Event log as Chrome trace (Perfetto)',
       hint: 'Every event on a timeline, with arrows from causes; opens in ui.perfetto.dev',
+    },
+    {
+      id: 'spec',
+      label: 'Export as e2e test (Playwright)',
+      hint: 'A spec that replays this scenario in the browser and checks its expectations',
+      ...(isTrace ? { disabled: 'A replayed trace is not a scenario: it cannot be exported as a test' } : {}),
     },
   ];
 
@@ -92,6 +100,10 @@ export function ExportMenu() {
     setBusy(true);
     setStatus({ text: item === 'trace' ? 'Reading the event log…' : 'Exporting…' });
     try {
+      if (item === 'spec') {
+        setStatus({ text: exportedMessage(await exportSpec()) });
+        return;
+      }
       const name =
         item === 'svg'
           ? exportSvg()

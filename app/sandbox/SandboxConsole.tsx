@@ -5,9 +5,14 @@
  * Down recall earlier lines. A refused line stays in the input, with the reason and a caret under
  * the column at fault, for correcting. Keys typed here never reach the page's shortcuts
  * (app/keyboard.ts leaves form fields alone).
+ *
+ * The session is a recording: "Save as scenario" downloads it as a scenario file, and "Export as
+ * e2e test" as a Playwright spec that replays it (app/authoring/; the steps column's "Edit steps"
+ * titles, narrates and groups its steps first, docs/authoring.md).
  */
 
 import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { exportedMessage, exportSpec } from '../authoring/export-spec';
 import { appStore, useApp } from '../store';
 import type { ConsoleEntry } from '../store/sandbox-slice';
 import type { Completion } from '../worker/api';
@@ -98,6 +103,7 @@ export function SandboxConsole() {
   const [list, setList] = useState<ListState | null>(null);
   const [recall, setRecall] = useState<{ index: number; draft: string } | null>(null);
   const [saveError, setSaveError] = useState<string | null>(null);
+  const [saveNote, setSaveNote] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const scroller = useRef<HTMLOListElement>(null);
   const listbox = useRef<HTMLUListElement>(null);
@@ -227,6 +233,7 @@ export function SandboxConsole() {
 
   const save = async (): Promise<void> => {
     setSaveError(null);
+    setSaveNote(null);
     try {
       const { text, fileName } = await appStore.getState().saveAsScenario();
       const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
@@ -239,6 +246,16 @@ export function SandboxConsole() {
       setTimeout(() => URL.revokeObjectURL(url), 0);
     } catch (e) {
       setSaveError(`Could not save: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+
+  const exportTest = async (): Promise<void> => {
+    setSaveError(null);
+    setSaveNote(null);
+    try {
+      setSaveNote(exportedMessage(await exportSpec()));
+    } catch (e) {
+      setSaveError(`Could not export: ${e instanceof Error ? e.message : String(e)}`);
     }
   };
 
@@ -272,9 +289,27 @@ export function SandboxConsole() {
         <button type="button" onClick={() => void save()} data-testid="save-scenario">
           Save as scenario
         </button>
+        <button
+          type="button"
+          onClick={() => void exportTest()}
+          title="Download a Playwright spec that replays this session in the browser and checks its expectations"
+          data-testid="export-spec-console"
+        >
+          Export as e2e test
+        </button>
       </div>
       {saveError && <p className="console-save-error">{saveError}</p>}
-      <ol className="console-transcript" ref={scroller} aria-label="Console transcript" aria-live="polite">
+      <p className="console-save-note" role="status" data-testid="console-save-note">
+        {saveNote}
+      </p>
+      {/* It scrolls once lines pile up: focusable, so the keyboard can scroll it back too. */}
+      <ol
+        className="console-transcript"
+        ref={scroller}
+        aria-label="Console transcript"
+        aria-live="polite"
+        tabIndex={0}
+      >
         {transcript.length === 0 && (
           <li className="console-empty">
             Lines you run appear here, with what they did. Each line is a step of the session: the stage, the

@@ -49,14 +49,19 @@ export const editsOf = (s: Pick<AppState, 'transcript'>): number =>
  * the text that is open.
  */
 export async function shareSourceOf(
-  s: Pick<AppState, 'session' | 'source' | 'file' | 'transcript' | 'position' | 'saveAsScenario'>,
+  s: Pick<
+    AppState,
+    'session' | 'source' | 'file' | 'transcript' | 'authorEdits' | 'position' | 'saveAsScenario'
+  >,
   fetchScenario: (file: string) => Promise<string>,
 ): Promise<ShareSource> {
   if (!s.session || !s.source) throw new Error('no scenario is open');
   const at = s.position;
   const edits = editsOf(s);
+  // Authoring edits (docs/authoring.md) change the text as console lines do: it travels whole.
+  const changed = edits + s.authorEdits > 0;
   const { text, name } = s.source;
-  if (edits === 0 && s.file !== null && name === s.file && isScenarioPath(s.file)) {
+  if (!changed && s.file !== null && name === s.file && isScenarioPath(s.file)) {
     try {
       if ((await fetchScenario(s.file)) === text) return { state: { scenario: s.file, at }, edits };
     } catch {
@@ -69,7 +74,7 @@ export async function shareSourceOf(
     throw new Error(
       'this session is a trace opened from files on your computer, which a link cannot carry: share a trace lesson from the catalog, or the files themselves',
     );
-  if (edits === 0) return { state: { text, name: safeName(name), at }, edits };
+  if (!changed) return { state: { text, name: safeName(name), at }, edits };
   const saved = await s.saveAsScenario();
   return { state: { text: saved.text, name: safeName(saved.fileName), at }, edits };
 }

@@ -126,6 +126,53 @@ describe('the sandbox slice', () => {
     expect(s.getState().session?.passed).toBe(true);
   });
 
+  it('edits the words of the open session: the page shows them, a refused edit changes nothing', async () => {
+    const s = store();
+    await s.getState().newSandbox(SHAPE);
+    await s.getState().exec('msi dev0 3');
+    expect(
+      await s.getState().editStep(1, { title: 'dev0 fires', narration: 'Nothing is mapped yet.' }),
+    ).toEqual({
+      ok: true,
+    });
+    expect(s.getState().session!.steps[1]).toMatchObject({
+      title: 'dev0 fires',
+      narration: 'Nothing is mapped yet.',
+    });
+    expect(s.getState().authorEdits).toBe(1);
+    const session = s.getState().session;
+    const refused = await s.getState().editStep(1, { title: ' ', narration: 'typed' });
+    expect(refused).toEqual({ ok: false, error: expect.stringMatching(/step 2's title is empty/) as string });
+    expect(s.getState().session).toBe(session);
+    expect(s.getState().authorEdits).toBe(1);
+    expect(await s.getState().editMeta({ title: 'An unmapped MSI' })).toEqual({ ok: true });
+    expect(s.getState().session!.title).toBe('An unmapped MSI');
+    const saved = await s.getState().saveAsScenario();
+    expect(saved.fileName).toBe('an-unmapped-msi.json');
+    expect(saved.text).toContain('"narration": "Nothing is mapped yet."');
+    // Opening another scenario starts its own count of edits.
+    await s.getState().open('c27.json');
+    expect(s.getState().authorEdits).toBe(0);
+  });
+
+  it('groups two console lines into one step, at the same position, and the frame says which step', async () => {
+    const s = store();
+    await s.getState().newSandbox(SHAPE);
+    for (const l of ['its MAPD DeviceID=16 Size=4 ITT_addr=0x40300000 V=1', 'its MAPC ICID=1 RDbase=1 V=1'])
+      await s.getState().exec(l);
+    const { length } = s.getState();
+    await s.getState().seek(length);
+    expect(s.getState().frame!.step).toBe(2);
+    expect(await s.getState().mergeStep(2)).toEqual({ ok: true });
+    const st = s.getState();
+    expect(st.session!.steps).toHaveLength(2);
+    expect(st.session!.steps[1]!.actions).toHaveLength(2);
+    expect(st.length).toBe(length);
+    expect(st.position).toBe(length);
+    expect(st.frame!.step).toBe(1);
+    expect(await s.getState().mergeStep(0)).toMatchObject({ ok: false, error: /no step before it/ });
+  });
+
   it('says so when no machine is open', async () => {
     const s = store();
     const e = await s.getState().exec('read GITS_CTLR');

@@ -2,17 +2,21 @@
  * The sandbox slice: the console's transcript (each line with what came of it), the input
  * history (recalled with Up and Down, kept across scenarios for the whole page session), and the
  * console's actions: run a line, complete a word, save the session as a scenario, start a new
- * sandbox machine.
+ * sandbox machine. And authoring (docs/authoring.md): whether the steps column is in edit mode,
+ * and the edits of the open scenario's words and steps, which the worker checks and applies.
  *
  * A line runs at the end of the history (the worker says when the page showed an earlier
  * position); after it runs, the page takes the session the worker describes and jumps to the new
  * end, so the stage, the log and the steps show what the line did. A refused line changes
  * nothing: the transcript says why, with the column, and the console keeps it for correcting.
+ * An edit the worker refuses changes nothing either: its answer says why, and the editor keeps
+ * what was typed.
  */
 
 import type { StateCreator } from 'zustand';
 import { emptyMachineScenario, type SandboxShape } from '../sandbox/empty-machine';
-import type { Completion } from '../worker/api';
+import type { EditorDrafts } from '../authoring/drafts';
+import type { Completion, EditResponse, MetaEdit, StepEdit } from '../worker/api';
 import type { SessionDeps } from './session-slice';
 import type { AppState } from './store';
 
@@ -39,6 +43,9 @@ export interface ConsoleEntry {
 /** Most lines the input history keeps. */
 export const HISTORY_LIMIT = 500;
 
+/** What came of an authoring edit: done, or why not (the session is then as it was). */
+export type EditOutcome = { ok: true } | { ok: false; error: string };
+
 export interface SandboxSlice {
   transcript: ConsoleEntry[];
   /** Lines entered, oldest first (no two equal neighbours). */
@@ -47,6 +54,12 @@ export interface SandboxSlice {
   running: boolean;
   /** Bumped when the console should take the keyboard focus (a new sandbox was opened). */
   focusRequest: number;
+  /** The steps column shows the editor (titles, narration, notes; grouping steps). */
+  editing: boolean;
+  /** Authoring edits applied to the open session (a share link then carries the saved session). */
+  authorEdits: number;
+  /** The editor's unapplied text and messages, kept while edit mode is off (null: none yet). */
+  editorDrafts: EditorDrafts | null;
 
   /** Runs a line at the end of the history; resolves to its transcript entry. */
   exec: (line: string) => Promise<ConsoleEntry>;
@@ -56,8 +69,16 @@ export interface SandboxSlice {
   saveAsScenario: (title?: string) => Promise<{ text: string; fileName: string }>;
   /** Opens an empty machine of this shape (as scenario text, so crash recovery reloads it) and the console. */
   newSandbox: (shape: SandboxShape) => Promise<boolean>;
-  /** Forgets the transcript (a new scenario was opened); the history stays. */
+  /** Forgets the transcript and the edit count (a new scenario was opened); the history stays. */
   clearTranscript: () => void;
+  setEditing: (on: boolean) => void;
+  setEditorDrafts: (d: EditorDrafts) => void;
+  /** Changes step `index`'s title, narration or speaker notes (worker-checked). */
+  editStep: (index: number, edit: StepEdit) => Promise<EditOutcome>;
+  /** Changes the scenario's title, summary or goals (worker-checked). */
+  editMeta: (edit: MetaEdit) => Promise<EditOutcome>;
+  /** Makes step `index` part of the step before it, if the replay is unchanged (worker-checked). */
+  mergeStep: (index: number) => Promise<EditOutcome>;
 }
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -100,11 +121,38 @@ export const createSandboxSlice =
       movedToEnd: false,
     });
 
+    /**
+     * Sends an edit to the worker and, when it is done, shows the session it describes (`after`
+     * does what else the edit needs, given the session as it was). A session replaced meanwhile
+     * (another scenario opened) is not overwritten.
+     */
+    const applyEdit = async (
+      send: (engine: ReturnType<SessionDeps['engine']>) => Promise<EditResponse>,
+      after?: (before: NonNullable<AppState['session']>) => Promise<void>,
+    ): Promise<EditOutcome> => {
+      const session = get().session;
+      if (!session) return { ok: false, error: 'no scenario is open' };
+      let r: EditResponse;
+      try {
+        r = await send(deps.engine());
+      } catch (e) {
+        return { ok: false, error: `the engine did not take the change: ${message(e)}` };
+      }
+      if (!r.ok) return r;
+      if (get().session !== session) return { ok: false, error: 'another scenario was opened meanwhile' };
+      set({ session: r.session, authorEdits: get().authorEdits + 1 });
+      await after?.(session);
+      return { ok: true };
+    };
+
     return {
       transcript: [],
       history: [],
       running: false,
       focusRequest: 0,
+      editing: false,
+      authorEdits: 0,
+      editorDrafts: null,
 
       exec: async (line) => {
         remember(line);
@@ -160,6 +208,32 @@ export const createSandboxSlice =
         return ok;
       },
 
-      clearTranscript: () => set({ transcript: [] }),
+      clearTranscript: () => set({ transcript: [], authorEdits: 0 }),
+
+      setEditing: (editing) => set({ editing }),
+
+      setEditorDrafts: (editorDrafts) => set({ editorDrafts }),
+
+      editStep: (index, edit) => applyEdit((e) => e.editStep(index, edit)),
+
+      editMeta: (edit) => applyEdit((e) => e.editMeta(edit)),
+
+      mergeStep: (index) =>
+        applyEdit(
+          (e) => e.mergeStep(index),
+          async (before) => {
+            // The steps after the merged one moved up: so do the predictions picked for them.
+            const answers: Record<number, number> = {};
+            for (const [k, v] of Object.entries(get().answers)) {
+              const i = Number(k);
+              if (i < index) answers[i] = v;
+              else if (i > index) answers[i - 1] = v;
+              else if (!before.steps[index - 1]?.predict) answers[index - 1] = v;
+            }
+            set({ answers });
+            // The same history, other step boundaries: the frame's step and the log's rows follow.
+            await get().resetPlayback(get().length, get().position);
+          },
+        ),
     };
   };

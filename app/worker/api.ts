@@ -101,6 +101,11 @@ export interface StepInfo {
   inspect?: InspectView | 'trace';
   /** Speaker notes (Markdown), for presenter mode. */
   notes?: string;
+  /**
+   * A scenario step's command lines, as written (the authoring editor shows what a step does
+   * beside its narration). Absent for a trace session's steps, which have no lines of their own.
+   */
+  actions?: string[];
   /** Events of the step: [from, to). */
   from: number;
   to: number;
@@ -467,7 +472,52 @@ export interface EngineApi {
    * then one step per console line. `title` renames it (and gives it an id).
    */
   save(title?: string): string;
+  /**
+   * Authoring (docs/authoring.md): changes step `index`'s title, narration or speaker notes in the
+   * open scenario. Checked (a title, within EDIT_LIMITS, a file the loader still accepts) before
+   * anything changes; the history is untouched, the session info and `save()` carry the change.
+   */
+  editStep(index: number, edit: StepEdit): EditResponse;
+  /** Authoring: the scenario's title, summary or goals, checked the same way. */
+  editMeta(edit: MetaEdit): EditResponse;
+  /**
+   * Authoring: makes step `index` part of the step before it (its lines after that step's, its
+   * expectations after that step's, the narrations joined). Refused, with the reason, unless the
+   * merged scenario replays to the very same events with the same verdicts: grouping lines never
+   * changes what a recording did or what it checks.
+   */
+  mergeStep(index: number): EditResponse;
 }
+
+/** What an author may change in a step (undefined: leave it; '' for narration or notes: remove it). */
+export interface StepEdit {
+  title?: string;
+  narration?: string;
+  notes?: string;
+}
+
+/** What an author may change of the scenario itself ('' summary, [] goals: remove them). */
+export interface MetaEdit {
+  title?: string;
+  summary?: string;
+  goals?: string[];
+}
+
+/** An authoring edit: done (the session as it now is), or refused with why (nothing changed). */
+export type EditResponse = { ok: true; session: SessionInfo } | { ok: false; error: string };
+
+/**
+ * Bounds on what an author types (characters). A scenario is a teaching text, not a book: these
+ * are several times the longest shipped lesson's, and keep a runaway paste out of share links.
+ */
+export const EDIT_LIMITS = {
+  title: 200,
+  narration: 20_000,
+  notes: 10_000,
+  summary: 2_000,
+  goals: 20,
+  goal: 300,
+} as const;
 
 /** Completion of a console line: the range to replace and the candidates (engine/scenario/completion.ts). */
 export type { Candidate, Completion } from '../../engine';
@@ -852,6 +902,9 @@ export const ENGINE_CALLS = [
   'exec',
   'complete',
   'save',
+  'editStep',
+  'editMeta',
+  'mergeStep',
 ] as const satisfies readonly (keyof EngineApi)[];
 
 /** The page's side: the same calls, answered asynchronously across the worker boundary. */

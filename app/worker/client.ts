@@ -5,9 +5,9 @@
  * is no Worker (Vitest in Node). Every call is watched: if the worker dies (an uncaught error, a
  * failed module load) or does not answer in time (a hang), it is terminated and a new one started,
  * the last scenario the page loaded is loaded into it again, with the sandbox console's lines run
- * since then, and the listeners are told, so the page can say what happened and show the position
+ * and the authoring edits made since then (in their order), and the listeners are told, so the page can say what happened and show the position
  * it was at. The call that was caught up in it fails with EngineRestarted; nothing the user did is
- * lost, because the client holds the scenario text and the console lines, the page the position,
+ * lost, because the client holds the scenario text, the console lines and the edits, the page the position,
  * and the history is deterministic.
  *
  * A trace session is restored the same way: the client keeps the request (for a file from disk
@@ -50,8 +50,13 @@ let remote: Comlink.Remote<EngineApi> | undefined;
 let abort: ((reason: string) => void)[] = [];
 /** What the worker's session was opened from: scenario text, or a trace request. */
 let lastLoad: { text: string; name: string } | { trace: TraceRequest } | undefined;
-/** The console lines the worker ran since that load, in order: a restarted worker runs them again. */
-let consoleLines: string[] = [];
+/**
+ * What changed the session since that load, in order: console lines and authoring edits (their
+ * calls and arguments). A restarted worker is given them again, so it has the same session.
+ */
+const SESSION_CALLS = ['exec', 'editStep', 'editMeta', 'mergeStep'] as const;
+type SessionOp = { name: (typeof SESSION_CALLS)[number]; args: unknown[] };
+let sessionOps: SessionOp[] = [];
 let restoring: Promise<void> | undefined;
 const listeners = new Set<Listener>();
 
@@ -80,7 +85,7 @@ function restart(reason: string): void {
   // Load the session again, and run its console lines again, before anything else talks to the
   // new worker: the history is deterministic, so the page's session and position still hold.
   const again = lastLoad;
-  const lines = consoleLines.slice();
+  const ops = sessionOps.slice();
   restoring = again
     ? (async () => {
         if ('trace' in again) {
@@ -96,7 +101,7 @@ function restart(reason: string): void {
         }
         const loaded = await r.load(again.text, again.name);
         if (!loaded.ok) return;
-        for (const l of lines) await r.exec(l);
+        for (const op of ops) await (r[op.name] as (...a: unknown[]) => Promise<unknown>)(...op.args);
       })().catch(() => undefined)
     : undefined;
   for (const l of listeners) l({ kind: 'restarted', reason });
@@ -135,13 +140,14 @@ async function call<K extends keyof EngineApi>(
         abort = abort.filter((a) => a !== fail);
         if (name === 'load' && (v as { ok: boolean }).ok) {
           lastLoad = { text: args[0] as string, name: args[1] as string };
-          consoleLines = [];
+          sessionOps = [];
         }
         if (name === 'openTrace' && (v as { ok: boolean }).ok) {
           lastLoad = { trace: args[0] as TraceRequest };
-          consoleLines = [];
+          sessionOps = [];
         }
-        if (name === 'exec' && (v as { ok: boolean }).ok) consoleLines.push(args[0] as string);
+        if ((SESSION_CALLS as readonly string[]).includes(name) && (v as { ok: boolean }).ok)
+          sessionOps.push({ name: name as SessionOp['name'], args: [...args] });
         resolve(v);
       },
       (e: unknown) => {

@@ -28,6 +28,7 @@ import {
 import type {
   Breakpoint,
   CrashMode,
+  EditResponse,
   EngineApi,
   EventRow,
   ExecResponse,
@@ -38,7 +39,9 @@ import type {
   InspectResult,
   LoadResponse,
   MachineShape,
+  MetaEdit,
   SessionInfo,
+  StepEdit,
   StepInfo,
   TraceLineInfo,
   TraceProgress,
@@ -141,6 +144,7 @@ function stepsOf(steps: readonly CompiledStep[], results: readonly StepResult[])
       ...(predict ? { predict } : {}),
       ...(st.inspect ? { inspect: st.inspect } : {}),
       ...(st.notes ? { notes: st.notes } : {}),
+      actions: st.actions.map((a) => a.text),
       from: r.from,
       to: r.to,
       passed: r.passed,
@@ -206,7 +210,7 @@ export class EngineHost implements EngineApi {
     const s = r.scenario;
     this.run = run;
     this.trace = undefined;
-    this.sandbox = new Sandbox(run, text, (e) => matchesBreakpoint(e, { error: true }));
+    this.sandbox = new Sandbox(run, text, (e) => matchesBreakpoint(e, { error: true }), name);
     this.info = {
       file: s.file,
       title: s.meta.title,
@@ -227,13 +231,14 @@ export class EngineHost implements EngineApi {
     return { ok: true, session: this.info };
   }
 
-  /** Brings the session's steps, length, verdict and marks up to date with the run. */
+  /** Brings the session's steps, length, verdict, marks and words up to date with the run. */
   private describeRun(): void {
     const run = this.run!;
     const info = this.info!;
     const from = info.length;
     this.info = {
       ...info,
+      ...this.sandbox?.meta(),
       steps: stepsOf(run.steps, run.results),
       length: run.machine.log.length,
       passed: run.results.every((x) => x.passed),
@@ -326,6 +331,37 @@ export class EngineHost implements EngineApi {
     if (this.trace) throw new Error('a replayed trace is not a scenario: it cannot be saved as one');
     if (!this.sandbox) throw new Error('no scenario is open');
     return this.sandbox.save(title);
+  }
+
+  editStep(index: number, edit: StepEdit): EditResponse {
+    return this.edit((sb) => sb.editStep(index, edit));
+  }
+
+  editMeta(edit: MetaEdit): EditResponse {
+    return this.edit((sb) => sb.editMeta(edit));
+  }
+
+  mergeStep(index: number): EditResponse {
+    return this.edit((sb) => sb.mergeStep(index));
+  }
+
+  /**
+   * An authoring edit (sandbox-host.ts checks and applies it). A merge may hand back a new run,
+   * replayed to the same history: the session takes it, and shows the same position.
+   */
+  private edit(apply: (sb: Sandbox) => { ok: true } | { ok: false; error: string }): EditResponse {
+    if (this.trace)
+      return { ok: false, error: 'a replayed trace is not a scenario: its steps come from the trace' };
+    if (!this.sandbox || !this.info) return { ok: false, error: 'no scenario is open' };
+    const shown = this.machine.seq;
+    const r = apply(this.sandbox);
+    if (!r.ok) return r;
+    if (this.run !== this.sandbox.run) {
+      this.run = this.sandbox.run;
+      this.run.machine.seek(Math.min(shown, this.run.machine.log.length));
+    }
+    this.describeRun();
+    return { ok: true, session: this.info };
   }
 
   /** Index of the step position p lies in (the step whose events are being shown). */

@@ -296,3 +296,234 @@ describe('a sandbox with a VM', () => {
     expect(x.outcome, x.message).toBe('ok');
   });
 });
+
+describe('authoring: a recording narrated, grouped and saved', () => {
+  /**
+   * Every event of a host's history, narrated (what "the same event log" compares), without the
+   * step each belongs to, which grouping changes on purpose.
+   */
+  const log = (h: EngineHost): unknown[] => h.events(0, h.frame(1e9).position).map(({ step: _, ...e }) => e);
+
+  function edited(r: ReturnType<EngineHost['editStep']>): Extract<typeof r, { ok: true }> {
+    if (!r.ok) throw new Error(`refused: ${r.error}`);
+    return r;
+  }
+
+  it('titles, narration and notes change the steps and the saved file, never the history', () => {
+    const host = sandbox();
+    for (const l of MAP_AND_FIRE) ok(host.exec(l));
+    const before = log(host);
+    const s = edited(
+      host.editStep(6, {
+        title: '  nic fires  ',
+        narration: 'The MSI becomes **LPI 8195**.\r\n\r\nCPU 1 takes it.  ',
+        notes: 'Ask where it goes.',
+      }),
+    ).session;
+    expect(s.steps[6]).toMatchObject({
+      title: 'nic fires',
+      narration: 'The MSI becomes **LPI 8195**.\n\nCPU 1 takes it.',
+      notes: 'Ask where it goes.',
+      actions: ['msi dev0 3'],
+    });
+    expect(log(host)).toEqual(before);
+    const doc = JSON.parse(host.save()) as { steps: Record<string, unknown>[] };
+    // A new narration goes after the title, as a hand-written file has it.
+    expect(Object.keys(doc.steps[6]!)).toEqual(['title', 'narration', 'actions', 'notes']);
+    expect(doc.steps[6]).toMatchObject({ title: 'nic fires', notes: 'Ask where it goes.' });
+    // An empty narration removes it.
+    edited(host.editStep(6, { narration: '   ' }));
+    expect((JSON.parse(host.save()) as { steps: Record<string, unknown>[] }).steps[6]).not.toHaveProperty(
+      'narration',
+    );
+  });
+
+  it('a refused edit says why and changes nothing', () => {
+    const host = sandbox();
+    ok(host.exec('msi dev0 3'));
+    edited(host.editStep(1, { title: 'Fire', narration: 'kept' }));
+    const saved = host.save();
+    const cases: [number, Parameters<EngineHost['editStep']>[1], RegExp][] = [
+      [1, { title: '   ', narration: 'lost?' }, /step 2's title is empty/],
+      [1, { title: 'two\nlines' }, /one line/],
+      [1, { title: 'x'.repeat(201) }, /201 characters, more than the 200 allowed/],
+      [1, { narration: 'x'.repeat(20_001) }, /narration is 20001 characters/],
+      [1, { notes: 'x'.repeat(10_001) }, /speaker notes is 10001 characters/],
+      [2, { title: 'nowhere' }, /there is no step 3: the scenario has 2/],
+      [-1, { title: 'nowhere' }, /there is no step 0/],
+    ];
+    for (const [i, e, why] of cases) {
+      const r = host.editStep(i, e);
+      expect(r.ok, JSON.stringify(e).slice(0, 40)).toBe(false);
+      expect(!r.ok && r.error).toMatch(why);
+    }
+    expect(host.save()).toBe(saved);
+    expect(host.editMeta({ title: '' })).toMatchObject({ ok: false, error: /scenario's title is empty/ });
+    expect(host.editMeta({ goals: Array.from({ length: 21 }, (_, i) => `goal ${i}`) })).toMatchObject({
+      ok: false,
+      error: /21 goals are more than the 20/,
+    });
+    expect(host.save()).toBe(saved);
+  });
+
+  it("the scenario's title, summary and goals: the session shows them, the saved id follows the title", () => {
+    const host = sandbox();
+    ok(host.exec('msi dev0 3'));
+    const s = edited(
+      host.editMeta({
+        title: 'Map dev0, fire it',
+        summary: 'One MSI.',
+        goals: ['See an MSI', '', ' Read it '],
+      }),
+    ).session;
+    expect(s).toMatchObject({
+      title: 'Map dev0, fire it',
+      summary: 'One MSI.',
+      goals: ['See an MSI', 'Read it'],
+    });
+    const doc = JSON.parse(host.save()) as { id: string; title: string; goals: string[] };
+    expect(doc).toMatchObject({
+      id: 'map-dev0-fire-it',
+      title: 'Map dev0, fire it',
+      goals: ['See an MSI', 'Read it'],
+    });
+    // No goals, no summary: the fields go.
+    edited(host.editMeta({ summary: '', goals: [] }));
+    expect(JSON.parse(host.save())).not.toHaveProperty('goals');
+    expect(JSON.parse(host.save())).not.toHaveProperty('summary');
+  });
+
+  it('grouping lines into one step: the same history, the merged step spans both, later steps keep theirs', () => {
+    const host = sandbox();
+    const lines = [...MAP_AND_FIRE, 'expect deliveries cpu1:8195', 'wait 1us'];
+    for (const l of lines) ok(host.exec(l));
+    const before = log(host);
+    const was = host.frame(1e9).position;
+    const steps = host.save();
+    const old = (JSON.parse(steps) as { steps: unknown[] }).steps.length;
+    host.frame(7); // the page looks somewhere: the merge does not move it
+    edited(host.editStep(1, { narration: 'The LPI is configured.' }));
+    edited(host.editStep(2, { narration: 'The device gets an ITT.' }));
+    // MAPD, MAPC, MAPTI and SYNC become one step (merged into step 2 one at a time).
+    for (let k = 0; k < 3; k++) edited(host.mergeStep(3));
+    let s = edited(host.mergeStep(2)).session;
+    expect(s.steps).toHaveLength(old - 4);
+    expect(s.steps[1]).toMatchObject({
+      title: 'lpi-config 8195 0xa3',
+      narration: 'The LPI is configured.\n\nThe device gets an ITT.',
+      actions: MAP_AND_FIRE.slice(0, 5),
+    });
+    expect(host.frame(7).position).toBe(7);
+    expect(log(host)).toEqual(before);
+    expect(s.length).toBe(was);
+    // The msi's expectation stayed under it; the wait follows.
+    expect(s.steps[2]).toMatchObject({ title: 'msi dev0 3', expectations: [{ ok: true }] });
+    // A control line after an action: one step that settles after each line replays alike.
+    s = edited(host.mergeStep(3)).session;
+    expect(s.steps).toHaveLength(old - 5);
+    expect(log(host)).toEqual(before);
+    const doc = JSON.parse(host.save()) as {
+      steps: { actions: string[]; settle?: string; expect?: string[] }[];
+    };
+    expect(doc.steps[2]).toEqual({
+      title: 'msi dev0 3',
+      actions: ['msi dev0 3', 'wait 1us'],
+      expect: ['expect deliveries cpu1:8195'],
+    });
+  });
+
+  it('refuses a merge that would change what the file checks, naming the expectation, and changes nothing', () => {
+    const host = sandbox();
+    for (const l of MAP_AND_FIRE) ok(host.exec(l));
+    ok(host.exec('expect deliveries cpu1:8195'));
+    ok(host.exec('msi dev0 3'));
+    ok(host.exec('expect deliveries cpu1:8195'));
+    const saved = host.save();
+    const before = log(host);
+    const r = host.mergeStep(7);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toMatch(
+      /steps 7 and 8 cannot be one step: 'expect deliveries cpu1:8195' would no longer hold once its counts cover both steps' events/,
+    );
+    expect(host.save()).toBe(saved);
+    expect(log(host)).toEqual(before);
+    expect(host.mergeStep(0)).toMatchObject({ ok: false, error: 'step 1 has no step before it to join' });
+    expect(host.mergeStep(9)).toMatchObject({ ok: false, error: /there is no step 10/ });
+  });
+
+  it('refuses a merge that would change the history, and says where', () => {
+    // Two MSIs applied back to back (settle: end) make one delivery; a third after they settled,
+    // another. As one step, either way, the MSIs would meet the CPU differently.
+    const doc = JSON.parse(
+      emptyMachineScenario({ profile: 'spec', cpus: 2, its: 1, devices: 1, bringUp: true }),
+    ) as {
+      steps: unknown[];
+    };
+    doc.steps.push(
+      { title: 'map', actions: MAP_AND_FIRE.slice(0, 5) },
+      { title: 'two MSIs at once', settle: 'end', actions: ['msi dev0 3', 'msi dev0 3'] },
+      { title: 'one more', actions: ['msi dev0 3'] },
+    );
+    const host = new EngineHost();
+    const loaded = host.load(JSON.stringify(doc), 'storm.json');
+    if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
+    const saved = host.save();
+    const r = host.mergeStep(3);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toMatch(
+      /^steps 3 and 4 cannot be one step: the history would change at event \d+: “.+” instead of “.+”$/,
+    );
+    expect(host.save()).toBe(saved);
+  });
+
+  it('the saved recording reloads and replays to an identical event log, with its steps and words', () => {
+    const host = sandbox();
+    for (const l of [...MAP_AND_FIRE, 'expect deliveries cpu1:8195']) ok(host.exec(l));
+    for (let k = 0; k < 4; k++) edited(host.mergeStep(2));
+    edited(
+      host.editStep(1, {
+        title: 'Map event 3 of dev0 to LPI 8195 on CPU 1',
+        narration: 'MAPD, MAPC, MAPTI.',
+      }),
+    );
+    edited(host.editStep(2, { title: 'dev0 fires', notes: 'Which CPU?' }));
+    edited(host.editMeta({ title: 'Map and fire dev0' }));
+    const session = host.frame(1e9);
+    const text = host.save();
+    const again = new EngineHost();
+    const r = again.load(text, 'map-and-fire-dev0.json');
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    const mine = edited(host.editMeta({})).session;
+    expect(r.session.title).toBe('Map and fire dev0');
+    expect(r.session.id).toBe('map-and-fire-dev0');
+    expect(
+      r.session.steps.map((s) => [s.title, s.narration, s.notes, s.actions, s.from, s.to, s.passed]),
+    ).toEqual(mine.steps.map((s) => [s.title, s.narration, s.notes, s.actions, s.from, s.to, s.passed]));
+    expect(r.session.length).toBe(session.position);
+    expect(log(again)).toEqual(log(host));
+    // And the reloaded file saves back to itself.
+    expect(again.save()).toBe(text);
+  });
+
+  it('works on a shipped lesson (a trainer adapting it): predictions, notes and all', () => {
+    const file = readFileSync('public/scenarios/track2/2.3-why-inv-exists.json', 'utf8');
+    const host = new EngineHost();
+    const loaded = host.load(file, 'track2/2.3-why-inv-exists.json');
+    if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
+    const before = log(host);
+    const i = loaded.session.steps.findIndex((s) => s.predict);
+    edited(host.editStep(i, { narration: 'Our own words.' }));
+    const doc = JSON.parse(host.save()) as { id: string; steps: { narration?: string; predict?: unknown }[] };
+    expect(doc.id).toBe('track2-why-inv-exists');
+    expect(doc.steps[i]).toMatchObject({ narration: 'Our own words.' });
+    expect(doc.steps[i]!.predict).toEqual(
+      (JSON.parse(file) as { steps: { predict?: unknown }[] }).steps[i]!.predict,
+    );
+    expect(log(host)).toEqual(before);
+  });
+
+  it('a replayed trace has no scenario text to edit', () => {
+    const host = new EngineHost();
+    expect(host.editStep(0, { title: 'x' })).toMatchObject({ ok: false, error: 'no scenario is open' });
+  });
+});
