@@ -111,15 +111,19 @@ export function bindPresenterSync(store: AppStore, channel: BroadcastChannel): (
     // A window with nothing open (the notes window itself, an idle tab) has nothing to say.
     if (!m || !store.getState().session) return;
     if (m.type === 'hello') {
+      followed = true;
       post(lessonMessage(store.getState()));
       post(placeMessage(store.getState()));
       // Only the window on the projector obeys (another open tab must not move with it).
     } else if (m.type === 'command' && store.getState().presenting) runCommand(store, m.command);
   };
+  // Nothing is posted until a notes window has said hello: playing moves the position sixty times
+  // a second, and without a listener every message would be wasted work.
+  let followed = false;
   channel.addEventListener('message', onMessage);
   let last = '';
   const unsubscribe = store.subscribe((s, prev) => {
-    if (!s.session) return;
+    if (!s.session || !followed) return;
     if (s.session !== prev.session) post(lessonMessage(s));
     const place = placeMessage(s);
     const key = JSON.stringify(place);
