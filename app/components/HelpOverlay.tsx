@@ -10,7 +10,7 @@ export function HelpOverlay() {
   return (
     <dialog
       ref={dialog}
-      className="help"
+      className="modal help"
       aria-label="Keyboard shortcuts"
       onClose={() => appStore.getState().toggleHelp(false)}
       data-testid="help"

@@ -110,7 +110,7 @@ export function VideoDialog({ onClose }: { onClose: (saved?: string) => void }) 
   return (
     <dialog
       ref={dialog}
-      className="export-video"
+      className="modal export-video"
       aria-labelledby="export-video-title"
       // Keys in the dialog are the dialog's: none reaches the page's shortcuts.
       onKeyDown={(e) => e.stopPropagation()}

@@ -47,7 +47,7 @@ export function TermCard() {
   return (
     <dialog
       ref={dialog}
-      className="term-card"
+      className="modal term-card"
       aria-label={entry ? `Glossary: ${entry.term}` : 'Glossary'}
       onClose={() => appStore.getState().showTerm(null)}
       data-testid="term-card"
@@ -88,7 +88,7 @@ export function GlossaryDialog() {
   return (
     <dialog
       ref={dialog}
-      className="glossary"
+      className="modal glossary"
       aria-labelledby="glossary-title"
       onClose={() => appStore.getState().toggleGlossary(false)}
       data-testid="glossary"

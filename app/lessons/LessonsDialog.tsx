@@ -66,7 +66,7 @@ export function LessonsDialog() {
   return (
     <dialog
       ref={dialog}
-      className="lessons"
+      className="modal lessons"
       aria-labelledby="lessons-title"
       onClose={() => appStore.getState().toggleLessons(false)}
       data-testid="lessons"

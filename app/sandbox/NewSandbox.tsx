@@ -135,7 +135,7 @@ export function NewSandbox() {
       </button>
       <dialog
         ref={dialog}
-        className="new-sandbox"
+        className="modal new-sandbox"
         aria-labelledby="new-sandbox-title"
         onClose={() => setOpen(false)}
         data-testid="new-sandbox-dialog"

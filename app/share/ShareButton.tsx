@@ -12,6 +12,7 @@
 
 import { useEffect, useRef, useState, type RefObject } from 'react';
 import { fetchScenario } from '../scenarios';
+import { useDialog } from '../components/use-dialog';
 import { appStore, useApp } from '../store';
 import { encodeShare, iframeSnippet, shareUrl } from './share-link';
 import { shareSourceOf, type ShareSource } from './share-state';
@@ -88,19 +89,12 @@ export function ShareButton() {
   const [open, setOpen] = useState(false);
   const [links, setLinks] = useState<Links>({ status: 'making' });
   const [status, setStatus] = useState<{ text: string; copied: boolean }>({ text: '', copied: false });
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useDialog(open);
   const button = useRef<HTMLButtonElement>(null);
   const linkField = useRef<HTMLInputElement>(null);
   const embedField = useRef<HTMLInputElement>(null);
   const iframeField = useRef<HTMLTextAreaElement>(null);
   const request = useRef(0);
-
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    if (!open && d.open) d.close();
-  }, [open]);
 
   // The link is ready: it takes the focus, selected, so Ctrl+C copies it straight away.
   useEffect(() => {
@@ -194,7 +188,7 @@ export function ShareButton() {
       </button>
       <dialog
         ref={dialog}
-        className="share-dialog"
+        className="modal share-dialog"
         aria-labelledby="share-title"
         aria-describedby="share-intro"
         onClose={close}
