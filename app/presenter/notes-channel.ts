@@ -106,20 +106,22 @@ export function runCommand(store: AppStore, command: NotesCommand): void {
 /** The main window's side: answers hellos, sends the lesson and every move, obeys commands. */
 export function bindPresenterSync(store: AppStore, channel: BroadcastChannel): () => void {
   const post = (m: NotesMessage): void => channel.postMessage(m);
+  // Nothing is posted until a notes window has said hello: playing moves the position sixty times
+  // a second, and without a listener every message would be wasted work.
+  let followed = false;
   const onMessage = (ev: MessageEvent): void => {
     const m = readMessage(ev.data);
+    if (!m) return;
+    // A notes window is listening from now on, even if this window opens its session later.
+    if (m.type === 'hello') followed = true;
     // A window with nothing open (the notes window itself, an idle tab) has nothing to say.
-    if (!m || !store.getState().session) return;
+    if (!store.getState().session) return;
     if (m.type === 'hello') {
-      followed = true;
       post(lessonMessage(store.getState()));
       post(placeMessage(store.getState()));
       // Only the window on the projector obeys (another open tab must not move with it).
     } else if (m.type === 'command' && store.getState().presenting) runCommand(store, m.command);
   };
-  // Nothing is posted until a notes window has said hello: playing moves the position sixty times
-  // a second, and without a listener every message would be wasted work.
-  let followed = false;
   channel.addEventListener('message', onMessage);
   let last = '';
   const unsubscribe = store.subscribe((s, prev) => {
